@@ -1,0 +1,40 @@
+# Portico. `make help` lists the targets.
+GO      ?= go
+BIN     := bin/portico
+PORTICO_TEST_POSTGRES ?=
+export PORTICO_TEST_POSTGRES
+
+.DEFAULT_GOAL := help
+
+.PHONY: help
+help: ## list the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+.PHONY: run
+run: build ## start Portico on ./portico.db with demo data; prints an API key and a portal link
+	./$(BIN) serve --demo
+
+.PHONY: build
+build: generate ## build bin/portico
+	$(GO) build -o $(BIN) ./cmd/portico
+
+.PHONY: generate
+generate: ## generate the templ components' Go code
+	$(GO) tool templ generate
+
+.PHONY: test
+test: generate ## run every test (also on PostgreSQL when PORTICO_TEST_POSTGRES is set)
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+.PHONY: lint
+lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above are not formatted"; exit 1; }
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	$(GO) tool templ fmt -fail .
+	$(GO) tool templ generate
+	@git diff --exit-code -- '*_templ.go' || { echo "generated templ code was stale: run make generate and commit"; exit 1; }
+
+.PHONY: bench
+bench: generate ## Go benchmarks, then a load run of the portal against a bare Echo baseline
+	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...

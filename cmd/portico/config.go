@@ -1,0 +1,168 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// config is every setting of a Portico process, read once from the environment and flags
+// (flags win) and validated before anything starts.
+type config struct {
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
+	SessionKeys     [][]byte
+	sessionKeysSet  bool
+	LogLevel        slog.Level
+	LogFormat       string
+	TrustedProxies  []netip.Prefix
+	APIRate         float64 // requests per second per API key
+	APIBurst        int
+	LinkRate        int // link openings per minute per client IP
+	ShutdownTimeout time.Duration
+}
+
+// settings describes each setting once: its flag, its environment variable, its default
+// and its help, so the flag set, the environment and the README table agree.
+var settings = []struct {
+	flag, env, def, help string
+}{
+	{"addr", "PORTICO_ADDR", ":8080", "address to listen on"},
+	{"base-url", "PORTICO_BASE_URL", "http://localhost:8080", "public URL of Portico; portal links are built from it"},
+	{"database", "PORTICO_DATABASE", "portico.db", "SQLite file path (or sqlite://path), or a postgres:// URL"},
+	{"session-keys", "PORTICO_SESSION_KEYS", "", "comma-separated base64 secrets (32+ bytes each); the first signs new cookies, the rest are still accepted"},
+	{"log-level", "PORTICO_LOG_LEVEL", "info", "debug, info, warn or error"},
+	{"log-format", "PORTICO_LOG_FORMAT", "text", "text or json"},
+	{"trusted-proxies", "PORTICO_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
+	{"api-rate", "PORTICO_API_RATE", "100", "API requests per second per key"},
+	{"api-burst", "PORTICO_API_BURST", "200", "API burst per key"},
+	{"link-rate", "PORTICO_LINK_RATE", "30", "portal link openings per minute per client IP"},
+	{"shutdown-timeout", "PORTICO_SHUTDOWN_TIMEOUT", "30s", "how long shutdown waits for in-flight requests"},
+}
+
+// addConfigFlags registers every setting on fs, defaulting to the environment's value.
+func addConfigFlags(fs *flag.FlagSet, getenv func(string) string) map[string]*string {
+	values := make(map[string]*string, len(settings))
+	for _, s := range settings {
+		def := s.def
+		if v := getenv(s.env); v != "" {
+			def = v
+		}
+		values[s.flag] = fs.String(s.flag, def, s.help+" ("+s.env+")")
+	}
+	return values
+}
+
+// parseConfig turns raw setting values into a validated config.
+func parseConfig(v map[string]*string) (*config, error) {
+	cfg := &config{Addr: *v["addr"], Database: *v["database"], LogFormat: *v["log-format"]}
+	var errs []error
+	fail := func(name string, err error) { errs = append(errs, fmt.Errorf("%s: %w", name, err)) }
+
+	u, err := url.Parse(strings.TrimSuffix(*v["base-url"], "/"))
+	switch {
+	case err != nil:
+		fail("base-url", err)
+	case u.Scheme != "https" && u.Scheme != "http", u.Host == "", u.RawQuery != "", u.Fragment != "":
+		fail("base-url", errors.New("must be an absolute http(s) URL without query"))
+	default:
+		cfg.BaseURL = u
+	}
+	if cfg.Database == "" {
+		fail("database", errors.New("is required"))
+	}
+	if raw := *v["session-keys"]; raw != "" {
+		cfg.sessionKeysSet = true
+		for i, k := range strings.Split(raw, ",") {
+			key, err := decodeKey(strings.TrimSpace(k))
+			if err != nil {
+				fail("session-keys", fmt.Errorf("key %d: %w", i+1, err))
+			}
+			cfg.SessionKeys = append(cfg.SessionKeys, key)
+		}
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*v["log-level"])); err != nil {
+		fail("log-level", err)
+	}
+	if cfg.LogFormat != "text" && cfg.LogFormat != "json" {
+		fail("log-format", errors.New("must be text or json"))
+	}
+	for _, p := range strings.Split(*v["trusted-proxies"], ",") {
+		if p = strings.TrimSpace(p); p == "" {
+			continue
+		}
+		prefix, err := netip.ParsePrefix(p)
+		if err != nil {
+			fail("trusted-proxies", err)
+		}
+		cfg.TrustedProxies = append(cfg.TrustedProxies, prefix)
+	}
+	if cfg.APIRate, err = strconv.ParseFloat(*v["api-rate"], 64); err != nil || cfg.APIRate <= 0 {
+		fail("api-rate", errors.New("must be a positive number"))
+	}
+	if cfg.APIBurst, err = strconv.Atoi(*v["api-burst"]); err != nil || cfg.APIBurst < 1 {
+		fail("api-burst", errors.New("must be a positive whole number"))
+	}
+	if cfg.LinkRate, err = strconv.Atoi(*v["link-rate"]); err != nil || cfg.LinkRate < 1 {
+		fail("link-rate", errors.New("must be a positive whole number"))
+	}
+	if cfg.ShutdownTimeout, err = time.ParseDuration(*v["shutdown-timeout"]); err != nil || cfg.ShutdownTimeout <= 0 {
+		fail("shutdown-timeout", errors.New("must be a duration like 30s"))
+	}
+	if cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https" && !cfg.sessionKeysSet {
+		fail("session-keys", errors.New("must be set when the base URL is https (production)"))
+	}
+	return cfg, errors.Join(errs...)
+}
+
+// decodeKey reads one base64 (standard or URL alphabet, padded or not) secret of 32+ bytes.
+func decodeKey(s string) ([]byte, error) {
+	s = strings.TrimRight(s, "=")
+	for _, enc := range []*base64.Encoding{base64.RawStdEncoding, base64.RawURLEncoding} {
+		if key, err := enc.DecodeString(s); err == nil {
+			if len(key) < 32 {
+				return nil, errors.New("is shorter than 32 bytes")
+			}
+			return key, nil
+		}
+	}
+	return nil, errors.New("is not base64")
+}
+
+// ensureSessionKey generates a temporary key in development when none is configured, and
+// says so loudly: sessions will not survive a restart.
+func (cfg *config) ensureSessionKey(log *slog.Logger) {
+	if len(cfg.SessionKeys) > 0 {
+		return
+	}
+	key := make([]byte, 32)
+	rand.Read(key)
+	cfg.SessionKeys = [][]byte{key}
+	log.Warn("PORTICO_SESSION_KEYS is not set: using a temporary random key; portal sessions end when Portico restarts",
+		"generate_one_with", "openssl rand -base64 32")
+}
+
+func (cfg *config) logger(out interface{ Write([]byte) (int, error) }) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel, ReplaceAttr: utcTime}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(out, opts))
+	}
+	return slog.New(slog.NewTextHandler(out, opts))
+}
+
+// utcTime writes log times in UTC, whatever the machine's zone.
+func utcTime(groups []string, a slog.Attr) slog.Attr {
+	if a.Key == slog.TimeKey && len(groups) == 0 {
+		a.Value = slog.TimeValue(a.Value.Time().UTC())
+	}
+	return a
+}

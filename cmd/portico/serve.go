@@ -1,0 +1,88 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/portico/portico/handlers"
+)
+
+func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
+	demo := fs.Bool("demo", false, "load the demo merchant if missing, and print a demo API key and portal link")
+	return func(ctx context.Context, e *env) error {
+		log := e.cfg.logger(e.stderr)
+		e.cfg.ensureSessionKey(log)
+		return serve(ctx, e, log, *demo)
+	}
+}
+
+// serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight requests finish.
+func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
+	app, err := handlers.New(e.store, handlers.Options{
+		BaseURL:        e.cfg.BaseURL,
+		SessionKeys:    e.cfg.SessionKeys,
+		TrustedProxies: e.cfg.TrustedProxies,
+		APIRate:        e.cfg.APIRate,
+		APIBurst:       e.cfg.APIBurst,
+		LinkRate:       e.cfg.LinkRate,
+		Logger:         log,
+	})
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{
+		Handler:           app,
+		ReadHeaderTimeout: 5 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		MaxHeaderBytes:    64 << 10,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	ln, err := net.Listen("tcp", e.cfg.Addr)
+	if err != nil {
+		return err
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("portico is listening", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL.String())
+	if host := e.cfg.BaseURL.Hostname(); e.cfg.BaseURL.Scheme == "http" && host != "localhost" && host != "127.0.0.1" {
+		log.Warn("the base URL is plain http on a host other than localhost: browsers will not keep the portal's Secure session cookie; use https")
+	}
+
+	if demo {
+		if err := printDemo(ctx, e); err != nil {
+			srv.Close()
+			return err
+		}
+	}
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down: finishing in-flight requests", "timeout", e.cfg.ShutdownTimeout.String())
+	shutdownCtx, cancel := context.WithTimeout(context.Background(), e.cfg.ShutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(shutdownCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("portico stopped")
+	return nil
+}

@@ -1,0 +1,205 @@
+package handlers_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
+)
+
+// app is Portico's real router over a real database, served by httptest.
+type app struct {
+	*httptest.Server
+	db    *models.DB
+	store *models.Store
+	logs  *syncBuffer
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// testSessionKey is the session key tests use unless they rotate keys.
+var testSessionKey = bytes.Repeat([]byte{7}, 32)
+
+func newApp(t *testing.T, db *models.DB) *app {
+	t.Helper()
+	return newAppWith(t, db, nil)
+}
+
+// newAppWith builds the app with options changed by configure.
+func newAppWith(t *testing.T, db *models.DB, configure func(*handlers.Options)) *app {
+	t.Helper()
+	store := models.NewStore(db)
+	logs := &syncBuffer{}
+	base, _ := url.Parse("http://portico.test")
+	opts := handlers.Options{
+		BaseURL:     base,
+		SessionKeys: [][]byte{testSessionKey},
+		APIRate:     1000, APIBurst: 1000, LinkRate: 1000,
+		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+	}
+	if configure != nil {
+		configure(&opts)
+	}
+	e, err := handlers.New(store, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	t.Cleanup(srv.Close)
+	return &app{Server: srv, db: db, store: store, logs: logs}
+}
+
+// get fetches a path without following redirects.
+func (a *app) get(t *testing.T, path string, header ...string) *http.Response {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
+	for i := 0; i+1 < len(header); i += 2 {
+		req.Header.Set(header[i], header[i+1])
+	}
+	res, err := noRedirects.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { res.Body.Close() })
+	return res
+}
+
+var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+func readJSON(t *testing.T, res *http.Response) map[string]any {
+	t.Helper()
+	var v map[string]any
+	body, _ := io.ReadAll(res.Body)
+	if err := json.Unmarshal(body, &v); err != nil {
+		t.Fatalf("body is not JSON: %v\n%s", err, body)
+	}
+	return v
+}
+
+func readHTML(t *testing.T, res *http.Response) *goquery.Document {
+	t.Helper()
+	doc, err := goquery.NewDocumentFromReader(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
+}
+
+func TestHealth(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		a := newApp(t, db)
+		for _, path := range []string{"/healthz", "/readyz"} {
+			res := a.get(t, path)
+			if res.StatusCode != http.StatusOK || readJSON(t, res)["status"] != "ok" {
+				t.Errorf("%s: %d", path, res.StatusCode)
+			}
+		}
+		db.Close()
+		if res := a.get(t, "/readyz"); res.StatusCode != http.StatusServiceUnavailable {
+			t.Errorf("/readyz with the database gone: %d, want 503", res.StatusCode)
+		}
+		if res := a.get(t, "/healthz"); res.StatusCode != http.StatusOK {
+			t.Errorf("/healthz with the database gone: %d, want 200 (the process is up)", res.StatusCode)
+		}
+	})
+}
+
+func TestUnknownRoutes(t *testing.T) {
+	a := newApp(t, testdb.SQLite(t))
+
+	res := a.get(t, "/no/such/page", "Accept-Language", "de-DE,de;q=0.9")
+	if res.StatusCode != http.StatusNotFound || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/html") {
+		t.Fatalf("unknown page: %d %s", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	doc := readHTML(t, res)
+	if lang, _ := doc.Find("html").Attr("lang"); lang != "de" {
+		t.Errorf("error page lang = %q, want de", lang)
+	}
+	if got := doc.Find("main h1").Text(); got != "Etwas ist schiefgelaufen" {
+		t.Errorf("error page heading = %q", got)
+	}
+
+	res = a.get(t, "/v1/unknown")
+	if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("/v1/unknown: %d", res.StatusCode)
+	}
+	body := readJSON(t, res)
+	e, ok := body["error"].(map[string]any)
+	if !ok || e["type"] == "" || e["code"] == "" || e["message"] == "" {
+		t.Errorf("/v1/unknown body = %v, want the API error shape", body)
+	}
+}
+
+func TestSecurityHeadersOnEveryResponse(t *testing.T) {
+	a := newApp(t, testdb.SQLite(t))
+	for _, path := range []string{"/healthz", "/no/such/page", "/v1/unknown"} {
+		h := a.get(t, path).Header
+		want := map[string]string{
+			"Content-Security-Policy":    "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors 'none'",
+			"X-Frame-Options":            "DENY",
+			"X-Content-Type-Options":     "nosniff",
+			"Referrer-Policy":            "no-referrer",
+			"Cache-Control":              "no-store",
+			"Cross-Origin-Opener-Policy": "same-origin",
+		}
+		for k, v := range want {
+			if got := h.Get(k); got != v {
+				t.Errorf("%s %s = %q, want %q", path, k, got, v)
+			}
+		}
+		if h.Get("X-Request-Id") == "" {
+			t.Errorf("%s has no X-Request-Id", path)
+		}
+	}
+}
+
+func TestStaticAssetsAreFingerprintedAndCached(t *testing.T) {
+	a := newApp(t, testdb.SQLite(t))
+	doc := readHTML(t, a.get(t, "/no/such/page"))
+	href, _ := doc.Find(`link[rel="stylesheet"]`).Attr("href")
+	if !strings.HasPrefix(href, "/static/portico.") || !strings.HasSuffix(href, ".css") {
+		t.Fatalf("stylesheet href = %q", href)
+	}
+	res := a.get(t, href, "Accept-Encoding", "gzip")
+	if res.StatusCode != http.StatusOK || res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Errorf("stylesheet: %d, Cache-Control %q, Content-Encoding %q", res.StatusCode, res.Header.Get("Cache-Control"), res.Header.Get("Content-Encoding"))
+	}
+	if res := a.get(t, "/static/portico.css"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("unfingerprinted name: %d, want 404", res.StatusCode)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	a := newApp(t, testdb.SQLite(t))
+	a.get(t, "/healthz")
+	body, _ := io.ReadAll(a.get(t, "/metrics").Body)
+	if !strings.Contains(string(body), `portico_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
+		t.Errorf("metrics lack the /healthz request:\n%.2000s", body)
+	}
+}

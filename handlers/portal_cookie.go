@@ -1,0 +1,82 @@
+package handlers
+
+import (
+	"crypto/hkdf"
+	"crypto/sha256"
+	"net/http"
+	"time"
+
+	"github.com/gorilla/sessions"
+	"github.com/portico/portico/models"
+)
+
+// sessionCookies reads and writes the portal session cookie. It is the one place the cookie
+// is configured: gorilla's defaults (no HttpOnly, 30-day sliding expiry) are not used.
+type sessionCookies struct {
+	store *sessions.CookieStore
+	name  string
+}
+
+// sessionIDValue is the cookie's only content: the ID of the portal_sessions row.
+const sessionIDValue = "sid"
+
+// newSessionCookies derives a signing and an encryption key from each configured secret.
+// The first pair encodes new cookies; every pair decodes, so keys rotate by prepending.
+func newSessionCookies(secrets [][]byte, https bool) (*sessionCookies, error) {
+	var pairs [][]byte
+	for _, secret := range secrets {
+		hashKey, err := hkdf.Key(sha256.New, secret, nil, "portico session cookie: signing", 64)
+		if err != nil {
+			return nil, err
+		}
+		blockKey, err := hkdf.Key(sha256.New, secret, nil, "portico session cookie: encryption", 32)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, hashKey, blockKey)
+	}
+	store := sessions.NewCookieStore(pairs...)
+	// Cookies older than a session can live are refused by the codec itself.
+	store.MaxAge(int(models.AbsoluteSessionTimeout / time.Second))
+	name := "portico_session"
+	if https {
+		// __Host-: only set by a secure origin, for the whole host, never a parent domain.
+		name = "__Host-portico_session"
+	}
+	return &sessionCookies{store: store, name: name}, nil
+}
+
+// read returns the session ID in the request's cookie; a missing, tampered or outdated
+// cookie reads as none.
+func (sc *sessionCookies) read(r *http.Request) (string, bool) {
+	session, err := sc.store.New(r, sc.name)
+	if err != nil || session.IsNew {
+		return "", false
+	}
+	id, ok := session.Values[sessionIDValue].(string)
+	return id, ok && id != ""
+}
+
+// write sets the cookie for a new session. A session from a link that allows framing needs
+// SameSite=None (and Partitioned, so it lives in the embedding site's cookie jar, CHIPS) to
+// be sent inside a cross-site iframe; every other session gets Lax. That deviation from
+// "Lax or Strict" is deliberate and only embedded sessions take it.
+func (sc *sessionCookies) write(w http.ResponseWriter, r *http.Request, sessionID string, framable bool, expires time.Time) error {
+	session := sessions.NewSession(sc.store, sc.name)
+	session.Values[sessionIDValue] = sessionID
+	session.Options = sc.options(framable, int(time.Until(expires)/time.Second))
+	return sc.store.Save(r, w, session)
+}
+
+// clear removes the cookie from the browser.
+func (sc *sessionCookies) clear(w http.ResponseWriter, framable bool) {
+	http.SetCookie(w, sessions.NewCookie(sc.name, "", sc.options(framable, -1)))
+}
+
+func (sc *sessionCookies) options(framable bool, maxAge int) *sessions.Options {
+	o := &sessions.Options{Path: "/", MaxAge: maxAge, Secure: true, HttpOnly: true, SameSite: http.SameSiteLaxMode}
+	if framable {
+		o.SameSite, o.Partitioned = http.SameSiteNoneMode, true
+	}
+	return o
+}

@@ -1,0 +1,59 @@
+package handlers
+
+import (
+	"context"
+
+	"github.com/labstack/echo/v4"
+)
+
+// basePolicy is the Content-Security-Policy of every response but for frame-ancestors:
+// nothing runs, styles and images come from Portico (images also from https, for merchant
+// logos), forms post back to Portico.
+const basePolicy = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "
+
+type frameAncestorsKey struct{}
+
+// allowFraming lets the response to this request be framed by the given CSP host sources
+// (space-separated). Only the portal calls it, for links minted with an allow-list.
+func allowFraming(c echo.Context, sources string) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), frameAncestorsKey{}, sources)))
+}
+
+func framingAllowedBy(ctx context.Context) string {
+	s, _ := ctx.Value(frameAncestorsKey{}).(string)
+	return s
+}
+
+// securityHeaders sets the headers every response carries. They are written just before the
+// response is, because whether a page may be framed is known only after the portal session
+// has been loaded.
+func securityHeaders(https bool) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			res := c.Response()
+			res.Before(func() {
+				h := res.Header()
+				h.Set("X-Content-Type-Options", "nosniff")
+				h.Set("Referrer-Policy", "no-referrer")
+				if https {
+					h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+				}
+				if h.Get("Cache-Control") == "" {
+					h.Set("Cache-Control", "no-store")
+				}
+				if sources := framingAllowedBy(c.Request().Context()); sources != "" {
+					// X-Frame-Options would override the allow-list in browsers that
+					// know it, so a framable response never carries it.
+					h.Set("Content-Security-Policy", basePolicy+sources)
+					h.Del("X-Frame-Options")
+				} else {
+					h.Set("Content-Security-Policy", basePolicy+"'none'")
+					h.Set("X-Frame-Options", "DENY")
+					h.Set("Cross-Origin-Opener-Policy", "same-origin")
+				}
+			})
+			return next(c)
+		}
+	}
+}

@@ -1,0 +1,96 @@
+// Package testdb gives tests a real, migrated database of their own: a SQLite file in the
+// test's temporary directory, and, when PORTICO_TEST_POSTGRES names a PostgreSQL database,
+// a fresh schema in it that is dropped when the test ends.
+package testdb
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/portico/portico/migrations"
+	"github.com/portico/portico/models"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// PostgresEnv names the variable holding the PostgreSQL URL for tests.
+const PostgresEnv = "PORTICO_TEST_POSTGRES"
+
+// Engines runs fn once per database engine available: always SQLite, and PostgreSQL when
+// PORTICO_TEST_POSTGRES is set. Each run gets a fresh, migrated database.
+func Engines(t *testing.T, fn func(t *testing.T, db *models.DB)) {
+	t.Helper()
+	t.Run("sqlite", func(t *testing.T) { fn(t, SQLite(t)) })
+	if os.Getenv(PostgresEnv) != "" {
+		t.Run("postgres", func(t *testing.T) { fn(t, Postgres(t)) })
+	}
+}
+
+// SQLiteSetting returns a database setting for a new SQLite file in t's temporary directory.
+func SQLiteSetting(t testing.TB) string {
+	return filepath.Join(t.TempDir(), "portico.db")
+}
+
+// SQLite opens and migrates a new SQLite database.
+func SQLite(t testing.TB) *models.DB {
+	t.Helper()
+	return open(t, SQLiteSetting(t))
+}
+
+// PostgresSetting creates a fresh schema and returns a database setting that uses it. The
+// schema is dropped when the test ends. The test is skipped when no PostgreSQL is configured.
+func PostgresSetting(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(PostgresEnv)
+	if base == "" {
+		t.Skip(PostgresEnv + " is not set")
+	}
+	admin, err := gorm.Open(postgres.Open(base), &gorm.Config{Logger: logger.Discard})
+	if err != nil {
+		t.Fatalf("connect to %s: %v", PostgresEnv, err)
+	}
+	b := make([]byte, 8)
+	rand.Read(b)
+	schema := "portico_test_" + hex.EncodeToString(b)
+	if err := admin.Exec("CREATE SCHEMA " + schema).Error; err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		admin.Exec("DROP SCHEMA " + schema + " CASCADE")
+		if sqlDB, err := admin.DB(); err == nil {
+			sqlDB.Close()
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("parse %s: %v", PostgresEnv, err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// Postgres opens and migrates a fresh PostgreSQL schema.
+func Postgres(t testing.TB) *models.DB {
+	t.Helper()
+	return open(t, PostgresSetting(t))
+}
+
+func open(t testing.TB, setting string) *models.DB {
+	t.Helper()
+	db, err := models.OpenDB(setting)
+	if err != nil {
+		t.Fatalf("open database: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := migrations.Up(db.Writer()); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}

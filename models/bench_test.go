@@ -1,0 +1,57 @@
+package models_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
+)
+
+// BenchmarkMintPortalLink measures the write path of minting on SQLite: one transaction
+// with the link and its audit event, synchronous=FULL.
+func BenchmarkMintPortalLink(b *testing.B) {
+	s := models.NewStore(testdb.SQLite(b))
+	ctx := context.Background()
+	m, _ := s.CreateMerchant(ctx, "Bench", "")
+	c, _ := s.CreateCustomer(ctx, m.ID, models.SystemActor, models.CustomerInput{Name: ptr("Zoë")})
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			if _, _, err := s.MintPortalLink(ctx, m.ID, models.SystemActor, c.ID, models.PortalLinkInput{}); err != nil {
+				b.Error(err)
+			}
+		}
+	})
+}
+
+// BenchmarkListInvoices measures the invoice list query of a portal page: 25 rows of one
+// customer among many.
+func BenchmarkListInvoices(b *testing.B) {
+	s := models.NewStore(testdb.SQLite(b))
+	ctx := context.Background()
+	m, _ := s.CreateMerchant(ctx, "Bench", "")
+	var customer string
+	for i := range 20 {
+		c, _ := s.CreateCustomer(ctx, m.ID, models.SystemActor, models.CustomerInput{Name: ptr(fmt.Sprint("Customer ", i))})
+		customer = c.ID
+		for j := range 30 {
+			issued := time.Now().AddDate(0, -j, 0)
+			in := invoiceInput(c.ID, fmt.Sprintf("C%d-%d", i, j))
+			in.IssuedAt = &issued
+			if _, err := s.CreateInvoice(ctx, m.ID, models.SystemActor, in); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	sc := models.CustomerScope(m.ID, customer)
+	b.ResetTimer()
+	for b.Loop() {
+		rows, _, err := s.ListInvoices(ctx, sc, models.InvoiceFilter{}, models.Page{PerPage: 25})
+		if err != nil || len(rows) != 25 {
+			b.Fatal(err, len(rows))
+		}
+	}
+}

@@ -1,0 +1,194 @@
+package models
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Contact is a person at a customer who deals with billing.
+type Contact struct {
+	ID         string `gorm:"primaryKey"`
+	MerchantID string
+	CustomerID string
+	Name       string
+	Email      string
+	Phone      string
+	Role       string
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// ContactInput creates or partially updates a contact: nil fields are left as they are.
+type ContactInput struct {
+	Name  *string
+	Email *string
+	Phone *string
+	Role  *string
+}
+
+func (in ContactInput) validate(creating bool) error {
+	var v validator
+	if in.Name != nil || creating {
+		v.text("name", deref(in.Name), 200, true)
+	}
+	if in.Email != nil || creating {
+		v.email("email", deref(in.Email), true)
+	}
+	if in.Phone != nil {
+		v.phone("phone", *in.Phone)
+	}
+	if in.Role != nil {
+		v.text("role", *in.Role, 100, false)
+	}
+	return v.err()
+}
+
+func (in ContactInput) apply(c *Contact) {
+	setIf(&c.Name, in.Name)
+	setIf(&c.Email, in.Email)
+	setIf(&c.Phone, in.Phone)
+	setIf(&c.Role, in.Role)
+}
+
+// ContactSorts are the fields a contact list can be sorted by.
+var ContactSorts = []string{"name", "email", "role", "created_at"}
+
+// ContactQuery selects one page of a customer's contacts. Sort must be one of ContactSorts
+// (default created_at); Descending reverses it. Ties break on ID, so pages are stable.
+type ContactQuery struct {
+	Sort       string
+	Descending bool
+	Page       Page
+}
+
+func (q ContactQuery) order() string {
+	column := "created_at"
+	for _, s := range ContactSorts {
+		if q.Sort == s {
+			column = s
+		}
+	}
+	dir := " ASC"
+	if q.Descending {
+		dir = " DESC"
+	}
+	return column + dir + ", id" + dir
+}
+
+// CreateContact adds a contact to a customer (by ID or external:ID).
+func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Actor, customerRef string, in ContactInput) (*Contact, error) {
+	if err := in.validate(true); err != nil {
+		return nil, err
+	}
+	c := &Contact{ID: newID("con"), MerchantID: merchantID}
+	in.apply(c)
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		id, err := customerID(tx, merchantID, customerRef)
+		if err != nil {
+			return err
+		}
+		c.CustomerID = id
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		return record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in})
+	})
+	if err != nil {
+		return nil, storeError("create contact", err)
+	}
+	return c, nil
+}
+
+// customerID resolves a customer reference inside a transaction.
+func customerID(tx *gorm.DB, merchantID, ref string) (string, error) {
+	if !validCustomerRef(ref) {
+		return "", ErrNotFound
+	}
+	var c Customer
+	err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error
+	return c.ID, err
+}
+
+// customerIDQuery is a subquery for the ID of the customer a reference names, so a read can
+// check ownership in the same statement.
+func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
+	return whereCustomerRef(db.Model(&Customer{}).Select("id").Where("merchant_id = ?", merchantID), ref)
+}
+
+// ListContacts returns one page of a customer's contacts.
+func (s *Store) ListContacts(ctx context.Context, merchantID, customerRef string, q ContactQuery) ([]Contact, PageInfo, error) {
+	id, err := customerID(s.db.read.WithContext(ctx), merchantID, customerRef)
+	if err != nil {
+		return nil, PageInfo{}, storeError("list contacts", err)
+	}
+	rows, info, err := listPage[Contact](s.reader(ctx, merchantID).Where("customer_id = ?", id), q.Page, q.order())
+	return rows, info, storeError("list contacts", err)
+}
+
+// GetContact loads one of a customer's contacts.
+func (s *Store) GetContact(ctx context.Context, merchantID, customerRef, contactID string) (*Contact, error) {
+	if !validID("con", contactID) || !validCustomerRef(customerRef) {
+		return nil, ErrNotFound
+	}
+	var c Contact
+	err := s.reader(ctx, merchantID).
+		Where("customer_id = (?) AND id = ?", customerIDQuery(s.db.read, merchantID, customerRef), contactID).
+		Take(&c).Error
+	if err != nil {
+		return nil, storeError("get contact", err)
+	}
+	return &c, nil
+}
+
+// UpdateContact applies a partial update to one of a customer's contacts.
+func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Actor, customerRef, contactID string, in ContactInput) (*Contact, error) {
+	if err := in.validate(false); err != nil {
+		return nil, err
+	}
+	if !validID("con", contactID) {
+		return nil, ErrNotFound
+	}
+	var c Contact
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		id, err := customerID(tx, merchantID, customerRef)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, contactID).Take(&c).Error; err != nil {
+			return err
+		}
+		in.apply(&c)
+		if err := tx.Save(&c).Error; err != nil {
+			return err
+		}
+		return record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in})
+	})
+	if err != nil {
+		return nil, storeError("update contact", err)
+	}
+	return &c, nil
+}
+
+// DeleteContact removes one of a customer's contacts.
+func (s *Store) DeleteContact(ctx context.Context, merchantID string, actor Actor, customerRef, contactID string) error {
+	if !validID("con", contactID) {
+		return ErrNotFound
+	}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		id, err := customerID(tx, merchantID, customerRef)
+		if err != nil {
+			return err
+		}
+		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, contactID).Delete(&Contact{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return gorm.ErrRecordNotFound
+		}
+		return record(tx, merchantID, id, actor, "contact.deleted", map[string]string{"contact_id": contactID})
+	})
+	return storeError("delete contact", err)
+}

@@ -1,0 +1,236 @@
+package models
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// Address is a postal address.
+type Address struct {
+	Line1      string
+	Line2      string
+	PostalCode string
+	City       string
+	State      string
+	Country    string // ISO 3166-1 alpha-2
+}
+
+// Customer is one of a merchant's customers: the person or company who uses the portal.
+type Customer struct {
+	ID              string `gorm:"primaryKey"`
+	MerchantID      string
+	ExternalID      *string // the merchant's own ID, unique per merchant
+	Name            string
+	Email           string
+	Phone           string
+	Address         Address `gorm:"embedded;embeddedPrefix:address_"`
+	TaxID           string
+	PreferredLocale string
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
+}
+
+// ExternalRef is how API callers name a customer by the merchant's own ID: "external:42".
+const ExternalRef = "external:"
+
+// CustomerInput creates or partially updates a customer: nil fields are left as they are.
+type CustomerInput struct {
+	ExternalID      *string
+	Name            *string
+	Email           *string
+	Phone           *string
+	Address         *AddressInput
+	TaxID           *string
+	PreferredLocale *string
+}
+
+// AddressInput is a partial address update: nil fields are left as they are.
+type AddressInput struct {
+	Line1, Line2, PostalCode, City, State, Country *string
+}
+
+func (in CustomerInput) validate(creating bool) error {
+	var v validator
+	if in.ExternalID != nil {
+		v.text("external_id", *in.ExternalID, 128, true)
+	}
+	if in.Name != nil || creating {
+		v.text("name", deref(in.Name), 200, true)
+	}
+	if in.Email != nil {
+		v.email("email", *in.Email, false)
+	}
+	if in.Phone != nil {
+		v.phone("phone", *in.Phone)
+	}
+	if a := in.Address; a != nil {
+		validateAddress(&v, "address.", a)
+	}
+	if in.TaxID != nil {
+		v.text("tax_id", *in.TaxID, 64, false)
+	}
+	if in.PreferredLocale != nil {
+		v.locale("preferred_locale", *in.PreferredLocale)
+	}
+	return v.err()
+}
+
+func validateAddress(v *validator, prefix string, a *AddressInput) {
+	for _, f := range []struct {
+		name  string
+		value *string
+		max   int
+	}{{"line1", a.Line1, 200}, {"line2", a.Line2, 200}, {"postal_code", a.PostalCode, 20}, {"city", a.City, 100}, {"state", a.State, 100}} {
+		if f.value != nil {
+			v.text(prefix+f.name, *f.value, f.max, false)
+		}
+	}
+	if a.Country != nil {
+		v.country(prefix+"country", *a.Country)
+	}
+}
+
+func (in CustomerInput) apply(c *Customer) {
+	if in.ExternalID != nil {
+		c.ExternalID = in.ExternalID
+	}
+	setIf(&c.Name, in.Name)
+	setIf(&c.Email, in.Email)
+	setIf(&c.Phone, in.Phone)
+	if a := in.Address; a != nil {
+		setIf(&c.Address.Line1, a.Line1)
+		setIf(&c.Address.Line2, a.Line2)
+		setIf(&c.Address.PostalCode, a.PostalCode)
+		setIf(&c.Address.City, a.City)
+		setIf(&c.Address.State, a.State)
+		setIf(&c.Address.Country, a.Country)
+	}
+	setIf(&c.TaxID, in.TaxID)
+	setIf(&c.PreferredLocale, in.PreferredLocale)
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
+}
+
+// CreateCustomer adds a customer.
+func (s *Store) CreateCustomer(ctx context.Context, merchantID string, actor Actor, in CustomerInput) (*Customer, error) {
+	if err := in.validate(true); err != nil {
+		return nil, err
+	}
+	c := &Customer{ID: newID("cus"), MerchantID: merchantID}
+	in.apply(c)
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(c).Error; err != nil {
+			return err
+		}
+		return record(tx, merchantID, c.ID, actor, "customer.created", in)
+	})
+	if err != nil {
+		return nil, uniqueOr("create customer", "external_id", err)
+	}
+	return c, nil
+}
+
+// whereCustomerRef narrows q to the customer a reference names: an ID, or external:ID.
+func whereCustomerRef(q *gorm.DB, ref string) *gorm.DB {
+	if ext, ok := strings.CutPrefix(ref, ExternalRef); ok {
+		return q.Where("external_id = ?", ext)
+	}
+	return q.Where("id = ?", ref)
+}
+
+// validCustomerRef rejects references that cannot name a customer, before any query.
+func validCustomerRef(ref string) bool {
+	if ext, ok := strings.CutPrefix(ref, ExternalRef); ok {
+		return ext != "" && len(ext) <= 128
+	}
+	return validID("cus", ref)
+}
+
+// scopedToCustomer is a read limited to sc and, when ref is set, to the customer it names
+// (an API list filter such as ?customer=external:42).
+func (s *Store) scopedToCustomer(ctx context.Context, sc Scope, ref string) (*gorm.DB, error) {
+	q := s.scoped(ctx, sc)
+	if ref == "" {
+		return q, nil
+	}
+	if !validCustomerRef(ref) {
+		return nil, ErrNotFound
+	}
+	return q.Where("customer_id = (?)", customerIDQuery(s.db.read, sc.MerchantID, ref)), nil
+}
+
+// GetCustomer loads a customer by ID or external:ID.
+func (s *Store) GetCustomer(ctx context.Context, merchantID, ref string) (*Customer, error) {
+	if !validCustomerRef(ref) {
+		return nil, ErrNotFound
+	}
+	var c Customer
+	if err := whereCustomerRef(s.reader(ctx, merchantID), ref).Take(&c).Error; err != nil {
+		return nil, storeError("get customer", err)
+	}
+	return &c, nil
+}
+
+// ListCustomers returns one page of a merchant's customers, newest first; email, when set,
+// filters by exact address.
+func (s *Store) ListCustomers(ctx context.Context, merchantID string, email string, page Page) ([]Customer, PageInfo, error) {
+	q := s.reader(ctx, merchantID)
+	if email != "" {
+		q = q.Where("email = ?", email)
+	}
+	rows, info, err := listPage[Customer](q, page, "created_at DESC, id DESC")
+	return rows, info, storeError("list customers", err)
+}
+
+// UpdateCustomer applies a partial update.
+func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Actor, ref string, in CustomerInput) (*Customer, error) {
+	if err := in.validate(false); err != nil {
+		return nil, err
+	}
+	if !validCustomerRef(ref) {
+		return nil, ErrNotFound
+	}
+	var c Customer
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
+			return err
+		}
+		in.apply(&c)
+		if err := tx.Save(&c).Error; err != nil {
+			return err
+		}
+		return record(tx, merchantID, c.ID, actor, "customer.updated", in)
+	})
+	if err != nil {
+		return nil, uniqueOr("update customer", "external_id", err)
+	}
+	return &c, nil
+}
+
+// DeleteCustomer removes a customer and everything that belongs to them (the schema
+// cascades), including their portal links and sessions.
+func (s *Store) DeleteCustomer(ctx context.Context, merchantID string, actor Actor, ref string) error {
+	if !validCustomerRef(ref) {
+		return ErrNotFound
+	}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		var c Customer
+		if err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, c.ID).Delete(&Customer{}).Error; err != nil {
+			return err
+		}
+		return record(tx, merchantID, "", actor, "customer.deleted", map[string]string{"customer_id": c.ID})
+	})
+	return storeError("delete customer", err)
+}

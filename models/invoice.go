@@ -1,0 +1,427 @@
+package models
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// InvoiceKind tells invoices from credit notes; both share numbering and the table.
+type InvoiceKind string
+
+// The kinds of billing document.
+const (
+	KindInvoice    InvoiceKind = "invoice"
+	KindCreditNote InvoiceKind = "credit_note"
+)
+
+// InvoiceStatus is where a document is in its life. Overdue is not a status: it is derived
+// from the due date (see Invoice.Overdue).
+type InvoiceStatus string
+
+// Invoice statuses; credit notes are issued or void.
+const (
+	StatusDraft         InvoiceStatus = "draft"
+	StatusOpen          InvoiceStatus = "open"
+	StatusPaid          InvoiceStatus = "paid"
+	StatusVoid          InvoiceStatus = "void"
+	StatusUncollectible InvoiceStatus = "uncollectible"
+	StatusIssued        InvoiceStatus = "issued"
+	// StatusOverdue is accepted as a list filter only.
+	StatusOverdue InvoiceStatus = "overdue"
+)
+
+// invoiceTransitions lists the statuses each status may move to.
+var invoiceTransitions = map[InvoiceKind]map[InvoiceStatus][]InvoiceStatus{
+	KindInvoice: {
+		StatusDraft:         {StatusOpen, StatusVoid},
+		StatusOpen:          {StatusPaid, StatusVoid, StatusUncollectible},
+		StatusUncollectible: {StatusPaid, StatusVoid},
+	},
+	KindCreditNote: {
+		StatusIssued: {StatusVoid},
+	},
+}
+
+// Limits that keep every sum far from int64 overflow.
+const (
+	maxLineAmount   = 1_000_000_000_000 // minor units: 10 billion in a two-decimal currency
+	maxQuantity     = 1_000_000_000
+	maxLines        = 500
+	maxTaxRateBasis = 10_000 // 100 %
+)
+
+// Invoice is an invoice or credit note with its lines. Money is in minor units of Currency.
+type Invoice struct {
+	ID                string `gorm:"primaryKey"`
+	MerchantID        string
+	CustomerID        string
+	Kind              InvoiceKind
+	Number            string
+	CreditedInvoiceID *string // for a credit note: the invoice it credits
+	Status            InvoiceStatus
+	Currency          string
+	Subtotal          int64
+	Tax               int64
+	Total             int64
+	AmountPaid        int64
+	AmountRefunded    int64
+	AmountDue         int64
+	IssuedAt          time.Time
+	DueAt             *time.Time
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	Memo              string
+	Lines             []InvoiceLine `gorm:"foreignKey:InvoiceID"`
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+}
+
+// Overdue reports whether an open invoice is past its due date with money still due.
+func (i *Invoice) Overdue(at time.Time) bool {
+	return i.Status == StatusOpen && i.AmountDue > 0 && i.DueAt != nil && i.DueAt.Before(at)
+}
+
+// DisplayStatus is the status a customer sees: overdue when Overdue, else the status.
+func (i *Invoice) DisplayStatus(at time.Time) InvoiceStatus {
+	if i.Overdue(at) {
+		return StatusOverdue
+	}
+	return i.Status
+}
+
+// InvoiceLine is one line of an invoice. TaxRate is in basis points (1900 = 19 %).
+type InvoiceLine struct {
+	ID          string `gorm:"primaryKey"`
+	InvoiceID   string
+	Position    int
+	Description string
+	Quantity    int64
+	UnitAmount  int64
+	Amount      int64
+	TaxRate     int64
+	TaxAmount   int64
+}
+
+// InvoiceInput creates an invoice or credit note. Totals are computed from the lines; a
+// Total given by the caller must agree.
+type InvoiceInput struct {
+	CustomerRef       string
+	Kind              InvoiceKind
+	Number            string
+	CreditedInvoiceID *string
+	Status            InvoiceStatus
+	Currency          string
+	IssuedAt          *time.Time
+	DueAt             *time.Time
+	PeriodStart       *time.Time
+	PeriodEnd         *time.Time
+	Memo              string
+	Lines             []InvoiceLineInput
+	Total             *int64
+}
+
+// InvoiceLineInput is one line of an InvoiceInput.
+type InvoiceLineInput struct {
+	Description string
+	Quantity    int64
+	UnitAmount  int64
+	TaxRate     int64
+}
+
+func (in *InvoiceInput) normalize() {
+	if in.Kind == "" {
+		in.Kind = KindInvoice
+	}
+	if in.Status == "" {
+		in.Status = StatusOpen
+		if in.Kind == KindCreditNote {
+			in.Status = StatusIssued
+		}
+	}
+}
+
+func (in InvoiceInput) validate() error {
+	var v validator
+	v.oneOf("kind", string(in.Kind), string(KindInvoice), string(KindCreditNote))
+	v.text("number", in.Number, 64, true)
+	if in.Kind == KindCreditNote {
+		v.oneOf("status", string(in.Status), string(StatusIssued), string(StatusVoid))
+	} else {
+		v.oneOf("status", string(in.Status), string(StatusDraft), string(StatusOpen), string(StatusPaid), string(StatusVoid), string(StatusUncollectible))
+		if in.CreditedInvoiceID != nil {
+			v.add("credited_invoice_id", "not_allowed", "is only for credit notes")
+		}
+	}
+	v.currency("currency", in.Currency)
+	v.multiline("memo", in.Memo, 2000)
+	if in.DueAt != nil && in.IssuedAt != nil && in.DueAt.Before(*in.IssuedAt) {
+		v.add("due_at", "before_issued", "must not be before issued_at")
+	}
+	if in.PeriodStart != nil && in.PeriodEnd != nil && in.PeriodEnd.Before(*in.PeriodStart) {
+		v.add("period_end", "before_start", "must not be before period_start")
+	}
+	if (in.PeriodStart == nil) != (in.PeriodEnd == nil) {
+		v.add("period_end", "incomplete_period", "period_start and period_end go together")
+	}
+	switch {
+	case len(in.Lines) == 0:
+		v.add("lines", "required", "needs at least one line")
+	case len(in.Lines) > maxLines:
+		v.add("lines", "too_many", "has more than 500 lines")
+	}
+	for i, l := range in.Lines {
+		p := "lines[" + strconv.Itoa(i) + "]."
+		v.text(p+"description", l.Description, 500, true)
+		if l.Quantity < 1 || l.Quantity > maxQuantity {
+			v.add(p+"quantity", "out_of_range", "must be between 1 and 1000000000")
+		}
+		if l.UnitAmount < 0 || l.UnitAmount > maxLineAmount {
+			v.add(p+"unit_amount", "out_of_range", "must be between 0 and 1000000000000 minor units")
+		} else if l.Quantity >= 1 && l.UnitAmount > maxLineAmount/l.Quantity {
+			v.add(p+"quantity", "out_of_range", "quantity × unit_amount is too large")
+		}
+		if l.TaxRate < 0 || l.TaxRate > maxTaxRateBasis {
+			v.add(p+"tax_rate", "out_of_range", "must be between 0 and 10000 basis points")
+		}
+	}
+	if err := v.err(); err != nil {
+		return err
+	}
+	if in.Total != nil {
+		if _, _, total := computeLines(in.Lines); *in.Total != total {
+			v.add("total", "total_mismatch", "does not equal the sum of the lines plus tax ("+strconv.FormatInt(total, 10)+")")
+		}
+	}
+	return v.err()
+}
+
+// lineTax rounds half up; amounts are bounded, so amount × rate cannot overflow.
+func lineTax(amount, rate int64) int64 { return (amount*rate + maxTaxRateBasis/2) / maxTaxRateBasis }
+
+// computeLines returns subtotal, tax and total of valid lines.
+func computeLines(lines []InvoiceLineInput) (subtotal, tax, total int64) {
+	for _, l := range lines {
+		amount := l.Quantity * l.UnitAmount
+		subtotal += amount
+		tax += lineTax(amount, l.TaxRate)
+	}
+	return subtotal, tax, subtotal + tax
+}
+
+// CreateInvoice adds an invoice or credit note with its lines, in one transaction.
+func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Actor, in InvoiceInput) (*Invoice, error) {
+	in.normalize()
+	if err := in.validate(); err != nil {
+		return nil, err
+	}
+	issued := now()
+	if in.IssuedAt != nil {
+		issued = in.IssuedAt.UTC()
+	}
+	inv := &Invoice{
+		ID:                newID("inv"),
+		MerchantID:        merchantID,
+		Kind:              in.Kind,
+		Number:            in.Number,
+		CreditedInvoiceID: in.CreditedInvoiceID,
+		Status:            in.Status,
+		Currency:          in.Currency,
+		IssuedAt:          issued,
+		DueAt:             utcPtr(in.DueAt),
+		PeriodStart:       utcPtr(in.PeriodStart),
+		PeriodEnd:         utcPtr(in.PeriodEnd),
+		Memo:              in.Memo,
+	}
+	inv.Subtotal, inv.Tax, inv.Total = computeLines(in.Lines)
+	inv.AmountDue = inv.Total
+	switch {
+	case in.Kind == KindCreditNote || in.Status == StatusVoid || in.Status == StatusDraft:
+		inv.AmountDue = 0
+	case in.Status == StatusPaid:
+		inv.AmountPaid, inv.AmountDue = inv.Total, 0
+	}
+	for i, l := range in.Lines {
+		amount := l.Quantity * l.UnitAmount
+		inv.Lines = append(inv.Lines, InvoiceLine{
+			ID: newID("il"), InvoiceID: inv.ID, Position: i + 1, Description: l.Description,
+			Quantity: l.Quantity, UnitAmount: l.UnitAmount, Amount: amount,
+			TaxRate: l.TaxRate, TaxAmount: lineTax(amount, l.TaxRate),
+		})
+	}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		id, err := customerID(tx, merchantID, in.CustomerRef)
+		if err != nil {
+			return notFoundAs(err, "customer_id")
+		}
+		inv.CustomerID = id
+		if in.CreditedInvoiceID != nil {
+			if err := checkCreditedInvoice(tx, inv); err != nil {
+				return err
+			}
+		}
+		if err := tx.Create(inv).Error; err != nil {
+			return uniqueOr("create invoice", "number", err)
+		}
+		details := map[string]any{"invoice_id": inv.ID, "number": inv.Number, "kind": inv.Kind, "total": inv.Total, "currency": inv.Currency}
+		if err := record(tx, merchantID, id, actor, "invoice.created", details); err != nil {
+			return err
+		}
+		return announce(tx, merchantID, "invoice.created", details)
+	})
+	if err != nil {
+		return nil, storeError("create invoice", err)
+	}
+	return inv, nil
+}
+
+// checkCreditedInvoice makes sure a credit note credits an invoice of the same customer and
+// currency.
+func checkCreditedInvoice(tx *gorm.DB, note *Invoice) error {
+	if !validID("inv", *note.CreditedInvoiceID) {
+		return invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
+	}
+	var credited Invoice
+	err := tx.Select("id", "currency", "kind").
+		Where("merchant_id = ? AND customer_id = ? AND id = ?", note.MerchantID, note.CustomerID, *note.CreditedInvoiceID).
+		Take(&credited).Error
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && credited.Kind != KindInvoice):
+		return invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
+	case err != nil:
+		return err
+	case credited.Currency != note.Currency:
+		return invalid("currency", "currency_mismatch", "must be the credited invoice's currency")
+	}
+	return nil
+}
+
+// invalid is a ValidationError of one field.
+func invalid(field, code, message string) error {
+	return &ValidationError{Fields: []FieldError{{Field: field, Code: code, Message: message}}}
+}
+
+// notFoundAs turns "the referenced row does not exist" into a validation error on field,
+// because a bad reference inside a body is the caller's input error, not a missing URL.
+func notFoundAs(err error, field string) error {
+	if errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, ErrNotFound) {
+		return invalid(field, "not_found", "does not name an existing record")
+	}
+	return err
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+// GetInvoice loads an invoice or credit note with its lines.
+func (s *Store) GetInvoice(ctx context.Context, sc Scope, invoiceID string) (*Invoice, error) {
+	if !validID("inv", invoiceID) {
+		return nil, ErrNotFound
+	}
+	var inv Invoice
+	err := s.scoped(ctx, sc).Where("id = ?", invoiceID).
+		Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
+		Take(&inv).Error
+	if err != nil {
+		return nil, storeError("get invoice", err)
+	}
+	return &inv, nil
+}
+
+// InvoiceFilter narrows an invoice list. Empty fields do not filter; Status may be
+// StatusOverdue.
+type InvoiceFilter struct {
+	CustomerRef string
+	Status      InvoiceStatus
+	Kind        InvoiceKind
+}
+
+// ListInvoices returns one page of invoices, newest first (without lines).
+func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page) ([]Invoice, PageInfo, error) {
+	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	q = filterStatus(q, f.Status)
+	if f.Kind != "" {
+		q = q.Where("kind = ?", f.Kind)
+	}
+	rows, info, err := listPage[Invoice](q, page, "issued_at DESC, id DESC")
+	return rows, info, storeError("list invoices", err)
+}
+
+// filterStatus narrows q to a status, deriving overdue from the due date.
+func filterStatus(q *gorm.DB, status InvoiceStatus) *gorm.DB {
+	switch status {
+	case "":
+		return q
+	case StatusOverdue:
+		return q.Where("status = ? AND amount_due > 0 AND due_at < ?", StatusOpen, now())
+	case StatusOpen:
+		return q.Where("status = ? AND NOT (amount_due > 0 AND due_at IS NOT NULL AND due_at < ?)", StatusOpen, now())
+	}
+	return q.Where("status = ?", status)
+}
+
+// UpdateInvoiceStatus moves an invoice to a new status if its kind's transitions allow it.
+// Marking an invoice paid settles what was due.
+func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, actor Actor, invoiceID string, status InvoiceStatus) (*Invoice, error) {
+	if !validID("inv", invoiceID) {
+		return nil, ErrNotFound
+	}
+	var inv Invoice
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, invoiceID).Take(&inv).Error; err != nil {
+			return err
+		}
+		if !canTransition(inv.Kind, inv.Status, status) {
+			return &StateError{Message: "a " + string(inv.Status) + " " + kindName(inv.Kind) + " cannot become " + string(status)}
+		}
+		from := inv.Status
+		inv.Status = status
+		switch status {
+		case StatusPaid:
+			inv.AmountPaid, inv.AmountDue = inv.Total, 0
+		case StatusVoid:
+			inv.AmountDue = 0
+		case StatusOpen:
+			inv.AmountDue = inv.Total - inv.AmountPaid
+		}
+		if err := tx.Select("status", "amount_paid", "amount_due", "updated_at").Save(&inv).Error; err != nil {
+			return err
+		}
+		details := map[string]any{"invoice_id": inv.ID, "from": from, "to": status}
+		if err := record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details); err != nil {
+			return err
+		}
+		return announce(tx, merchantID, "invoice."+string(status), details)
+	})
+	if err != nil {
+		return nil, storeError("update invoice status", err)
+	}
+	return s.GetInvoice(ctx, MerchantScope(merchantID), inv.ID)
+}
+
+func canTransition(kind InvoiceKind, from, to InvoiceStatus) bool {
+	for _, s := range invoiceTransitions[kind][from] {
+		if s == to {
+			return true
+		}
+	}
+	return false
+}
+
+func kindName(k InvoiceKind) string {
+	if k == KindCreditNote {
+		return "credit note"
+	}
+	return "invoice"
+}
