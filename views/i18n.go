@@ -33,7 +33,7 @@ func LoadCatalog() (*Catalog, error) {
 		}
 		// No fallback language: a missing translation shows up as its raw ID, which the
 		// tests catch, never as silent English on a German page.
-		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}}
+		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: newFormats(lang)}
 		for _, m := range file.Messages {
 			c.ids[lang] = append(c.ids[lang], m.ID)
 			// Messages without placeholders or plural forms are a map lookup at render time.
@@ -59,9 +59,10 @@ func (c *Catalog) Translator(lang string) *Translator {
 
 // Translator renders messages in one language.
 type Translator struct {
-	lang  string
-	loc   *i18n.Localizer
-	plain map[string]string
+	lang    string
+	loc     *i18n.Localizer
+	plain   map[string]string
+	formats formats
 }
 
 // Lang is the translator's language code, for <html lang>.
