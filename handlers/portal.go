@@ -36,12 +36,18 @@ func portalAccess(c echo.Context) *models.PortalAccess {
 	return c.Request().Context().Value(portalAccessKey{}).(*models.PortalAccess)
 }
 
-// portalPage is the page of a request that passed requireSession, for its handler to
-// complete (title, current section) and render.
-func portalPage(c echo.Context, section views.Section, title string) *views.Page {
+// portalActor is the session's customer as the audit log names them.
+func portalActor(c echo.Context) models.Actor {
+	return portalAccess(c).Actor(c.RealIP(), c.Request().UserAgent())
+}
+
+// portalPage is the page of a request that passed requireSession, completed with its
+// section, its title (a catalog ID) and the confirmation of the form it follows, if any.
+func portalPage(c echo.Context, section views.Section, titleID string) *views.Page {
 	p := pageOf(c.Request().Context())
 	p.Nav.Current = section
-	p.Title = title
+	p.Title = p.T.T(titleID)
+	p.Flash = flashOf(c)
 	return p
 }
 
@@ -143,7 +149,7 @@ func refuseCrossSiteSubresources(next echo.HandlerFunc) echo.HandlerFunc {
 // signOut ends the session and says so, with the way back to the merchant.
 func (h *PortalHandler) signOut(c echo.Context) error {
 	a := portalAccess(c)
-	if err := h.store.EndPortalSession(c.Request().Context(), a, a.Actor(c.RealIP(), c.Request().UserAgent())); err != nil {
+	if err := h.store.EndPortalSession(c.Request().Context(), a, portalActor(c)); err != nil {
 		return err
 	}
 	h.cookies.clear(c.Response(), a.Link.Framable())

@@ -85,6 +85,10 @@ func (i *Invoice) Overdue(at time.Time) bool {
 	return i.Status == StatusOpen && i.AmountDue > 0 && i.DueAt != nil && i.DueAt.Before(at)
 }
 
+// VisibleToCustomer reports whether the customer may see the document in the portal: a
+// draft is still the merchant's work in progress.
+func (i *Invoice) VisibleToCustomer() bool { return i.Status != StatusDraft }
+
 // DisplayStatus is the status a customer sees: overdue when Overdue, else the status.
 func (i *Invoice) DisplayStatus(at time.Time) InvoiceStatus {
 	if i.Overdue(at) {
@@ -339,9 +343,11 @@ func (s *Store) GetInvoice(ctx context.Context, sc Scope, invoiceID string) (*In
 // InvoiceFilter narrows an invoice list. Empty fields do not filter; Status may be
 // StatusOverdue.
 type InvoiceFilter struct {
-	CustomerRef string
-	Status      InvoiceStatus
-	Kind        InvoiceKind
+	CustomerRef       string
+	Status            InvoiceStatus
+	Kind              InvoiceKind
+	CreditedInvoiceID string // credit notes of one invoice
+	HideDrafts        bool   // what a customer may see: drafts are the merchant's work in progress
 }
 
 // ListInvoices returns one page of invoices, newest first (without lines).
@@ -353,6 +359,12 @@ func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, pag
 	q = filterStatus(q, f.Status)
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
+	}
+	if f.CreditedInvoiceID != "" {
+		q = q.Where("credited_invoice_id = ?", f.CreditedInvoiceID)
+	}
+	if f.HideDrafts {
+		q = q.Where("status <> ?", StatusDraft)
 	}
 	rows, info, err := listPage[Invoice](q, page, "issued_at DESC, id DESC")
 	return rows, info, storeError("list invoices", err)

@@ -13,7 +13,8 @@ type Page struct {
 	Favicon         string
 	BrandStylesheet string // the merchant's colours; empty for Portico's own
 	Brand           Brand
-	Nav             *Nav // nil outside a portal session
+	Nav             *Nav   // nil outside a portal session
+	Flash           string // a message ID confirming what the last form did, or empty
 }
 
 // Brand is how a merchant shows itself.

@@ -1,0 +1,83 @@
+package handlers
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
+)
+
+// invoiceFilter is what a tab of the invoice list asks the store for.
+func invoiceFilter(tab views.InvoiceFilter) models.InvoiceFilter {
+	f := models.InvoiceFilter{HideDrafts: true}
+	switch tab {
+	case "":
+	case "credit_notes":
+		f.Kind = models.KindCreditNote
+	default:
+		f.Status = models.InvoiceStatus(tab)
+	}
+	return f
+}
+
+// listInvoices shows one page of one tab of the customer's invoices and credit notes.
+func (h *PortalHandler) listInvoices(c echo.Context) error {
+	tab := views.InvoiceFilter(c.QueryParam("status"))
+	if !slices.Contains(views.InvoiceFilters, tab) {
+		return echo.NewHTTPError(http.StatusBadRequest, "unknown invoice status")
+	}
+	page, err := portalListPage(c)
+	if err != nil {
+		return err
+	}
+	invoices, info, err := h.store.ListInvoices(c.Request().Context(), portalAccess(c).Scope(), invoiceFilter(tab), page)
+	if err != nil {
+		return err
+	}
+	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
+	return render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.now()}))
+}
+
+// customerInvoice loads an invoice or credit note the session's customer may see.
+func (h *PortalHandler) customerInvoice(c echo.Context) (*models.Invoice, error) {
+	inv, err := h.store.GetInvoice(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
+	if err != nil {
+		return nil, err
+	}
+	if !inv.VisibleToCustomer() {
+		return nil, models.ErrNotFound
+	}
+	return inv, nil
+}
+
+// showInvoice shows one invoice or credit note with its lines, payments and credit notes.
+func (h *PortalHandler) showInvoice(c echo.Context) error {
+	inv, err := h.customerInvoice(c)
+	if err != nil {
+		return err
+	}
+	ctx, scope := c.Request().Context(), portalAccess(c).Scope()
+	all := models.Page{Number: 1, PerPage: models.MaxPerPage}
+	v := views.InvoiceView{Invoice: inv, Now: h.now()}
+	switch inv.Kind {
+	case models.KindInvoice:
+		if v.Payments, _, err = h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all); err != nil {
+			return err
+		}
+		notes := models.InvoiceFilter{Kind: models.KindCreditNote, CreditedInvoiceID: inv.ID, HideDrafts: true}
+		if v.CreditNotes, _, err = h.store.ListInvoices(ctx, scope, notes, all); err != nil {
+			return err
+		}
+	case models.KindCreditNote:
+		if inv.CreditedInvoiceID != nil {
+			if v.Credited, err = h.store.GetInvoice(ctx, scope, *inv.CreditedInvoiceID); err != nil {
+				return err
+			}
+		}
+	}
+	p := portalPage(c, views.SectionInvoices, "")
+	p.Title = inv.Number
+	return render(c, http.StatusOK, views.InvoicePage(p, v))
+}

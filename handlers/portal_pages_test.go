@@ -1,0 +1,300 @@
+package handlers_test
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
+	"golang.org/x/net/html"
+)
+
+// text is an element's text as a reader sees it: the words of its text nodes, separated by
+// single spaces (CLDR's no-break spaces included).
+func text(s *goquery.Selection) string {
+	var words []string
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			words = append(words, strings.Fields(strings.NewReplacer("\u00a0", " ", "\u202f", " ").Replace(n.Data))...)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	for _, n := range s.Nodes {
+		walk(n)
+	}
+	return strings.Join(words, " ")
+}
+
+// column is the text of one column of a table's body rows.
+func column(doc *goquery.Document, i int) []string {
+	var cells []string
+	doc.Find("main table tbody tr").Each(func(_ int, tr *goquery.Selection) {
+		cells = append(cells, text(tr.Children().Eq(i)))
+	})
+	return cells
+}
+
+func TestPortalPagesShowTheCustomersAccount(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newBilling(t, db, nil)
+		v := f.signIn(t, "en")
+
+		t.Run("overview", func(t *testing.T) {
+			doc := v.page(t, "/portal", http.StatusOK)
+			balance := text(doc.Find(`section[aria-labelledby="balance"]`))
+			// Two open EUR invoices of €119.00, less €50.00 paid; and the USD invoice.
+			for _, want := range []string{"€188.00", "$1,234.56"} {
+				if !strings.Contains(balance, want) {
+					t.Errorf("balance %q lacks %s", balance, want)
+				}
+			}
+			next := text(doc.Find(`section[aria-labelledby="next-invoice"]`))
+			if !strings.Contains(next, "INV-0026") || !strings.Contains(next, "Overdue") {
+				t.Errorf("next invoice = %q, want the overdue INV-0026", next)
+			}
+			subs := text(doc.Find(`section[aria-labelledby="active-subscriptions"]`))
+			if !strings.Contains(subs, "Pro plan") || !strings.Contains(subs, "€49.00 per month") || !strings.Contains(subs, "€120.00 per year") {
+				t.Errorf("subscriptions = %q", subs)
+			}
+		})
+
+		t.Run("invoices, 25 a page, no drafts", func(t *testing.T) {
+			doc := v.page(t, "/portal/invoices", http.StatusOK)
+			numbers := column(doc, 0)
+			if len(numbers) != 25 {
+				t.Fatalf("first page has %d rows, want 25", len(numbers))
+			}
+			if numbers[0] != "CN-0001 Credit note" || numbers[1] != "INV-0027" || numbers[2] != "US-0001" {
+				t.Errorf("first rows = %q, want newest first", numbers[:3])
+			}
+			statuses := column(doc, 1)
+			if statuses[0] != "Issued" || statuses[1] != "Open" || statuses[3] != "Overdue" || statuses[4] != "Paid" {
+				t.Errorf("statuses = %q", statuses[:5])
+			}
+			if got := column(doc, 5)[1]; got != "€119.00" {
+				t.Errorf("INV-0027 total = %q", got)
+			}
+			if got := column(doc, 6)[1]; got != "€69.00" {
+				t.Errorf("INV-0027 amount due = %q, want €69.00 after a €50.00 payment", got)
+			}
+			next, _ := doc.Find(`a[rel="next"]`).Attr("href")
+			page2 := v.page(t, next, http.StatusOK)
+			rest := column(page2, 0)
+			if len(rest) != 4 || strings.Contains(strings.Join(append(numbers, rest...), " "), "INV-DRAFT") {
+				t.Errorf("second page = %q: want the last 4 and never the draft", rest)
+			}
+			if res := v.get(t, "/portal/invoices/"+f.draft.ID); res.StatusCode != http.StatusNotFound {
+				t.Errorf("draft invoice page: %d, want 404", res.StatusCode)
+			}
+		})
+
+		t.Run("invoice filters", func(t *testing.T) {
+			for _, tc := range []struct {
+				status string
+				want   []string
+			}{
+				{"overdue", []string{"INV-0026"}},
+				{"open", []string{"INV-0027", "US-0001"}},
+				{"credit_notes", []string{"CN-0001 Credit note"}},
+				{"void", nil},
+			} {
+				doc := v.page(t, "/portal/invoices?status="+tc.status, http.StatusOK)
+				if got := column(doc, 0); strings.Join(got, ",") != strings.Join(tc.want, ",") {
+					t.Errorf("status=%s: %q, want %q", tc.status, got, tc.want)
+				}
+				if tc.want == nil && !strings.Contains(text(doc.Find("main")), "There are no invoices here yet.") {
+					t.Errorf("status=%s: no empty state", tc.status)
+				}
+			}
+			if res := v.get(t, "/portal/invoices?status=bogus"); res.StatusCode != http.StatusBadRequest {
+				t.Errorf("unknown status: %d, want 400", res.StatusCode)
+			}
+			if res := v.get(t, "/portal/invoices?page=-1"); res.StatusCode != http.StatusBadRequest {
+				t.Errorf("bad page: %d, want 400", res.StatusCode)
+			}
+		})
+
+		t.Run("invoice detail", func(t *testing.T) {
+			doc := v.page(t, "/portal/invoices/"+f.invoices[24].ID, http.StatusOK)
+			main := text(doc.Find("main"))
+			for _, want := range []string{"Invoice INV-0025", "Pro plan", "19%", "€100.00", "€19.00", "€119.00", "Refund", "-€10.00", "CN-0001"} {
+				if !strings.Contains(main, want) {
+					t.Errorf("invoice page lacks %q:\n%s", want, main)
+				}
+			}
+			if href, _ := doc.Find(`a[download]`).Attr("href"); href != "/portal/invoices/"+f.invoices[24].ID+"/pdf" {
+				t.Errorf("PDF link = %q", href)
+			}
+			note := text(v.page(t, "/portal/invoices/"+f.creditNote.ID, http.StatusOK).Find("main"))
+			if !strings.Contains(note, "Credit note CN-0001") || !strings.Contains(note, "Credits invoice INV-0025") {
+				t.Errorf("credit note page = %q", note)
+			}
+		})
+
+		t.Run("payments", func(t *testing.T) {
+			doc := v.page(t, "/portal/payments", http.StatusOK)
+			rows := text(doc.Find("main table tbody"))
+			for _, want := range []string{"Refund", "SEPA Direct Debit", "-€10.00", "INV-0025", "Payment", "Card", "€50.00", "INV-0027", "Succeeded"} {
+				if !strings.Contains(rows, want) {
+					t.Errorf("payments lack %q: %s", want, rows)
+				}
+			}
+		})
+
+		t.Run("entitlements", func(t *testing.T) {
+			rows := text(v.page(t, "/portal/entitlements", http.StatusOK).Find("main table tbody"))
+			for _, want := range []string{"Seats", "10", "3 of 10", "Support", "Priority", "Not tracked"} {
+				if !strings.Contains(rows, want) {
+					t.Errorf("entitlements lack %q: %s", want, rows)
+				}
+			}
+		})
+
+		t.Run("subscriptions", func(t *testing.T) {
+			doc := v.page(t, "/portal/subscriptions", http.StatusOK)
+			if got := column(doc, 0); len(got) != 2 {
+				t.Errorf("subscriptions = %q", got)
+			}
+			detail := text(v.page(t, "/portal/subscriptions/"+f.monthly.ID, http.StatusOK).Find("main"))
+			if !strings.Contains(detail, "€49.00 per month") || !strings.Contains(detail, "Cancel subscription") {
+				t.Errorf("subscription page = %q", detail)
+			}
+		})
+
+		t.Run("account", func(t *testing.T) {
+			doc := v.page(t, "/portal/profile", http.StatusOK)
+			if got, _ := doc.Find(`input[name="name"]`).Attr("value"); got != "Zoë Müller" {
+				t.Errorf("profile name = %q", got)
+			}
+			if rows := text(v.page(t, "/portal/contacts", http.StatusOK).Find("main table tbody")); !strings.Contains(rows, "Ada Lovelace ada@example.com") {
+				t.Errorf("contacts = %q", rows)
+			}
+			onFile := text(v.page(t, "/portal/payment-details", http.StatusOK).Find(`section[aria-labelledby="on-file"]`))
+			if !strings.Contains(onFile, "•••• ••30 00") {
+				t.Errorf("payment details = %q", onFile)
+			}
+			if strings.Contains(onFile, "0532 0130") {
+				t.Errorf("payment details show the full IBAN: %q", onFile)
+			}
+		})
+	})
+}
+
+func TestPortalPagesSpeakGerman(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	v := f.signIn(t, "de")
+	for path, want := range map[string][]string{
+		"/portal":                                           {"188,00 €", "1.234,56 $", "Überfällig"},
+		"/portal/invoices":                                  {"Rechnungen", "Gutschrift", "119,00 €", "Fälligkeitsdatum"},
+		"/portal/invoices/" + f.invoices[24].ID:             {"Rechnung INV-0025", "19 %", "Erstattung", "-10,00 €"},
+		"/portal/payments":                                  {"SEPA-Lastschrift", "Erstattung"},
+		"/portal/entitlements":                              {"3 von 10"},
+		"/portal/subscriptions/" + f.monthly.ID:             {"49,00 € pro Monat", "Abonnement kündigen"},
+		"/portal/subscriptions/" + f.monthly.ID + "/cancel": {"Ja, Abonnement kündigen"},
+		"/portal/profile":                                   {"Rechnungsadresse"},
+		"/portal/contacts":                                  {"Kontakt hinzufügen"},
+		"/portal/payment-details":                           {"Kontoinhaber"},
+	} {
+		doc := v.page(t, path, http.StatusOK)
+		if lang, _ := doc.Find("html").Attr("lang"); lang != "de" {
+			t.Errorf("%s: lang = %q", path, lang)
+		}
+		main := text(doc.Find("body"))
+		for _, w := range want {
+			if !strings.Contains(main, w) {
+				t.Errorf("%s lacks %q:\n%s", path, w, main)
+			}
+		}
+		for _, english := range []string{"Invoice", "Payment", "Subscription", "Overdue", "Cancel ", "Save"} {
+			if strings.Contains(main, english) {
+				t.Errorf("%s shows English %q", path, english)
+			}
+		}
+	}
+}
+
+func TestPortalEmptyStates(t *testing.T) {
+	f := newPortalFixture(t, testdb.SQLite(t), nil)
+	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
+	v := f.visitor()
+	v.open(t, linkURL)
+	for path, want := range map[string]string{
+		"/portal":                 "Nothing is due.",
+		"/portal/invoices":        "There are no invoices here yet.",
+		"/portal/payments":        "No payments yet.",
+		"/portal/entitlements":    "No entitlements yet.",
+		"/portal/subscriptions":   "You have no subscriptions.",
+		"/portal/contacts":        "No contacts yet.",
+		"/portal/payment-details": "No payment method is on file.",
+	} {
+		if got := text(v.page(t, path, http.StatusOK).Find("main")); !strings.Contains(got, want) {
+			t.Errorf("%s: %q lacks %q", path, got, want)
+		}
+	}
+}
+
+// TestPortalNeverShowsAnotherCustomer tries every URL that takes an ID with the rows of
+// another customer of the same merchant and of another merchant.
+func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newBilling(t, db, nil)
+		v := f.signIn(t, "en")
+		token := v.csrfToken(t)
+		for name, rows := range map[string]foreignRows{"same merchant": f.neighbour, "other merchant": f.otherMerchant} {
+			for _, path := range []string{
+				"/portal/invoices/" + rows.invoice.ID,
+				"/portal/invoices/" + rows.invoice.ID + "/pdf",
+				"/portal/subscriptions/" + rows.subscription.ID,
+				"/portal/subscriptions/" + rows.subscription.ID + "/cancel",
+				"/portal/contacts/" + rows.contact.ID,
+				"/portal/contacts/" + rows.contact.ID + "/delete",
+			} {
+				res := v.get(t, path)
+				body, _ := io.ReadAll(res.Body)
+				if res.StatusCode != http.StatusNotFound || strings.Contains(string(body), "Secret") {
+					t.Errorf("%s GET %s: %d, want 404 without the row", name, path, res.StatusCode)
+				}
+			}
+			for _, path := range []string{
+				"/portal/subscriptions/" + rows.subscription.ID + "/cancel",
+				"/portal/subscriptions/" + rows.subscription.ID + "/resume",
+				"/portal/contacts/" + rows.contact.ID,
+			} {
+				form := map[string][]string{"csrf_token": {token}, "name": {"Hijacked"}, "email": {"x@example.com"}}
+				if res := v.post(t, path, form); res.StatusCode != http.StatusNotFound {
+					t.Errorf("%s POST %s: %d, want 404", name, path, res.StatusCode)
+				}
+			}
+			v.post(t, "/portal/contacts/"+rows.contact.ID+"/delete", map[string][]string{"csrf_token": {token}})
+		}
+		for name, rows := range map[string]foreignRows{"same merchant": f.neighbour} {
+			sub, err := f.store.GetSubscription(t.Context(), models.MerchantScope(f.merchant.ID), rows.subscription.ID)
+			if err != nil || sub.CanceledAt != nil {
+				t.Errorf("%s: subscription changed: %v %+v", name, err, sub)
+			}
+			contacts, _, err := f.store.ListContacts(t.Context(), f.merchant.ID, rows.contact.CustomerID, models.ContactQuery{})
+			if err != nil || len(contacts) != 1 || contacts[0].Name != "Secret contact" {
+				t.Errorf("%s: contacts changed: %v %+v", name, err, contacts)
+			}
+		}
+	})
+}
+
+func TestInvoiceListStaysLight(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	v := f.signIn(t, "en")
+	res := v.get(t, "/portal/invoices")
+	body, _ := io.ReadAll(res.Body)
+	if len(body) >= 30*1024 {
+		t.Errorf("invoice list with 25 invoices is %d bytes, want under 30 KB", len(body))
+	}
+	if strings.Contains(string(body), "<script") || strings.Contains(string(body), "style=") {
+		t.Error("the page ships a script or an inline style")
+	}
+}

@@ -1,0 +1,45 @@
+package handlers
+
+import (
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
+)
+
+// listPayments shows one page of the customer's payments and refunds.
+func (h *PortalHandler) listPayments(c echo.Context) error {
+	page, err := portalListPage(c)
+	if err != nil {
+		return err
+	}
+	ctx, scope := c.Request().Context(), portalAccess(c).Scope()
+	payments, info, err := h.store.ListPayments(ctx, scope, models.PaymentFilter{}, page)
+	if err != nil {
+		return err
+	}
+	var invoiceIDs []string
+	for _, pay := range payments {
+		if pay.InvoiceID != nil {
+			invoiceIDs = append(invoiceIDs, *pay.InvoiceID)
+		}
+	}
+	numbers, err := h.store.InvoiceNumbers(ctx, scope, invoiceIDs)
+	if err != nil {
+		return err
+	}
+	p := portalPage(c, views.SectionPayments, "portal.nav.payments")
+	return render(c, http.StatusOK, views.PaymentsPage(p, views.PaymentListView{Payments: payments, InvoiceNumbers: numbers, Page: info}))
+}
+
+// listEntitlements shows what the customer may use.
+func (h *PortalHandler) listEntitlements(c echo.Context) error {
+	a := portalAccess(c)
+	entitlements, err := h.store.ListEntitlements(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
+	if err != nil {
+		return err
+	}
+	p := portalPage(c, views.SectionEntitlements, "portal.nav.entitlements")
+	return render(c, http.StatusOK, views.EntitlementsPage(p, views.EntitlementListView{Entitlements: entitlements, Now: h.now()}))
+}

@@ -1,0 +1,68 @@
+package models
+
+import (
+	"context"
+	"errors"
+
+	"gorm.io/gorm"
+)
+
+// Balance is what a customer owes in one currency.
+type Balance struct {
+	Currency  string
+	AmountDue int64
+}
+
+// CustomerSummary is the customer's account at a glance: the portal's overview.
+type CustomerSummary struct {
+	Balances      []Balance
+	NextInvoice   *Invoice // the open invoice due first; nil when nothing is due
+	Subscriptions []Subscription
+}
+
+// liveSubscriptionStatuses are the statuses a customer is (or will be) billed in.
+var liveSubscriptionStatuses = []SubscriptionStatus{SubTrialing, SubActive, SubPastDue}
+
+// SummarizeCustomer loads the overview of one customer in three indexed queries.
+func (s *Store) SummarizeCustomer(ctx context.Context, sc Scope) (*CustomerSummary, error) {
+	var sum CustomerSummary
+	q := s.scoped(ctx, sc)
+	open := q.Session(&gorm.Session{}).Model(&Invoice{}).
+		Where("kind = ? AND status = ? AND amount_due > 0", KindInvoice, StatusOpen)
+	err := open.Session(&gorm.Session{}).Select("currency, SUM(amount_due) AS amount_due").
+		Group("currency").Order("currency").Scan(&sum.Balances).Error
+	if err != nil {
+		return nil, storeError("summarize balances", err)
+	}
+	var next Invoice
+	err = open.Select("id", "number", "currency", "amount_due", "due_at", "status", "kind").
+		Order("due_at IS NULL, due_at, issued_at, id").Take(&next).Error
+	switch {
+	case err == nil:
+		sum.NextInvoice = &next
+	case !errors.Is(err, gorm.ErrRecordNotFound):
+		return nil, storeError("find next invoice", err)
+	}
+	err = q.Session(&gorm.Session{}).Where("status IN ?", liveSubscriptionStatuses).
+		Order("current_period_end, id").Find(&sum.Subscriptions).Error
+	if err != nil {
+		return nil, storeError("list live subscriptions", err)
+	}
+	return &sum, nil
+}
+
+// InvoiceNumbers maps invoice IDs to their numbers, for lists that name related invoices.
+func (s *Store) InvoiceNumbers(ctx context.Context, sc Scope, ids []string) (map[string]string, error) {
+	numbers := make(map[string]string, len(ids))
+	if len(ids) == 0 {
+		return numbers, nil
+	}
+	var rows []Invoice
+	if err := s.scoped(ctx, sc).Select("id", "number").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+		return nil, storeError("invoice numbers", err)
+	}
+	for _, r := range rows {
+		numbers[r.ID] = r.Number
+	}
+	return numbers, nil
+}

@@ -1,0 +1,88 @@
+package views
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"testing"
+
+	"github.com/portico/portico/models"
+)
+
+// TestCatalogsAreComplete makes sure no page shows a raw message ID or silent English: every
+// language defines exactly the messages English defines.
+func TestCatalogsAreComplete(t *testing.T) {
+	catalog, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := slices.Sorted(slices.Values(catalog.MessageIDs("en")))
+	for _, lang := range models.Locales[1:] {
+		got := slices.Sorted(slices.Values(catalog.MessageIDs(lang)))
+		for _, id := range want {
+			if _, found := slices.BinarySearch(got, id); !found {
+				t.Errorf("%s: missing %q", lang, id)
+			}
+		}
+		for _, id := range got {
+			if _, found := slices.BinarySearch(want, id); !found {
+				t.Errorf("%s: %q is not in the English catalog", lang, id)
+			}
+		}
+	}
+}
+
+// TestTemplatesUseDefinedMessages finds every literal message ID the templates and view
+// helpers ask for, and every ID built from a known set of values, in the English catalog.
+func TestTemplatesUseDefinedMessages(t *testing.T) {
+	catalog, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defined := map[string]bool{}
+	for _, id := range catalog.MessageIDs("en") {
+		defined[id] = true
+	}
+	literal := regexp.MustCompile(`\.(?:T|Tf|Plural)\("([a-z0-9_.-]+[a-z0-9_-])"`)
+	files, _ := filepath.Glob("*.templ")
+	goFiles, _ := filepath.Glob("*.go")
+	for _, f := range append(files, goFiles...) {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range literal.FindAllSubmatch(src, -1) {
+			if id := string(m[1]); !defined[id] {
+				t.Errorf("%s asks for %q, which the catalog does not define", f, id)
+			}
+		}
+	}
+	families := map[string][]string{
+		"invoice.status.":      {"draft", "open", "overdue", "paid", "void", "uncollectible", "issued"},
+		"invoices.filter.":     {"all", "open", "overdue", "paid", "void", "uncollectible", "credit_notes"},
+		"payment.kind.":        {string(models.KindPayment), string(models.KindRefund)},
+		"payment.method.":      models.PaymentMethods,
+		"payment.status.":      {"succeeded", "pending", "failed"},
+		"subscription.status.": {"trialing", "active", "past_due", "paused", "canceled", "canceling"},
+		"subscription.reason.": models.CancellationReasons,
+		"interval.":            models.Intervals,
+		"portal.nav.":          sectionNames(),
+		"form.error.":          {"required", "invalid", "too_long", "invalid_email", "invalid_phone", "invalid_country", "invalid_locale", "invalid_iban", "invalid_choice"},
+	}
+	for prefix, values := range families {
+		for _, v := range values {
+			if !defined[prefix+v] {
+				t.Errorf("the catalog lacks %q", prefix+v)
+			}
+		}
+	}
+}
+
+func sectionNames() []string {
+	var names []string
+	for _, item := range navItems {
+		names = append(names, string(item.Section))
+	}
+	return names
+}
