@@ -113,7 +113,7 @@ func newBilling(t *testing.T, db *models.DB, configure func(*handlers.Options)) 
 	}))
 
 	f.neighbour = foreignCustomer(t, s, m, "Y")
-	other := fixtureStep[*models.Merchant](t)(s.CreateMerchant(ctx, "Other Shop", ""))
+	other := fixtureStep[*models.Merchant](t)(s.CreateMerchant(ctx, "Other Shop", fmt.Sprintf("other-%d", fixtureMerchants.Add(1))))
 	f.otherMerchant = foreignCustomer(t, s, other.ID, "Z")
 	return f
 }

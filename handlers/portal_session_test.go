@@ -3,9 +3,11 @@ package handlers_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -13,6 +15,8 @@ import (
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
 )
+
+var fixtureMerchants atomic.Int64
 
 // portalFixture is a merchant with a customer and an app to visit.
 type portalFixture struct {
@@ -32,7 +36,8 @@ func newPortalFixture(t *testing.T, db *models.DB, configure func(*handlers.Opti
 		}
 	})
 	ctx := context.Background()
-	m, err := a.store.CreateMerchant(ctx, "Acme Cloud", "")
+	// Several fixtures may share one database: each merchant gets its own slug.
+	m, err := a.store.CreateMerchant(ctx, "Acme Cloud", fmt.Sprintf("acme-%d", fixtureMerchants.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
