@@ -257,7 +257,6 @@ func validity(t *Translator, e *models.Entitlement) string {
 	return t.Date(e.ValidFrom) + " – " + t.Date(*e.ValidTo)
 }
 
-
 // renewal says when a subscription bills next, or when it ends.
 func renewal(t *Translator, s *models.Subscription) string {
 	switch {
