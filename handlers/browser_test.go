@@ -62,9 +62,10 @@ func newBrowser(t *testing.T) context.Context {
 	return browserCtx
 }
 
-// livePortal is Portico listening on http://localhost:<port>, with links built for it.
+// livePortal is Portico with a customer's full account, listening on
+// http://localhost:<port>, with links built for it.
 type livePortal struct {
-	*portalFixture
+	*billing
 	base string
 }
 
@@ -75,14 +76,14 @@ func startLivePortal(t *testing.T) *livePortal {
 		t.Fatal(err)
 	}
 	base := fmt.Sprintf("http://localhost:%d", ln.Addr().(*net.TCPAddr).Port)
-	f := newPortalFixture(t, testdb.SQLite(t), func(o *handlers.Options) { o.BaseURL, _ = url.Parse(base) })
+	f := newBilling(t, testdb.SQLite(t), func(o *handlers.Options) { o.BaseURL, _ = url.Parse(base) })
 	f.Server.Close()
 	srv := httptest.NewUnstartedServer(f.Server.Config.Handler)
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
 	f.Server = srv
-	return &livePortal{portalFixture: f, base: base}
+	return &livePortal{billing: f, base: base}
 }
 
 // link mints a link and returns its URL on the live portal.
