@@ -46,13 +46,13 @@ func (b *syncBuffer) String() string {
 // testSessionKey is the session key tests use unless they rotate keys.
 var testSessionKey = bytes.Repeat([]byte{7}, 32)
 
-func newApp(t *testing.T, db *models.DB) *app {
+func newApp(t testing.TB, db *models.DB) *app {
 	t.Helper()
 	return newAppWith(t, db, nil)
 }
 
 // newAppWith builds the app with options changed by configure.
-func newAppWith(t *testing.T, db *models.DB, configure func(*handlers.Options)) *app {
+func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) *app {
 	t.Helper()
 	store := models.NewStore(db)
 	logs := &syncBuffer{}
@@ -76,7 +76,7 @@ func newAppWith(t *testing.T, db *models.DB, configure func(*handlers.Options)) 
 }
 
 // get fetches a path without following redirects.
-func (a *app) get(t *testing.T, path string, header ...string) *http.Response {
+func (a *app) get(t testing.TB, path string, header ...string) *http.Response {
 	t.Helper()
 	req, _ := http.NewRequest(http.MethodGet, a.URL+path, nil)
 	for i := 0; i+1 < len(header); i += 2 {
@@ -92,7 +92,7 @@ func (a *app) get(t *testing.T, path string, header ...string) *http.Response {
 
 var noRedirects = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
-func readJSON(t *testing.T, res *http.Response) map[string]any {
+func readJSON(t testing.TB, res *http.Response) map[string]any {
 	t.Helper()
 	var v map[string]any
 	body, _ := io.ReadAll(res.Body)
@@ -102,7 +102,7 @@ func readJSON(t *testing.T, res *http.Response) map[string]any {
 	return v
 }
 
-func readHTML(t *testing.T, res *http.Response) *goquery.Document {
+func readHTML(t testing.TB, res *http.Response) *goquery.Document {
 	t.Helper()
 	doc, err := goquery.NewDocumentFromReader(res.Body)
 	if err != nil {

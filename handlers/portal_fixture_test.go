@@ -37,7 +37,7 @@ type foreignRows struct {
 }
 
 // fixtureStep fails the test on a fixture error.
-func fixtureStep[T any](t *testing.T) func(T, error) T {
+func fixtureStep[T any](t testing.TB) func(T, error) T {
 	return func(v T, err error) T {
 		t.Helper()
 		if err != nil {
@@ -47,7 +47,7 @@ func fixtureStep[T any](t *testing.T) func(T, error) T {
 	}
 }
 
-func newBilling(t *testing.T, db *models.DB, configure func(*handlers.Options)) *billing {
+func newBilling(t testing.TB, db *models.DB, configure func(*handlers.Options)) *billing {
 	t.Helper()
 	f := &billing{portalFixture: newPortalFixture(t, db, configure)}
 	ctx, s := context.Background(), f.store
@@ -119,7 +119,7 @@ func newBilling(t *testing.T, db *models.DB, configure func(*handlers.Options)) 
 }
 
 // foreignCustomer makes a customer with an invoice, a subscription and a contact.
-func foreignCustomer(t *testing.T, s *models.Store, merchantID, name string) foreignRows {
+func foreignCustomer(t testing.TB, s *models.Store, merchantID, name string) foreignRows {
 	t.Helper()
 	ctx, sys := context.Background(), models.SystemActor
 	cus := fixtureStep[*models.Customer](t)(s.CreateCustomer(ctx, merchantID, sys, models.CustomerInput{Name: ptr(name)}))
@@ -139,7 +139,7 @@ func foreignCustomer(t *testing.T, s *models.Store, merchantID, name string) for
 }
 
 // signIn opens a fresh link for the fixture's customer, in lang when given.
-func (f *billing) signIn(t *testing.T, lang string) *visitor {
+func (f *billing) signIn(t testing.TB, lang string) *visitor {
 	t.Helper()
 	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{Locale: lang})
 	v := f.visitor()

@@ -11,7 +11,7 @@ import (
 
 // invoiceFilter is what a tab of the invoice list asks the store for.
 func invoiceFilter(tab views.InvoiceFilter) models.InvoiceFilter {
-	f := models.InvoiceFilter{HideDrafts: true}
+	var f models.InvoiceFilter
 	switch tab {
 	case "":
 	case "credit_notes":
@@ -32,7 +32,7 @@ func (h *PortalHandler) listInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	invoices, info, err := h.store.ListInvoices(c.Request().Context(), portalAccess(c).Scope(), invoiceFilter(tab), page)
+	invoices, info, err := h.store.ListCustomerInvoices(c.Request().Context(), portalAccess(c).Scope(), invoiceFilter(tab), page)
 	if err != nil {
 		return err
 	}
@@ -66,8 +66,8 @@ func (h *PortalHandler) showInvoice(c echo.Context) error {
 		if v.Payments, _, err = h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all); err != nil {
 			return err
 		}
-		notes := models.InvoiceFilter{Kind: models.KindCreditNote, CreditedInvoiceID: inv.ID, HideDrafts: true}
-		if v.CreditNotes, _, err = h.store.ListInvoices(ctx, scope, notes, all); err != nil {
+		notes := models.InvoiceFilter{Kind: models.KindCreditNote, CreditedInvoiceID: inv.ID}
+		if v.CreditNotes, _, err = h.store.ListCustomerInvoices(ctx, scope, notes, all); err != nil {
 			return err
 		}
 	case models.KindCreditNote:

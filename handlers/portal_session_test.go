@@ -26,7 +26,7 @@ type portalFixture struct {
 	clock    *clock
 }
 
-func newPortalFixture(t *testing.T, db *models.DB, configure func(*handlers.Options)) *portalFixture {
+func newPortalFixture(t testing.TB, db *models.DB, configure func(*handlers.Options)) *portalFixture {
 	t.Helper()
 	c := &clock{}
 	a := newAppWith(t, db, func(o *handlers.Options) {

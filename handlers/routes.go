@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"compress/gzip"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -42,7 +43,8 @@ func registerRoutes(e *echo.Echo, d routeDeps) {
 		d.metrics.middleware,
 		securityHeaders(d.opts.BaseURL.Scheme == "https"),
 		middleware.BodyLimit(bodyLimit),
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024}),
+		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
+		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed}),
 	)
 
 	e.GET("/healthz", health.live)

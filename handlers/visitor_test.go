@@ -25,7 +25,7 @@ func (a *app) visitor() *visitor {
 	return &visitor{app: a, cookies: map[string]*http.Cookie{}, header: http.Header{}}
 }
 
-func (v *visitor) do(t *testing.T, method, path string, form url.Values) *http.Response {
+func (v *visitor) do(t testing.TB, method, path string, form url.Values) *http.Response {
 	t.Helper()
 	var body *strings.Reader
 	if form != nil {
@@ -61,19 +61,19 @@ func (v *visitor) do(t *testing.T, method, path string, form url.Values) *http.R
 	return res
 }
 
-func (v *visitor) get(t *testing.T, path string) *http.Response {
+func (v *visitor) get(t testing.TB, path string) *http.Response {
 	t.Helper()
 	return v.do(t, http.MethodGet, path, nil)
 }
 
 // post submits a form the way the page's own form would: same-origin, with fields.
-func (v *visitor) post(t *testing.T, path string, form url.Values) *http.Response {
+func (v *visitor) post(t testing.TB, path string, form url.Values) *http.Response {
 	t.Helper()
 	return v.do(t, http.MethodPost, path, form)
 }
 
 // page fetches a page and parses it, failing unless the status is want.
-func (v *visitor) page(t *testing.T, path string, want int) *goquery.Document {
+func (v *visitor) page(t testing.TB, path string, want int) *goquery.Document {
 	t.Helper()
 	res := v.get(t, path)
 	if res.StatusCode != want {
@@ -83,7 +83,7 @@ func (v *visitor) page(t *testing.T, path string, want int) *goquery.Document {
 }
 
 // open opens a portal link and follows its redirect, returning the landing page's path.
-func (v *visitor) open(t *testing.T, linkURL string) string {
+func (v *visitor) open(t testing.TB, linkURL string) string {
 	t.Helper()
 	u, err := url.Parse(linkURL)
 	if err != nil {
@@ -97,7 +97,7 @@ func (v *visitor) open(t *testing.T, linkURL string) string {
 }
 
 // csrfToken reads the CSRF token from a page the visitor is signed in to.
-func (v *visitor) csrfToken(t *testing.T) string {
+func (v *visitor) csrfToken(t testing.TB) string {
 	t.Helper()
 	token, ok := v.page(t, "/portal", http.StatusOK).Find(`input[name="csrf_token"]`).First().Attr("value")
 	if !ok || token == "" {
@@ -107,7 +107,7 @@ func (v *visitor) csrfToken(t *testing.T) string {
 }
 
 // mint mints a portal link through the store, as the API does, and returns its URL.
-func (a *app) mint(t *testing.T, merchantID, customerRef string, in models.PortalLinkInput) (string, *models.PortalLink) {
+func (a *app) mint(t testing.TB, merchantID, customerRef string, in models.PortalLinkInput) (string, *models.PortalLink) {
 	t.Helper()
 	link, token, err := a.store.MintPortalLink(context.Background(), merchantID, models.SystemActor, customerRef, in)
 	if err != nil {

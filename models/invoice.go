@@ -347,14 +347,43 @@ type InvoiceFilter struct {
 	Status            InvoiceStatus
 	Kind              InvoiceKind
 	CreditedInvoiceID string // credit notes of one invoice
-	HideDrafts        bool   // what a customer may see: drafts are the merchant's work in progress
 }
+
+// invoiceListOrder is every invoice list's order: newest first, stable.
+const invoiceListOrder = "issued_at DESC, id DESC"
 
 // ListInvoices returns one page of invoices, newest first (without lines).
 func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page) ([]Invoice, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.invoiceQuery(ctx, sc, f)
 	if err != nil {
 		return nil, PageInfo{}, err
+	}
+	rows, info, err := listPage[Invoice](q, page, invoiceListOrder)
+	return rows, info, storeError("list invoices", err)
+}
+
+// customerInvoiceColumns are the columns a customer's invoice list shows.
+var customerInvoiceColumns = []string{
+	"id", "kind", "number", "status", "currency", "total", "amount_due", "issued_at", "due_at", "period_start", "period_end",
+}
+
+// ListCustomerInvoices is the portal's invoice list: what the customer may see (no drafts,
+// the merchant's work in progress), with only the columns the list shows.
+func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page) ([]Invoice, PageInfo, error) {
+	q, err := s.invoiceQuery(ctx, sc, f)
+	if err != nil {
+		return nil, PageInfo{}, err
+	}
+	q = q.Where("status <> ?", StatusDraft).Select(customerInvoiceColumns)
+	rows, info, err := listPage[Invoice](q, page, invoiceListOrder)
+	return rows, info, storeError("list customer invoices", err)
+}
+
+// invoiceQuery selects the invoices sc may see that match f.
+func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*gorm.DB, error) {
+	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	if err != nil {
+		return nil, err
 	}
 	q = filterStatus(q, f.Status)
 	if f.Kind != "" {
@@ -363,11 +392,7 @@ func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, pag
 	if f.CreditedInvoiceID != "" {
 		q = q.Where("credited_invoice_id = ?", f.CreditedInvoiceID)
 	}
-	if f.HideDrafts {
-		q = q.Where("status <> ?", StatusDraft)
-	}
-	rows, info, err := listPage[Invoice](q, page, "issued_at DESC, id DESC")
-	return rows, info, storeError("list invoices", err)
+	return q, nil
 }
 
 // filterStatus narrows q to a status, deriving overdue from the due date.

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"sync"
 	"time"
 
 	"github.com/bojanz/currency"
@@ -17,6 +18,39 @@ type formats struct {
 	numbers *message.Printer
 	date    string
 	locale  monday.Locale
+	days    *sync.Map    // day number → formatted date: pages repeat a few dates many times
+	amounts *amountMemo // "minor currency" → formatted amount
+}
+
+// amountMemo remembers formatted amounts, and forgets them all when it holds too many, so
+// it stays small whatever amounts pass through it.
+type amountMemo struct {
+	mu     sync.RWMutex
+	values map[moneyKey]string
+}
+
+type moneyKey struct {
+	minor int64
+	code  string
+}
+
+const memoLimit = 4096
+
+func (m *amountMemo) get(k moneyKey, format func() string) string {
+	m.mu.RLock()
+	s, ok := m.values[k]
+	m.mu.RUnlock()
+	if ok {
+		return s
+	}
+	s = format()
+	m.mu.Lock()
+	if len(m.values) >= memoLimit {
+		clear(m.values)
+	}
+	m.values[k] = s
+	m.mu.Unlock()
+	return s
 }
 
 // dateLocales maps the portal's languages to the calendar locale whose month names and
@@ -35,23 +69,38 @@ func newFormats(lang string) formats {
 		numbers: message.NewPrinter(language.Make(lang)),
 		date:    monday.MediumFormatsByLocale[locale],
 		locale:  locale,
+		days:    &sync.Map{},
+		amounts: &amountMemo{values: map[moneyKey]string{}},
 	}
 }
 
 // Money formats minor units of an ISO 4217 currency: "€1,234.56" in en, "1.234,56 €" in de.
+// Pages repeat the same amounts (a plan's price, a monthly total), and the formatter builds
+// its replacers on every call, so results are remembered.
 func (t *Translator) Money(minor int64, code string) string {
-	amount, err := currency.NewAmountFromInt64(minor, code)
-	if err != nil {
-		// The store only keeps valid codes; should one slip through, show the raw figure
-		// with its code rather than nothing.
-		return t.formats.numbers.Sprint(number.Decimal(minor)) + " " + code
-	}
-	return t.formats.money.Format(amount)
+	return t.formats.amounts.get(moneyKey{minor, code}, func() string {
+		amount, err := currency.NewAmountFromInt64(minor, code)
+		if err != nil {
+			// The store only keeps valid codes; should one slip through, show the raw
+			// figure with its code rather than nothing.
+			return t.formats.numbers.Sprint(number.Decimal(minor)) + " " + code
+		}
+		return t.formats.money.Format(amount)
+	})
 }
 
-// Date formats a calendar date in the medium style of the language ("24.11.2026" in de).
+// Date formats a calendar date (in UTC) in the medium style of the language ("24.11.2026"
+// in de). Formatting with month names is costly, and a list shows the same few days over and
+// over, so each day is formatted once; the cache holds at most one entry per calendar day.
 func (t *Translator) Date(at time.Time) string {
-	return monday.Format(at, t.formats.date, t.formats.locale)
+	y, m, d := at.UTC().Date()
+	day := y*10000 + int(m)*100 + d
+	if s, ok := t.formats.days.Load(day); ok {
+		return s.(string)
+	}
+	s := monday.Format(time.Date(y, m, d, 0, 0, 0, 0, time.UTC), t.formats.date, t.formats.locale)
+	t.formats.days.Store(day, s)
+	return s
 }
 
 // DateOf formats an optional date; nil is an empty string.
