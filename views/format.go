@@ -18,7 +18,7 @@ type formats struct {
 	numbers *message.Printer
 	date    string
 	locale  monday.Locale
-	days    *sync.Map    // day number → formatted date: pages repeat a few dates many times
+	days    *sync.Map   // day number → formatted date: pages repeat a few dates many times
 	amounts *amountMemo // "minor currency" → formatted amount
 }
 
