@@ -203,3 +203,23 @@ func TestMetrics(t *testing.T) {
 		t.Errorf("metrics lack the /healthz request:\n%.2000s", body)
 	}
 }
+
+func TestBrandStylesheet(t *testing.T) {
+	a := newApp(t, testdb.SQLite(t))
+	res := a.get(t, "/brand/ffff00.css")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "text/css; charset=utf-8" ||
+		res.Header.Get("Cache-Control") != "public, max-age=31536000, immutable" {
+		t.Fatalf("brand stylesheet: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Cache-Control"))
+	}
+	// Yellow is too light for white text or for text on the page: black on it, and a
+	// darkened yellow as ink.
+	if want := "--accent:#ffff00;--on-accent:#000000;--accent-ink:#"; !strings.Contains(string(body), want) || strings.Contains(string(body), "--accent-ink:#ffff00") {
+		t.Errorf("brand stylesheet = %q", body)
+	}
+	for _, bad := range []string{"/brand/FFFF00.css", "/brand/fff.css", "/brand/ffff00.js", "/brand/..%2fportico.css"} {
+		if res := a.get(t, bad); res.StatusCode != http.StatusNotFound {
+			t.Errorf("%s: %d, want 404", bad, res.StatusCode)
+		}
+	}
+}

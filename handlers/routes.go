@@ -51,6 +51,7 @@ func registerRoutes(e *echo.Echo, d routeDeps) {
 	e.GET("/readyz", health.ready)
 	e.GET("/metrics", d.metrics.handler())
 	e.GET("/static/:file", assets.serve)
+	e.GET("/brand/:file", serveBrand)
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
