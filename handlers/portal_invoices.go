@@ -1,6 +1,8 @@
 package handlers
 
 import (
+	"bytes"
+	"mime"
 	"net/http"
 	"slices"
 
@@ -71,13 +73,43 @@ func (h *PortalHandler) showInvoice(c echo.Context) error {
 			return err
 		}
 	case models.KindCreditNote:
-		if inv.CreditedInvoiceID != nil {
-			if v.Credited, err = h.store.GetInvoice(ctx, scope, *inv.CreditedInvoiceID); err != nil {
-				return err
-			}
+		if v.Credited, err = h.creditedInvoice(c, inv); err != nil {
+			return err
 		}
 	}
 	p := portalPage(c, views.SectionInvoices, "")
 	p.Title = inv.Number
 	return render(c, http.StatusOK, views.InvoicePage(p, v))
+}
+
+// creditedInvoice is the invoice a credit note credits, or nil.
+func (h *PortalHandler) creditedInvoice(c echo.Context, note *models.Invoice) (*models.Invoice, error) {
+	if note.Kind != models.KindCreditNote || note.CreditedInvoiceID == nil {
+		return nil, nil
+	}
+	return h.store.GetInvoice(c.Request().Context(), portalAccess(c).Scope(), *note.CreditedInvoiceID)
+}
+
+// downloadInvoicePDF sends an invoice or credit note as a PDF, in the page's language.
+func (h *PortalHandler) downloadInvoicePDF(c echo.Context) error {
+	inv, err := h.customerInvoice(c)
+	if err != nil {
+		return err
+	}
+	a := portalAccess(c)
+	customer, err := h.store.GetCustomer(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
+	if err != nil {
+		return err
+	}
+	credited, err := h.creditedInvoice(c, inv)
+	if err != nil {
+		return err
+	}
+	doc := views.InvoiceDocument{MerchantName: a.Merchant.Name, Customer: customer, Invoice: inv, Credited: credited, Now: h.now()}
+	var pdf bytes.Buffer
+	if err := views.WriteInvoicePDF(&pdf, pageOf(c.Request().Context()).T, doc); err != nil {
+		return err
+	}
+	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": inv.Number + ".pdf"}))
+	return c.Blob(http.StatusOK, "application/pdf", pdf.Bytes())
 }

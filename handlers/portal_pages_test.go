@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"strings"
@@ -297,4 +298,26 @@ func TestInvoiceListStaysLight(t *testing.T) {
 	if strings.Contains(string(body), "<script") || strings.Contains(string(body), "style=") {
 		t.Error("the page ships a script or an inline style")
 	}
+}
+
+func TestInvoicePDFDownload(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newBilling(t, db, nil)
+		v := f.signIn(t, "de")
+		res := v.get(t, "/portal/invoices/"+f.invoices[24].ID+"/pdf")
+		body, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Type") != "application/pdf" ||
+			res.Header.Get("Content-Disposition") != `attachment; filename=INV-0025.pdf` || !bytes.HasPrefix(body, []byte("%PDF-")) {
+			t.Fatalf("PDF: %d %q %q %.8q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"), body)
+		}
+		if res.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("PDF Cache-Control = %q, want no-store", res.Header.Get("Cache-Control"))
+		}
+		if res := v.get(t, "/portal/invoices/"+f.draft.ID+"/pdf"); res.StatusCode != http.StatusNotFound {
+			t.Errorf("draft PDF: %d, want 404", res.StatusCode)
+		}
+		if res := v.get(t, "/portal/invoices/"+f.creditNote.ID+"/pdf"); res.StatusCode != http.StatusOK {
+			t.Errorf("credit note PDF: %d", res.StatusCode)
+		}
+	})
 }

@@ -62,6 +62,7 @@ func registerRoutes(e *echo.Echo, d routeDeps) {
 	p.GET("", portal.showOverview)
 	p.GET("/invoices", portal.listInvoices)
 	p.GET("/invoices/:id", portal.showInvoice)
+	p.GET("/invoices/:id/pdf", portal.downloadInvoicePDF)
 	p.GET("/payments", portal.listPayments)
 	p.GET("/entitlements", portal.listEntitlements)
 	p.GET("/subscriptions", portal.listSubscriptions)
