@@ -36,5 +36,6 @@ lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
 	@git diff --exit-code -- '*_templ.go' || { echo "generated templ code was stale: run make generate and commit"; exit 1; }
 
 .PHONY: bench
-bench: generate ## Go benchmarks, then a load run of the portal against a bare Echo baseline
+bench: build ## Go benchmarks, then a load run of the portal and the API against a bare Echo baseline
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
+	$(GO) run ./internal/loadrun -binary $(BIN) -duration 10s -connections 32
