@@ -47,6 +47,7 @@ func WriteInvoicePDF(w io.Writer, t *Translator, d InvoiceDocument) error {
 	pdf.SetTitle(title, true)
 	pdf.SetAuthor(d.MerchantName, true)
 	pdf.SetCreator("Portico", true)
+	pdf.SetCatalogSort(true) // fonts in a fixed order: the same document gives the same bytes
 	pdf.SetCreationDate(inv.IssuedAt)
 	pdf.SetModificationDate(inv.IssuedAt)
 	pdf.AddPage()
