@@ -20,6 +20,7 @@ const bodyLimit = "1M"
 // routeDeps is what the handlers are built from.
 type routeDeps struct {
 	opts    Options
+	openAPI []byte
 	store   *models.Store
 	pages   *pageBuilder
 	assets  *static.Assets
@@ -31,6 +32,7 @@ type routeDeps struct {
 func registerRoutes(e *echo.Echo, d routeDeps) {
 	health := &HealthHandler{store: d.store, log: d.opts.Logger}
 	assets := &AssetHandler{assets: d.assets}
+	api := &APIHandler{store: d.store, baseURL: d.opts.BaseURL, openAPI: d.openAPI}
 	portal := &PortalHandler{
 		store: d.store, cookies: d.cookies, pages: d.pages, log: d.opts.Logger, now: d.opts.Now,
 		crossOrigin: http.NewCrossOriginProtection(),
@@ -52,6 +54,49 @@ func registerRoutes(e *echo.Echo, d routeDeps) {
 	e.GET("/metrics", d.metrics.handler())
 	e.GET("/static/:file", assets.serve)
 	e.GET("/brand/:file", serveBrand)
+
+	// The merchant API: JSON, an API key per request, limited per key, and safe retries of
+	// POSTs with an Idempotency-Key. Its contract is public.
+	e.GET("/v1/openapi.json", api.serveOpenAPI)
+	v1 := e.Group("/v1", api.authenticate, apiRateLimit(d.opts.APIRate, d.opts.APIBurst), requireJSON, api.idempotent)
+	v1.GET("/merchant", api.getMerchant)
+	v1.PATCH("/merchant", api.updateMerchant)
+	v1.POST("/customers", api.createCustomer)
+	v1.GET("/customers", api.listCustomers)
+	v1.GET("/customers/:id", api.getCustomer)
+	v1.PATCH("/customers/:id", api.updateCustomer)
+	v1.DELETE("/customers/:id", api.deleteCustomer)
+	v1.GET("/customers/:id/contacts", api.listContacts)
+	v1.POST("/customers/:id/contacts", api.createContact)
+	v1.GET("/customers/:id/contacts/:contact_id", api.getContact)
+	v1.PATCH("/customers/:id/contacts/:contact_id", api.updateContact)
+	v1.DELETE("/customers/:id/contacts/:contact_id", api.deleteContact)
+	v1.GET("/customers/:id/entitlements", api.listEntitlements)
+	v1.POST("/customers/:id/entitlements", api.createEntitlement)
+	v1.PATCH("/customers/:id/entitlements/:entitlement_id", api.updateEntitlement)
+	v1.DELETE("/customers/:id/entitlements/:entitlement_id", api.deleteEntitlement)
+	v1.GET("/customers/:id/payment_details", api.getPaymentDetails)
+	v1.PUT("/customers/:id/payment_details", api.setPaymentDetails)
+	v1.POST("/customers/:id/portal", api.mintPortalLink)
+	v1.GET("/customers/:id/portal_links", api.listPortalLinks)
+	v1.DELETE("/portal_links/:id", api.revokePortalLink)
+	v1.POST("/invoices", api.createInvoice)
+	v1.GET("/invoices", api.listInvoices)
+	v1.GET("/invoices/:id", api.getInvoice)
+	v1.POST("/invoices/:id/status", api.updateInvoiceStatus)
+	v1.POST("/payments", api.createPayment)
+	v1.GET("/payments", api.listPayments)
+	v1.GET("/payments/:id", api.getPayment)
+	v1.POST("/subscriptions", api.createSubscription)
+	v1.GET("/subscriptions", api.listSubscriptions)
+	v1.GET("/subscriptions/:id", api.getSubscription)
+	v1.PATCH("/subscriptions/:id", api.updateSubscription)
+	v1.POST("/subscriptions/:id/cancel", api.cancelSubscription)
+	v1.POST("/subscriptions/:id/resume", api.resumeSubscription)
+	v1.POST("/webhook_endpoints", api.createWebhookEndpoint)
+	v1.GET("/webhook_endpoints", api.listWebhookEndpoints)
+	v1.DELETE("/webhook_endpoints/:id", api.deleteWebhookEndpoint)
+	v1.GET("/audit_events", api.listAuditEvents)
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).

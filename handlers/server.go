@@ -57,9 +57,14 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
 	}
+	openAPI, err := openAPIAsJSON()
+	if err != nil {
+		return nil, err
+	}
 	metrics := newMetrics(prometheus.NewRegistry())
 	registerRoutes(e, routeDeps{
 		opts:    opts,
+		openAPI: openAPI,
 		store:   store,
 		pages:   pages,
 		assets:  assets,

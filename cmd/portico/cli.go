@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/migrations"
+	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/models"
 )
 
@@ -214,5 +215,5 @@ func mintLink(ctx context.Context, e *env, merchantID, customerRef string, in mo
 	if err != nil {
 		return "", nil, fmt.Errorf("customer %q: %w", customerRef, err)
 	}
-	return e.cfg.BaseURL.String() + "/p/" + token, link, nil
+	return handlers.PortalLinkURL(e.cfg.BaseURL, token), link, nil
 }
