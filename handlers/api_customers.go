@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -110,6 +111,9 @@ func (h *APIHandler) listContacts(c echo.Context) error {
 		return err
 	}
 	q := models.ContactQuery{Sort: c.QueryParam("sort"), Page: page}
+	if q.Sort != "" && !slices.Contains(models.ContactSorts, q.Sort) {
+		return &APIError{Status: http.StatusBadRequest, Type: errInvalidRequest, Code: "parameter_invalid", Param: "sort", Message: "sort must be one of " + strings.Join(models.ContactSorts, ", ") + "."}
+	}
 	switch order := c.QueryParam("order"); strings.ToUpper(order) {
 	case "", "ASC":
 	case "DESC":
