@@ -28,7 +28,7 @@ type contract struct {
 
 var (
 	contractsMu sync.Mutex
-	contracts    = map[string]*contract{}
+	contracts   = map[string]*contract{}
 )
 
 // contract loads the document from the app's own /v1/openapi.json.
@@ -75,8 +75,8 @@ func (c *contract) check(t testing.TB, req *http.Request, res *http.Response, bo
 			Request: req, PathParams: params, Route: route,
 			Options: &openapi3filter.Options{IncludeResponseStatus: true},
 		},
-		Status: res.StatusCode,
-		Header: res.Header,
+		Status:  res.StatusCode,
+		Header:  res.Header,
 		Options: &openapi3filter.Options{IncludeResponseStatus: true, MultiError: true},
 	}
 	in.SetBodyBytes(body)

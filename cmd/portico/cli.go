@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
 )
 
