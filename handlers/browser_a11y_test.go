@@ -8,7 +8,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 	"github.com/portico/portico/models"
 )
@@ -144,4 +146,129 @@ func checkPage(t *testing.T, ctx context.Context, axe, shot string) {
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestBrowserCustomerJourney walks what a customer does, by clicking: open a minted link,
+// open an invoice, download its PDF, cancel a subscription at period end, undo it, change
+// the billing address, switch to German. Each page is checked with axe-core at 360 and
+// 1280 px and kept as screenshots in test-output/journey.
+func TestBrowserCustomerJourney(t *testing.T) {
+	ctx := newBrowser(t)
+	axe := axeScript(t)
+	portal := startLivePortal(t)
+	shots := filepath.Join("..", "test-output", "journey")
+	downloads := t.TempDir()
+	if err := os.MkdirAll(shots, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
+	}); err != nil {
+		t.Fatal(err)
+	}
+	step := 0
+	// see checks the page the journey reached at both widths, then returns to desktop size.
+	see := func(name string, ready string) {
+		t.Helper()
+		step++
+		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+			t.Fatalf("step %d (%s): %v", step, name, err)
+		}
+		for _, width := range []int64{360, 1280} {
+			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+				t.Fatal(err)
+			}
+			checkPage(t, ctx, axe, filepath.Join(shots, fmt.Sprintf("%02d-%s-%d.png", step, name, width)))
+		}
+	}
+	click := func(selector string) {
+		t.Helper()
+		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
+			t.Fatalf("click %s: %v", selector, err)
+		}
+	}
+
+	if err := chromedp.Do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{Locale: "en"}))); err != nil {
+		t.Fatal(err)
+	}
+	see("overview", `section[aria-labelledby="balance"]`)
+
+	click(`nav.sections a[href="/portal/invoices"]`)
+	see("invoices", `nav.sections a[href="/portal/invoices"][aria-current="page"]`)
+	invoicePath := "/portal/invoices/" + portal.invoices[24].ID
+	click(`main table a[href="` + invoicePath + `"]`)
+	see("invoice", `a[download]`)
+
+	click(`a[download]`)
+	pdf := waitForDownload(t, downloads)
+	if !strings.HasPrefix(string(pdf), "%PDF-") {
+		t.Errorf("the download is not a PDF: %.20q", pdf)
+	}
+
+	click(`nav.sections a[href="/portal/subscriptions"]`)
+	see("subscriptions", `nav.sections a[href="/portal/subscriptions"][aria-current="page"]`)
+	subscriptionPath := "/portal/subscriptions/" + portal.monthly.ID
+	click(`main table a[href="` + subscriptionPath + `"]`)
+	see("subscription", `a[href="`+subscriptionPath+`/cancel"]`)
+	click(`a[href="` + subscriptionPath + `/cancel"]`)
+	see("cancel", `#field-reason`)
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#field-reason"), "too_expensive")); err != nil {
+		t.Fatal(err)
+	}
+	click(`main form button[type="submit"]`)
+	see("cancel-scheduled", `form[action="`+subscriptionPath+`/resume"]`)
+	if sub := portal.subscription(t); !sub.CancelAtPeriodEnd || sub.CancellationReason != "too_expensive" {
+		t.Errorf("after cancelling: %+v", sub)
+	}
+	click(`form[action="` + subscriptionPath + `/resume"] button`)
+	see("kept", `.flash[role="status"]`)
+	if sub := portal.subscription(t); sub.CancelAtPeriodEnd {
+		t.Error("the subscription is still scheduled to end after undo")
+	}
+
+	click(`nav.sections a[href="/portal/profile"]`)
+	see("profile", `#field-address-line1`)
+	err := chromedp.Do(ctx,
+		chromedp.SetValue(chromedp.CSS("#field-address-line1"), "Neue Straße 5"),
+		chromedp.SetValue(chromedp.CSS("#field-address-city"), "Köln"),
+		chromedp.SetValue(chromedp.CSS("#field-address-country"), "DE"),
+	)
+	if err != nil {
+		t.Fatal(err)
+	}
+	click(`main form button[type="submit"]`)
+	see("profile-saved", `.flash[role="status"]`)
+	customer, err := portal.store.GetCustomer(context.Background(), portal.merchant.ID, portal.customer.ID)
+	if err != nil || customer.Address.Line1 != "Neue Straße 5" || customer.Address.City != "Köln" {
+		t.Errorf("billing address after saving: %+v, %v", customer.Address, err)
+	}
+
+	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#language"), "de")); err != nil {
+		t.Fatal(err)
+	}
+	click(`form.lang button`)
+	see("german", `html[lang="de"]`)
+	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	if err != nil || heading != "Profil" {
+		t.Errorf("after switching to German the heading is %q (%v)", heading, err)
+	}
+}
+
+// waitForDownload waits for the browser to finish a download into dir and returns it.
+func waitForDownload(t *testing.T, dir string) []byte {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		entries, _ := os.ReadDir(dir)
+		for _, e := range entries {
+			if !strings.HasSuffix(e.Name(), ".crdownload") {
+				if body, err := os.ReadFile(filepath.Join(dir, e.Name())); err == nil && len(body) > 0 {
+					return body
+				}
+			}
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatal("no download arrived")
+	return nil
 }

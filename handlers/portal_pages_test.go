@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -320,4 +321,45 @@ func TestInvoicePDFDownload(t *testing.T) {
 			t.Errorf("credit note PDF: %d", res.StatusCode)
 		}
 	})
+}
+
+// rawMessageID matches what a missing translation renders as: its catalog ID.
+var rawMessageID = regexp.MustCompile(`^(site|portal|notice|overview|list|invoices?|payments?|entitlements?|subscriptions?|interval|account|profile|contacts?|payment_details|form|done|error)\.[a-z0-9_.-]+$`)
+
+// TestEveryPageInEveryLanguageIsTranslated walks every portal page in each language and
+// fails on any text or attribute that is a message ID instead of a message.
+func TestEveryPageInEveryLanguageIsTranslated(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	pages := []string{
+		"/portal", "/portal/invoices", "/portal/invoices?status=void", "/portal/invoices?status=credit_notes",
+		"/portal/invoices/" + f.invoices[24].ID, "/portal/invoices/" + f.creditNote.ID, "/portal/payments",
+		"/portal/entitlements", "/portal/subscriptions", "/portal/subscriptions/" + f.monthly.ID,
+		"/portal/subscriptions/" + f.monthly.ID + "/cancel", "/portal/profile", "/portal/contacts",
+		"/portal/contacts/" + f.contact.ID, "/portal/contacts/" + f.contact.ID + "/delete", "/portal/payment-details",
+		"/portal/invoices/inv_00000000000000000000000000", "/portal/profile?done=profile_saved",
+	}
+	for _, lang := range models.Locales {
+		v := f.signIn(t, lang)
+		for _, path := range pages {
+			res := v.get(t, path)
+			doc := readHTML(t, res)
+			if got, _ := doc.Find("html").Attr("lang"); got != lang {
+				t.Errorf("%s %s: lang=%q", lang, path, got)
+			}
+			doc.Find("*").Each(func(_ int, s *goquery.Selection) {
+				for _, n := range s.Nodes {
+					for _, a := range n.Attr {
+						if rawMessageID.MatchString(a.Val) && a.Key != "href" && a.Key != "action" {
+							t.Errorf("%s %s: untranslated %s=%q", lang, path, a.Key, a.Val)
+						}
+					}
+					for c := n.FirstChild; c != nil; c = c.NextSibling {
+						if c.Type == html.TextNode && rawMessageID.MatchString(strings.TrimSpace(c.Data)) {
+							t.Errorf("%s %s: untranslated text %q", lang, path, strings.TrimSpace(c.Data))
+						}
+					}
+				}
+			})
+		}
+	}
 }
