@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -211,7 +212,26 @@ func TestAPIAuthentication(t *testing.T) {
 				}
 			})
 		}
+		// last_used_at is written on first use, then at most once a minute, not per request.
+		lastUsed := func() *time.Time {
+			keys, err := a.store.ListAPIKeys(t.Context(), m.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, k := range keys {
+				if k.Prefix == secret[:11] {
+					return k.LastUsedAt
+				}
+			}
+			t.Fatal("the key is gone")
+			return nil
+		}
 		a.api(secret).call(t, http.MethodGet, "/v1/customers", nil).expect(t, http.StatusOK)
+		first := lastUsed()
+		a.api(secret).call(t, http.MethodGet, "/v1/customers", nil).expect(t, http.StatusOK)
+		if first == nil || !lastUsed().Equal(*first) {
+			t.Errorf("last_used_at: %v after the first request, %v after the second", first, lastUsed())
+		}
 
 		// The contract itself needs no key.
 		if res := a.get(t, "/v1/openapi.json"); res.StatusCode != http.StatusOK {
