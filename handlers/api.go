@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -17,14 +18,17 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 	"golang.org/x/time/rate"
 )
 
 // APIHandler serves the merchant API under /v1: JSON in and out, authenticated by API key.
 type APIHandler struct {
 	store   *models.Store
+	catalog *views.Catalog // for invoice PDFs in the customer's language
 	baseURL *url.URL
 	openAPI []byte // the contract, as JSON
+	now     func() time.Time
 }
 
 const apiKeyContextKey = "portico.api_key"
@@ -241,6 +245,15 @@ func (h *APIHandler) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return c.JSONBlob(previous.Status, previous.ResponseBody)
 		}
 
+		// The outcome is stored even if the client has gone, and a request that never
+		// finishes (a panic) gives its key back, so a retry is not stuck behind it.
+		ctx = context.WithoutCancel(ctx)
+		finished := false
+		defer func() {
+			if !finished {
+				h.store.ReleaseIdempotencyKey(ctx, merchant, key)
+			}
+		}()
 		res := c.Response()
 		recorder := &bodyRecorder{ResponseWriter: res.Writer}
 		res.Writer = recorder
@@ -248,8 +261,9 @@ func (h *APIHandler) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err) // answer now, through the recorder, so the error is kept too
 		}
 		if res.Status >= http.StatusInternalServerError {
-			return h.store.ReleaseIdempotencyKey(ctx, merchant, key)
+			return nil // the deferred release lets a retry run
 		}
+		finished = true
 		return h.store.FinishIdempotentRequest(ctx, merchant, key, res.Status, recorder.body.Bytes())
 	}
 }

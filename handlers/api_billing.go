@@ -6,6 +6,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 // Invoices (and credit notes), payments and subscriptions.
@@ -54,7 +55,7 @@ func (h *APIHandler) createInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, showInvoice(h.baseURL)(inv))
+	return c.JSON(http.StatusCreated, showInvoice(h.baseURL, h.now())(inv))
 }
 
 func (h *APIHandler) getInvoice(c echo.Context) error {
@@ -62,7 +63,7 @@ func (h *APIHandler) getInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, showInvoice(h.baseURL)(inv))
+	return c.JSON(http.StatusOK, showInvoice(h.baseURL, h.now())(inv))
 }
 
 func (h *APIHandler) listInvoices(c echo.Context) error {
@@ -77,7 +78,28 @@ func (h *APIHandler) listInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, showInvoice(h.baseURL))
+	return respondList(c, rows, info, showInvoice(h.baseURL, h.now()))
+}
+
+// invoicePDF sends the invoice or credit note as its customer gets it, in the customer's
+// language, else the merchant's.
+func (h *APIHandler) invoicePDF(c echo.Context) error {
+	ctx := c.Request().Context()
+	inv, err := h.store.GetInvoice(ctx, models.MerchantScope(merchantID(c)), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	m, err := h.store.GetMerchant(ctx, merchantID(c))
+	if err != nil {
+		return err
+	}
+	inCustomersLanguage := func(customer *models.Customer) *views.Translator {
+		if models.IsLocale(customer.PreferredLocale) {
+			return h.catalog.Translator(customer.PreferredLocale)
+		}
+		return h.catalog.Translator(m.DefaultLocale)
+	}
+	return sendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.now())
 }
 
 type invoiceStatusRequest struct {
@@ -95,7 +117,7 @@ func (h *APIHandler) updateInvoiceStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, showInvoice(h.baseURL)(inv))
+	return c.JSON(http.StatusOK, showInvoice(h.baseURL, h.now())(inv))
 }
 
 type paymentRequest struct {

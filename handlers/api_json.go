@@ -96,17 +96,17 @@ type invoiceJSON struct {
 	UpdatedAt         time.Time         `json:"updated_at"`
 }
 
-// showInvoice returns a function showing invoices; pdf links need the base URL. Lists
-// leave the lines out.
-func showInvoice(base *url.URL) func(*models.Invoice) invoiceJSON {
+// showInvoice returns a function showing invoices: pdf links need the base URL, overdue
+// needs the time. Lists leave the lines out.
+func showInvoice(base *url.URL, now time.Time) func(*models.Invoice) invoiceJSON {
 	return func(i *models.Invoice) invoiceJSON {
 		v := invoiceJSON{
 			ID: i.ID, Object: string(i.Kind), Kind: string(i.Kind), CustomerID: i.CustomerID, Number: i.Number,
-			CreditedInvoiceID: i.CreditedInvoiceID, Status: string(i.Status), Overdue: i.Overdue(time.Now()),
+			CreditedInvoiceID: i.CreditedInvoiceID, Status: string(i.Status), Overdue: i.Overdue(now),
 			Currency: i.Currency, Subtotal: i.Subtotal, Tax: i.Tax, Total: i.Total, AmountPaid: i.AmountPaid,
 			AmountRefunded: i.AmountRefunded, AmountDue: i.AmountDue, IssuedAt: i.IssuedAt, DueAt: i.DueAt,
 			PeriodStart: i.PeriodStart, PeriodEnd: i.PeriodEnd, Memo: i.Memo,
-			PDF:       base.String() + "/portal/invoices/" + i.ID + "/pdf",
+			PDF:       base.String() + "/v1/invoices/" + i.ID + "/pdf",
 			CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
 		}
 		for _, l := range i.Lines {

@@ -118,7 +118,7 @@ func TestAPIResources(t *testing.T) {
 
 		t.Run("invoices", func(t *testing.T) {
 			inv := api.call(t, http.MethodGet, "/v1/invoices/"+w.invoice, nil).expect(t, http.StatusOK)
-			if inv.json["total"] != float64(11662) || inv.json["amount_due"] != float64(6662) || !strings.HasSuffix(inv.str("pdf"), "/portal/invoices/"+w.invoice+"/pdf") {
+			if inv.json["total"] != float64(11662) || inv.json["amount_due"] != float64(6662) || inv.str("pdf") != "http://portico.test/v1/invoices/"+w.invoice+"/pdf" {
 				t.Errorf("invoice = %s", inv.body)
 			}
 			mismatch := api.call(t, http.MethodPost, "/v1/invoices", map[string]any{
@@ -153,6 +153,10 @@ func TestAPIResources(t *testing.T) {
 			}
 			api.call(t, http.MethodPost, "/v1/invoices/"+w.invoice2+"/status", map[string]any{"status": "paid"}).expect(t, http.StatusConflict)
 			api.call(t, http.MethodGet, "/v1/invoices/inv_01aaaaaaaaaaaaaaaaaaaaaaaa", nil).expect(t, http.StatusNotFound)
+			pdf := api.call(t, http.MethodGet, "/v1/invoices/"+w.invoice+"/pdf", nil).expect(t, http.StatusOK)
+			if pdf.Header.Get("Content-Type") != "application/pdf" || !strings.HasPrefix(string(pdf.body), "%PDF-") {
+				t.Errorf("invoice PDF: %q %.10q", pdf.Header.Get("Content-Type"), pdf.body)
+			}
 			if note := api.call(t, http.MethodGet, "/v1/invoices/"+w.creditNote, nil).expect(t, http.StatusOK); note.str("kind") != "credit_note" || note.str("credited_invoice_id") != w.invoice {
 				t.Errorf("credit note = %s", note.body)
 			}
@@ -299,6 +303,7 @@ func TestAPITenantIsolation(t *testing.T) {
 			{http.MethodGet, "/v1/customers/" + w.customer + "/portal_links", nil},
 			{http.MethodDelete, "/v1/portal_links/" + w.link, nil},
 			{http.MethodGet, "/v1/invoices/" + w.invoice, nil},
+			{http.MethodGet, "/v1/invoices/" + w.invoice + "/pdf", nil},
 			{http.MethodPost, "/v1/invoices/" + w.invoice + "/status", map[string]any{"status": "void"}},
 			{http.MethodGet, "/v1/payments/" + w.payment, nil},
 			{http.MethodGet, "/v1/subscriptions/" + w.subscription, nil},

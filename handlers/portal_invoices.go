@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bytes"
-	"mime"
 	"net/http"
 	"slices"
 
@@ -73,7 +71,7 @@ func (h *PortalHandler) showInvoice(c echo.Context) error {
 			return err
 		}
 	case models.KindCreditNote:
-		if v.Credited, err = h.creditedInvoice(c, inv); err != nil {
+		if v.Credited, err = creditedInvoice(ctx, h.store, scope, inv); err != nil {
 			return err
 		}
 	}
@@ -82,34 +80,13 @@ func (h *PortalHandler) showInvoice(c echo.Context) error {
 	return render(c, http.StatusOK, views.InvoicePage(p, v))
 }
 
-// creditedInvoice is the invoice a credit note credits, or nil.
-func (h *PortalHandler) creditedInvoice(c echo.Context, note *models.Invoice) (*models.Invoice, error) {
-	if note.Kind != models.KindCreditNote || note.CreditedInvoiceID == nil {
-		return nil, nil
-	}
-	return h.store.GetInvoice(c.Request().Context(), portalAccess(c).Scope(), *note.CreditedInvoiceID)
-}
-
 // downloadInvoicePDF sends an invoice or credit note as a PDF, in the page's language.
 func (h *PortalHandler) downloadInvoicePDF(c echo.Context) error {
 	inv, err := h.customerInvoice(c)
 	if err != nil {
 		return err
 	}
-	a := portalAccess(c)
-	customer, err := h.store.GetCustomer(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
-	if err != nil {
-		return err
-	}
-	credited, err := h.creditedInvoice(c, inv)
-	if err != nil {
-		return err
-	}
-	doc := views.InvoiceDocument{MerchantName: a.Merchant.Name, Customer: customer, Invoice: inv, Credited: credited, Now: h.now()}
-	var pdf bytes.Buffer
-	if err := views.WriteInvoicePDF(&pdf, pageOf(c.Request().Context()).T, doc); err != nil {
-		return err
-	}
-	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": inv.Number + ".pdf"}))
-	return c.Blob(http.StatusOK, "application/pdf", pdf.Bytes())
+	page := pageOf(c.Request().Context())
+	inPageLanguage := func(*models.Customer) *views.Translator { return page.T }
+	return sendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.now())
 }

@@ -32,7 +32,7 @@ type routeDeps struct {
 func registerRoutes(e *echo.Echo, d routeDeps) {
 	health := &HealthHandler{store: d.store, log: d.opts.Logger}
 	assets := &AssetHandler{assets: d.assets}
-	api := &APIHandler{store: d.store, baseURL: d.opts.BaseURL, openAPI: d.openAPI}
+	api := &APIHandler{store: d.store, catalog: d.pages.catalog, baseURL: d.opts.BaseURL, openAPI: d.openAPI, now: d.opts.Now}
 	portal := &PortalHandler{
 		store: d.store, cookies: d.cookies, pages: d.pages, log: d.opts.Logger, now: d.opts.Now,
 		crossOrigin: http.NewCrossOriginProtection(),
@@ -83,6 +83,7 @@ func registerRoutes(e *echo.Echo, d routeDeps) {
 	v1.POST("/invoices", api.createInvoice)
 	v1.GET("/invoices", api.listInvoices)
 	v1.GET("/invoices/:id", api.getInvoice)
+	v1.GET("/invoices/:id/pdf", api.invoicePDF)
 	v1.POST("/invoices/:id/status", api.updateInvoiceStatus)
 	v1.POST("/payments", api.createPayment)
 	v1.GET("/payments", api.listPayments)
