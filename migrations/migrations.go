@@ -16,6 +16,7 @@ import (
 // steps is the schema history, oldest first.
 var steps = []*gormigrate.Migration{
 	initialSchema,
+	outboxDelivery,
 }
 
 var options = &gormigrate.Options{

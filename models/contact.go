@@ -93,7 +93,10 @@ func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Acto
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in})
+		if err := record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+			return err
+		}
+		return announce(tx, merchantID, "contact.created", contactEvent(c))
 	})
 	if err != nil {
 		return nil, storeError("create contact", err)
@@ -142,6 +145,11 @@ func (s *Store) GetContact(ctx context.Context, merchantID, customerRef, contact
 	return &c, nil
 }
 
+// contactEvent is a contact as webhooks describe it.
+func contactEvent(c *Contact) map[string]string {
+	return map[string]string{"customer_id": c.CustomerID, "contact_id": c.ID, "name": c.Name, "email": c.Email, "phone": c.Phone, "role": c.Role}
+}
+
 // UpdateContact applies a partial update to one of a customer's contacts.
 func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Actor, customerRef, contactID string, in ContactInput) (*Contact, error) {
 	if err := in.validate(false); err != nil {
@@ -163,7 +171,10 @@ func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Acto
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in})
+		if err := record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+			return err
+		}
+		return announce(tx, merchantID, "contact.updated", contactEvent(&c))
 	})
 	if err != nil {
 		return nil, storeError("update contact", err)
@@ -188,7 +199,11 @@ func (s *Store) DeleteContact(ctx context.Context, merchantID string, actor Acto
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		return record(tx, merchantID, id, actor, "contact.deleted", map[string]string{"contact_id": contactID})
+		details := map[string]string{"customer_id": id, "contact_id": contactID}
+		if err := record(tx, merchantID, id, actor, "contact.deleted", details); err != nil {
+			return err
+		}
+		return announce(tx, merchantID, "contact.deleted", details)
 	})
 	return storeError("delete contact", err)
 }

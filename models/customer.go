@@ -191,6 +191,18 @@ func (s *Store) ListCustomers(ctx context.Context, merchantID string, email stri
 	return rows, info, storeError("list customers", err)
 }
 
+// customerEvent is a customer as webhooks describe it.
+func customerEvent(c *Customer) map[string]any {
+	a := c.Address
+	return map[string]any{
+		"customer_id": c.ID, "external_id": c.ExternalID, "name": c.Name, "email": c.Email, "phone": c.Phone,
+		"address": map[string]string{
+			"line1": a.Line1, "line2": a.Line2, "postal_code": a.PostalCode, "city": a.City, "state": a.State, "country": a.Country,
+		},
+		"tax_id": c.TaxID, "preferred_locale": c.PreferredLocale,
+	}
+}
+
 // UpdateCustomer applies a partial update.
 func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Actor, ref string, in CustomerInput) (*Customer, error) {
 	if err := in.validate(false); err != nil {
@@ -208,7 +220,12 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, c.ID, actor, "customer.updated", in)
+		if err := record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
+			return err
+		}
+		// The merchant's systems hear of every change, above all those customers make in
+		// the portal (a new billing address, another email).
+		return announce(tx, merchantID, "customer.updated", customerEvent(&c))
 	})
 	if err != nil {
 		return nil, uniqueOr("update customer", "external_id", err)

@@ -21,14 +21,42 @@ type WebhookEndpoint struct {
 // OutboxEvent is an event written in the same transaction as the change it announces, so
 // no change goes unannounced and no announcement describes a change that rolled back.
 type OutboxEvent struct {
-	ID          string `gorm:"primaryKey"`
-	MerchantID  string
-	Type        string
-	Payload     string // JSON
-	CreatedAt   time.Time
-	DeliveredAt *time.Time
-	Attempts    int
-	LastError   string
+	ID            string `gorm:"primaryKey"`
+	MerchantID    string
+	Type          string
+	Payload       string // JSON
+	CreatedAt     time.Time
+	DeliveredAt   *time.Time
+	Attempts      int
+	LastError     string
+	NextAttemptAt *time.Time // nil: as soon as possible
+}
+
+// MaxDeliveryAttempts is how often an event is tried before it is left undelivered.
+const MaxDeliveryAttempts = 12
+
+// DueOutboxEvents returns up to limit undelivered events whose next attempt is due, oldest
+// first. It spans merchants, like LoadPortalAccess: the delivery worker serves them all, and
+// each event names its merchant.
+func (s *Store) DueOutboxEvents(ctx context.Context, at time.Time, limit int) ([]OutboxEvent, error) {
+	var rows []OutboxEvent
+	err := s.db.read.WithContext(ctx).
+		Where("delivered_at IS NULL AND attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", MaxDeliveryAttempts, at).
+		Order("created_at, id").Limit(limit).Find(&rows).Error
+	return rows, storeError("due outbox events", err)
+}
+
+// RecordDelivery marks an event delivered (deliveryErr nil), or counts the failed attempt
+// and schedules the next one at retryAt.
+func (s *Store) RecordDelivery(ctx context.Context, merchantID, eventID string, deliveryErr error, retryAt time.Time) error {
+	changes := map[string]any{"attempts": gorm.Expr("attempts + 1"), "delivered_at": now(), "last_error": ""}
+	if deliveryErr != nil {
+		changes["delivered_at"], changes["last_error"], changes["next_attempt_at"] = nil, truncate(deliveryErr.Error(), 1000), retryAt.UTC()
+	}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		return tx.Model(&OutboxEvent{}).Where("merchant_id = ? AND id = ?", merchantID, eventID).Updates(changes).Error
+	})
+	return storeError("record delivery", err)
 }
 
 // CreateWebhookEndpoint registers a URL for a merchant's events and returns its signing

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/webhook"
 )
 
 func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -62,6 +63,14 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		log.Warn("the base URL is plain http on a host other than localhost: browsers will not keep the portal's Secure session cookie; use https")
 	}
 
+	// Webhooks go out from the outbox in the background; a delivery in progress at shutdown
+	// is cut short and retried on the next start.
+	delivering := make(chan struct{})
+	go func() {
+		defer close(delivering)
+		webhook.NewDeliverer(e.store, log).Run(ctx, time.Second)
+	}()
+
 	if demo {
 		if err := printDemo(ctx, e); err != nil {
 			srv.Close()
@@ -83,6 +92,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}
+	<-delivering
 	log.Info("portico stopped")
 	return nil
 }
