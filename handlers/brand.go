@@ -9,13 +9,6 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// brandStylesheetPath is the URL of a merchant's colours. It names the colour itself, so the
-// stylesheet needs no database lookup, can be cached for a year, and changes URL when the
-// merchant changes colour.
-func brandStylesheetPath(accent string) string {
-	return "/brand/" + strings.ToLower(strings.TrimPrefix(accent, "#")) + ".css"
-}
-
 var brandFile = regexp.MustCompile(`^[0-9a-f]{6}\.css$`)
 
 // serveBrand answers /brand/<rrggbb>.css: a merchant's colours, with text colours that keep

@@ -2,174 +2,116 @@ package handlers
 
 import (
 	"compress/gzip"
-	"log/slog"
-	"net/http"
-	"strconv"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
-	"github.com/portico/portico/models"
-	"github.com/portico/portico/static"
-	"golang.org/x/time/rate"
+	"github.com/portico/portico/handlers/api"
+	"github.com/portico/portico/handlers/portal"
+	"github.com/portico/portico/handlers/web"
 )
 
 // bodyLimit caps every request body.
 const bodyLimit = "1M"
 
-// routeDeps is what the handlers are built from.
-type routeDeps struct {
+// site is what the routes are built from: a handler per surface, and the shared parts.
+type site struct {
 	opts    Options
-	openAPI []byte
-	store   *models.Store
-	pages   *pageBuilder
-	assets  *static.Assets
+	api     *api.Handler
+	portal  *portal.Handler
+	health  *HealthHandler
+	assets  *AssetHandler
 	metrics *metrics
-	cookies *sessionCookies
 }
 
 // registerRoutes is the map of Portico: every route and the middleware in front of it.
-func registerRoutes(e *echo.Echo, d routeDeps) {
-	health := &HealthHandler{store: d.store, log: d.opts.Logger}
-	assets := &AssetHandler{assets: d.assets}
-	api := &APIHandler{store: d.store, catalog: d.pages.catalog, baseURL: d.opts.BaseURL, openAPI: d.openAPI, now: d.opts.Now}
-	portal := &PortalHandler{
-		store: d.store, cookies: d.cookies, pages: d.pages, log: d.opts.Logger, now: d.opts.Now,
-		crossOrigin: http.NewCrossOriginProtection(),
-	}
-
+func registerRoutes(e *echo.Echo, s site) {
 	e.Use(
 		middleware.Recover(),
 		middleware.RequestID(),
-		requestLogger(d.opts.Logger),
-		d.metrics.middleware,
-		securityHeaders(d.opts.BaseURL.Scheme == "https"),
+		web.RequestLogger(s.opts.Logger),
+		s.metrics.middleware,
+		web.SecurityHeaders(s.opts.BaseURL.Scheme == "https"),
 		middleware.BodyLimit(bodyLimit),
 		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed}),
 	)
 
-	e.GET("/healthz", health.live)
-	e.GET("/readyz", health.ready)
-	e.GET("/metrics", d.metrics.handler())
-	e.GET("/static/:file", assets.serve)
+	e.GET("/healthz", s.health.live)
+	e.GET("/readyz", s.health.ready)
+	e.GET("/metrics", s.metrics.handler())
+	e.GET("/static/:file", s.assets.serve)
 	e.GET("/brand/:file", serveBrand)
 
 	// The merchant API: JSON, an API key per request, limited per key, and safe retries of
 	// POSTs with an Idempotency-Key. Its contract is public.
-	e.GET("/v1/openapi.json", api.serveOpenAPI)
-	v1 := e.Group("/v1", api.authenticate, apiRateLimit(d.opts.APIRate, d.opts.APIBurst), requireJSON, api.idempotent)
-	v1.GET("/merchant", api.getMerchant)
-	v1.PATCH("/merchant", api.updateMerchant)
-	v1.POST("/customers", api.createCustomer)
-	v1.GET("/customers", api.listCustomers)
-	v1.GET("/customers/:id", api.getCustomer)
-	v1.PATCH("/customers/:id", api.updateCustomer)
-	v1.DELETE("/customers/:id", api.deleteCustomer)
-	v1.GET("/customers/:id/contacts", api.listContacts)
-	v1.POST("/customers/:id/contacts", api.createContact)
-	v1.GET("/customers/:id/contacts/:contact_id", api.getContact)
-	v1.PATCH("/customers/:id/contacts/:contact_id", api.updateContact)
-	v1.DELETE("/customers/:id/contacts/:contact_id", api.deleteContact)
-	v1.GET("/customers/:id/entitlements", api.listEntitlements)
-	v1.POST("/customers/:id/entitlements", api.createEntitlement)
-	v1.PATCH("/customers/:id/entitlements/:entitlement_id", api.updateEntitlement)
-	v1.DELETE("/customers/:id/entitlements/:entitlement_id", api.deleteEntitlement)
-	v1.GET("/customers/:id/payment_details", api.getPaymentDetails)
-	v1.PUT("/customers/:id/payment_details", api.setPaymentDetails)
-	v1.POST("/customers/:id/portal", api.mintPortalLink)
-	v1.GET("/customers/:id/portal_links", api.listPortalLinks)
-	v1.DELETE("/portal_links/:id", api.revokePortalLink)
-	v1.POST("/invoices", api.createInvoice)
-	v1.GET("/invoices", api.listInvoices)
-	v1.GET("/invoices/:id", api.getInvoice)
-	v1.GET("/invoices/:id/pdf", api.invoicePDF)
-	v1.POST("/invoices/:id/status", api.updateInvoiceStatus)
-	v1.POST("/payments", api.createPayment)
-	v1.GET("/payments", api.listPayments)
-	v1.GET("/payments/:id", api.getPayment)
-	v1.POST("/subscriptions", api.createSubscription)
-	v1.GET("/subscriptions", api.listSubscriptions)
-	v1.GET("/subscriptions/:id", api.getSubscription)
-	v1.PATCH("/subscriptions/:id", api.updateSubscription)
-	v1.POST("/subscriptions/:id/cancel", api.cancelSubscription)
-	v1.POST("/subscriptions/:id/resume", api.resumeSubscription)
-	v1.POST("/webhook_endpoints", api.createWebhookEndpoint)
-	v1.GET("/webhook_endpoints", api.listWebhookEndpoints)
-	v1.DELETE("/webhook_endpoints/:id", api.deleteWebhookEndpoint)
-	v1.GET("/audit_events", api.listAuditEvents)
+	e.GET("/v1/openapi.json", s.api.ServeOpenAPI)
+	v1 := e.Group("/v1", s.api.Authenticate, api.RateLimit(s.opts.APIRate, s.opts.APIBurst), api.RequireJSON, s.api.Idempotent)
+	v1.GET("/merchant", s.api.GetMerchant)
+	v1.PATCH("/merchant", s.api.UpdateMerchant)
+	v1.POST("/customers", s.api.CreateCustomer)
+	v1.GET("/customers", s.api.ListCustomers)
+	v1.GET("/customers/:id", s.api.GetCustomer)
+	v1.PATCH("/customers/:id", s.api.UpdateCustomer)
+	v1.DELETE("/customers/:id", s.api.DeleteCustomer)
+	v1.GET("/customers/:id/contacts", s.api.ListContacts)
+	v1.POST("/customers/:id/contacts", s.api.CreateContact)
+	v1.GET("/customers/:id/contacts/:contact_id", s.api.GetContact)
+	v1.PATCH("/customers/:id/contacts/:contact_id", s.api.UpdateContact)
+	v1.DELETE("/customers/:id/contacts/:contact_id", s.api.DeleteContact)
+	v1.GET("/customers/:id/entitlements", s.api.ListEntitlements)
+	v1.POST("/customers/:id/entitlements", s.api.CreateEntitlement)
+	v1.PATCH("/customers/:id/entitlements/:entitlement_id", s.api.UpdateEntitlement)
+	v1.DELETE("/customers/:id/entitlements/:entitlement_id", s.api.DeleteEntitlement)
+	v1.GET("/customers/:id/payment_details", s.api.GetPaymentDetails)
+	v1.PUT("/customers/:id/payment_details", s.api.SetPaymentDetails)
+	v1.POST("/customers/:id/portal", s.api.MintPortalLink)
+	v1.GET("/customers/:id/portal_links", s.api.ListPortalLinks)
+	v1.DELETE("/portal_links/:id", s.api.RevokePortalLink)
+	v1.POST("/invoices", s.api.CreateInvoice)
+	v1.GET("/invoices", s.api.ListInvoices)
+	v1.GET("/invoices/:id", s.api.GetInvoice)
+	v1.GET("/invoices/:id/pdf", s.api.InvoicePDF)
+	v1.POST("/invoices/:id/status", s.api.UpdateInvoiceStatus)
+	v1.POST("/payments", s.api.CreatePayment)
+	v1.GET("/payments", s.api.ListPayments)
+	v1.GET("/payments/:id", s.api.GetPayment)
+	v1.POST("/subscriptions", s.api.CreateSubscription)
+	v1.GET("/subscriptions", s.api.ListSubscriptions)
+	v1.GET("/subscriptions/:id", s.api.GetSubscription)
+	v1.PATCH("/subscriptions/:id", s.api.UpdateSubscription)
+	v1.POST("/subscriptions/:id/cancel", s.api.CancelSubscription)
+	v1.POST("/subscriptions/:id/resume", s.api.ResumeSubscription)
+	v1.POST("/webhook_endpoints", s.api.CreateWebhookEndpoint)
+	v1.GET("/webhook_endpoints", s.api.ListWebhookEndpoints)
+	v1.DELETE("/webhook_endpoints/:id", s.api.DeleteWebhookEndpoint)
+	v1.GET("/audit_events", s.api.ListAuditEvents)
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
-	e.GET("/p/:token", portal.openLink, refuseCrossSiteSubresources, linkRateLimit(d.opts.LinkRate))
+	e.GET("/p/:token", s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
 
 	// The portal itself: every page needs a live session; every POST a CSRF token.
-	p := e.Group("/portal", refuseCrossSiteSubresources, portal.requireSession, portal.verifyCSRF)
-	p.GET("", portal.showOverview)
-	p.GET("/invoices", portal.listInvoices)
-	p.GET("/invoices/:id", portal.showInvoice)
-	p.GET("/invoices/:id/pdf", portal.downloadInvoicePDF)
-	p.GET("/payments", portal.listPayments)
-	p.GET("/entitlements", portal.listEntitlements)
-	p.GET("/subscriptions", portal.listSubscriptions)
-	p.GET("/subscriptions/:id", portal.showSubscription)
-	p.GET("/subscriptions/:id/cancel", portal.confirmCancel)
-	p.POST("/subscriptions/:id/cancel", portal.cancelSubscription)
-	p.POST("/subscriptions/:id/resume", portal.resumeSubscription)
-	p.GET("/profile", portal.showProfile)
-	p.POST("/profile", portal.updateProfile)
-	p.GET("/contacts", portal.listContacts)
-	p.POST("/contacts", portal.createContact)
-	p.GET("/contacts/:id", portal.editContact)
-	p.POST("/contacts/:id", portal.updateContact)
-	p.GET("/contacts/:id/delete", portal.confirmDeleteContact)
-	p.POST("/contacts/:id/delete", portal.deleteContact)
-	p.GET("/payment-details", portal.showPaymentDetails)
-	p.POST("/payment-details", portal.updatePaymentDetails)
-	p.POST("/logout", portal.signOut)
-}
-
-// linkRateLimit allows perMinute link openings per client IP, in bursts of as many.
-func linkRateLimit(perMinute int) echo.MiddlewareFunc {
-	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
-		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
-			Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 3 * time.Minute,
-		}),
-		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
-		DenyHandler: func(c echo.Context, _ string, _ error) error {
-			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, 60/perMinute)))
-			return echo.ErrTooManyRequests
-		},
-	})
-}
-
-// redactedPath is a request path fit for logs: portal link tokens are secrets.
-func redactedPath(path string) string {
-	if len(path) > len("/p/") && path[:3] == "/p/" {
-		return "/p/[redacted]"
-	}
-	return path
-}
-
-// requestLogger logs one line per request, with the request ID and never a token.
-func requestLogger(log *slog.Logger) echo.MiddlewareFunc {
-	return middleware.RequestLoggerWithConfig(middleware.RequestLoggerConfig{
-		LogStatus:    true,
-		LogMethod:    true,
-		LogURIPath:   true,
-		LogLatency:   true,
-		LogRemoteIP:  true,
-		LogRequestID: true,
-		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
-			log.LogAttrs(c.Request().Context(), slog.LevelInfo, "request",
-				slog.String("method", v.Method),
-				slog.String("path", redactedPath(v.URIPath)),
-				slog.Int("status", v.Status),
-				slog.Float64("ms", float64(v.Latency.Microseconds())/1000),
-				slog.String("ip", v.RemoteIP),
-				slog.String("request_id", v.RequestID),
-			)
-			return nil
-		},
-	})
+	p := e.Group("/portal", portal.RefuseCrossSiteSubresources, s.portal.RequireSession, s.portal.VerifyCSRF)
+	p.GET("", s.portal.ShowOverview)
+	p.GET("/invoices", s.portal.ListInvoices)
+	p.GET("/invoices/:id", s.portal.ShowInvoice)
+	p.GET("/invoices/:id/pdf", s.portal.DownloadInvoicePDF)
+	p.GET("/payments", s.portal.ListPayments)
+	p.GET("/entitlements", s.portal.ListEntitlements)
+	p.GET("/subscriptions", s.portal.ListSubscriptions)
+	p.GET("/subscriptions/:id", s.portal.ShowSubscription)
+	p.GET("/subscriptions/:id/cancel", s.portal.ConfirmCancel)
+	p.POST("/subscriptions/:id/cancel", s.portal.CancelSubscription)
+	p.POST("/subscriptions/:id/resume", s.portal.ResumeSubscription)
+	p.GET("/profile", s.portal.ShowProfile)
+	p.POST("/profile", s.portal.UpdateProfile)
+	p.GET("/contacts", s.portal.ListContacts)
+	p.POST("/contacts", s.portal.CreateContact)
+	p.GET("/contacts/:id", s.portal.EditContact)
+	p.POST("/contacts/:id", s.portal.UpdateContact)
+	p.GET("/contacts/:id/delete", s.portal.ConfirmDeleteContact)
+	p.POST("/contacts/:id/delete", s.portal.DeleteContact)
+	p.GET("/payment-details", s.portal.ShowPaymentDetails)
+	p.POST("/payment-details", s.portal.UpdatePaymentDetails)
+	p.POST("/logout", s.portal.SignOut)
 }

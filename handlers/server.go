@@ -1,5 +1,6 @@
-// Package handlers is Portico's HTTP layer: the routes, the merchant API, the portal pages,
-// their middleware, and the one error handler that turns errors into JSON or pages.
+// Package handlers is Portico's HTTP layer: routes.go maps every route to its handler. The
+// merchant API lives in handlers/api, the customer portal in handlers/portal, and what both
+// share (the error handler, rendering, security headers, the request log) in handlers/web.
 package handlers
 
 import (
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/api"
+	"github.com/portico/portico/handlers/portal"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/static"
 	"github.com/portico/portico/views"
@@ -50,26 +54,24 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
 
-	pages := &pageBuilder{assets: assets, catalog: catalog}
-	e.HTTPErrorHandler = (&errorHandler{log: opts.Logger, pages: pages}).handle
+	pages := web.NewPages(assets, catalog)
+	e.HTTPErrorHandler = (&web.ErrorHandler{Log: opts.Logger, Pages: pages}).Handle
 
-	cookies, err := newSessionCookies(opts.SessionKeys, opts.BaseURL.Scheme == "https")
-	if err != nil {
-		return nil, fmt.Errorf("session keys: %w", err)
-	}
-	openAPI, err := openAPIAsJSON()
+	apiHandler, err := api.New(store, catalog, opts.BaseURL, opts.Now)
 	if err != nil {
 		return nil, err
 	}
-	metrics := newMetrics(prometheus.NewRegistry())
-	registerRoutes(e, routeDeps{
+	portalHandler, err := portal.New(store, pages, opts.SessionKeys, opts.BaseURL.Scheme == "https", opts.Logger, opts.Now)
+	if err != nil {
+		return nil, err
+	}
+	registerRoutes(e, site{
 		opts:    opts,
-		openAPI: openAPI,
-		store:   store,
-		pages:   pages,
-		assets:  assets,
-		metrics: metrics,
-		cookies: cookies,
+		api:     apiHandler,
+		portal:  portalHandler,
+		health:  &HealthHandler{store: store, log: opts.Logger},
+		assets:  &AssetHandler{assets: assets},
+		metrics: newMetrics(prometheus.NewRegistry()),
 	})
 	return e, nil
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/handlers/api"
 	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
 )
@@ -215,5 +215,5 @@ func mintLink(ctx context.Context, e *env, merchantID, customerRef string, in mo
 	if err != nil {
 		return "", nil, fmt.Errorf("customer %q: %w", customerRef, err)
 	}
-	return handlers.PortalLinkURL(e.cfg.BaseURL, token), link, nil
+	return api.PortalLinkURL(e.cfg.BaseURL, token), link, nil
 }

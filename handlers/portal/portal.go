@@ -1,24 +1,56 @@
-package handlers
+package portal
 
 import (
 	"context"
 	"crypto/subtle"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
-	"strings"
+	"strconv"
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
+	"golang.org/x/time/rate"
 )
 
-// PortalHandler serves the customer portal: the link entry, the session, and the pages.
-type PortalHandler struct {
+// New returns the portal's handler. sessionKeys sign and encrypt the session cookie (the
+// first signs, all are accepted); https names the cookie for a secure origin; now is the
+// clock sessions time out by.
+func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool, log *slog.Logger, now func() time.Time) (*Handler, error) {
+	cookies, err := newSessionCookies(sessionKeys, https)
+	if err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
+	return &Handler{
+		store: store, cookies: cookies, pages: pages, log: log, now: now,
+		crossOrigin: http.NewCrossOriginProtection(),
+	}, nil
+}
+
+// LinkRateLimit allows perMinute link openings per client IP, in bursts of as many.
+func LinkRateLimit(perMinute int) echo.MiddlewareFunc {
+	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
+		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
+			Rate: rate.Limit(float64(perMinute) / 60), Burst: perMinute, ExpiresIn: 3 * time.Minute,
+		}),
+		IdentifierExtractor: func(c echo.Context) (string, error) { return c.RealIP(), nil },
+		DenyHandler: func(c echo.Context, _ string, _ error) error {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, 60/perMinute)))
+			return echo.ErrTooManyRequests
+		},
+	})
+}
+
+// Handler serves the customer portal: the link entry, the session, and the pages.
+type Handler struct {
 	store       *models.Store
 	cookies     *sessionCookies
-	pages       *pageBuilder
+	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
 	now         func() time.Time
@@ -44,16 +76,16 @@ func portalActor(c echo.Context) models.Actor {
 // portalPage is the page of a request that passed requireSession, completed with its
 // section, its title (a catalog ID) and the confirmation of the form it follows, if any.
 func portalPage(c echo.Context, section views.Section, titleID string) *views.Page {
-	p := pageOf(c.Request().Context())
+	p := web.PageOf(c.Request().Context())
 	p.Nav.Current = section
 	p.Title = p.T.T(titleID)
 	p.Flash = flashOf(c)
 	return p
 }
 
-// requireSession admits a request with a live portal session and makes it, its page and
+// RequireSession admits a request with a live portal session and makes it, its page and
 // its framing policy available to the handler. Anything else gets the "session ended" page.
-func (h *PortalHandler) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		id, ok := h.cookies.read(r)
@@ -80,37 +112,46 @@ func (h *PortalHandler) requireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			a.Session.Locale = lang
 		}
 		if a.Link.Framable() {
-			allowFraming(c, a.Link.FrameAncestors)
+			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
-		withPage(c, h.pages.portalPage(c.Request(), a))
+		web.WithPage(c, h.sessionPage(c.Request(), a))
 		withPortalAccess(c, a)
 		return next(c)
 	}
 }
 
+// sessionPage is the page of a signed-in request: ?language= first, then the language
+// chosen earlier in the session, then the link's, the customer's and the browser's.
+func (h *Handler) sessionPage(r *http.Request, a *models.PortalAccess) *views.Page {
+	p := h.pages.MerchantPage(r, &a.Merchant, a.Link.ReturnURL,
+		r.URL.Query().Get("language"), a.Session.Locale, a.Link.Locale, a.Customer.PreferredLocale)
+	p.Nav = &views.Nav{CSRFToken: a.Session.CSRFSecret, Path: r.URL.Path}
+	return p
+}
+
 // sessionEnded answers a portal request without a usable session: the friendly page, with
 // the merchant's name and way back when the session is known, and the cookie cleared.
-func (h *PortalHandler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
+func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
 	r := c.Request()
-	p := h.pages.page(chooseLanguage(r, ""), "")
+	p := h.pages.Page(web.ChooseLanguage(r, ""), "")
 	framable := false
 	v := views.NoticeView{Notice: views.NoticeSessionEnded}
 	if a != nil {
-		p = h.pages.merchantPage(r, &a.Merchant, &a.Link, a.Customer.PreferredLocale)
+		p = h.pages.MerchantPage(r, &a.Merchant, a.Link.ReturnURL, a.Link.Locale, a.Customer.PreferredLocale)
 		v.SupportEmail = a.Merchant.SupportEmail
 		if framable = a.Link.Framable(); framable {
-			allowFraming(c, a.Link.FrameAncestors)
+			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
 	}
 	h.cookies.clear(c.Response(), framable)
 	p.Title = p.T.T("notice.session_ended.title")
-	return render(c, http.StatusUnauthorized, views.NoticePage(p, v))
+	return web.Render(c, http.StatusUnauthorized, views.NoticePage(p, v))
 }
 
-// verifyCSRF guards every state-changing portal request twice: the browser's own word on
+// VerifyCSRF guards every state-changing portal request twice: the browser's own word on
 // where the request comes from (Sec-Fetch-Site, else Origin), and the synchronizer token
 // kept in the session row and sent in a hidden form field.
-func (h *PortalHandler) verifyCSRF(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) VerifyCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -127,11 +168,11 @@ func (h *PortalHandler) verifyCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// refuseCrossSiteSubresources applies the Fetch Metadata resource isolation policy: another
+// RefuseCrossSiteSubresources applies the Fetch Metadata resource isolation policy: another
 // site may navigate to the portal (a link, a form's target, an iframe) but may not load it
 // as a script, image, fetch or embed. Browsers that send no Sec-Fetch-Site are let through;
-// verifyCSRF still checks their writes.
-func refuseCrossSiteSubresources(next echo.HandlerFunc) echo.HandlerFunc {
+// VerifyCSRF still checks their writes.
+func RefuseCrossSiteSubresources(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		h := c.Request().Header
 		switch h.Get("Sec-Fetch-Site") {
@@ -144,31 +185,4 @@ func refuseCrossSiteSubresources(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return echo.NewHTTPError(http.StatusForbidden, "cross-site request refused")
 	}
-}
-
-// signOut ends the session and says so, with the way back to the merchant.
-func (h *PortalHandler) signOut(c echo.Context) error {
-	a := portalAccess(c)
-	if err := h.store.EndPortalSession(c.Request().Context(), a, portalActor(c)); err != nil {
-		return err
-	}
-	h.cookies.clear(c.Response(), a.Link.Framable())
-	p := pageOf(c.Request().Context())
-	p.Nav = nil
-	p.Title = p.T.T("notice.signed_out.title")
-	return render(c, http.StatusOK, views.NoticePage(p, views.NoticeView{Notice: views.NoticeSignedOut}))
-}
-
-// landingPath is where a link's section lands.
-func landingPath(section string) string {
-	kind, id, _ := strings.Cut(section, ":")
-	switch kind {
-	case "invoice":
-		return "/portal/invoices/" + id
-	case "subscription":
-		return "/portal/subscriptions/" + id
-	case "invoices", "subscriptions", "payments", "entitlements", "profile":
-		return "/portal/" + kind
-	}
-	return "/portal"
 }

@@ -1,10 +1,11 @@
-package handlers
+package portal
 
 import (
 	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 )
@@ -14,8 +15,8 @@ func cancellationPolicy(m *models.Merchant) views.CancellationPolicy {
 	return views.CancellationPolicy{Mode: m.CancellationMode, SupportEmail: m.SupportEmail, SupportURL: m.SupportURL}
 }
 
-// listSubscriptions shows the customer's subscriptions.
-func (h *PortalHandler) listSubscriptions(c echo.Context) error {
+// ListSubscriptions shows the customer's subscriptions.
+func (h *Handler) ListSubscriptions(c echo.Context) error {
 	page, err := portalListPage(c)
 	if err != nil {
 		return err
@@ -25,16 +26,16 @@ func (h *PortalHandler) listSubscriptions(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionSubscriptions, "portal.nav.subscriptions")
-	return render(c, http.StatusOK, views.SubscriptionsPage(p, views.SubscriptionListView{Subscriptions: subs, Page: info}))
+	return web.Render(c, http.StatusOK, views.SubscriptionsPage(p, views.SubscriptionListView{Subscriptions: subs, Page: info}))
 }
 
 // customerSubscription loads a subscription of the session's customer.
-func (h *PortalHandler) customerSubscription(c echo.Context) (*models.Subscription, error) {
+func (h *Handler) customerSubscription(c echo.Context) (*models.Subscription, error) {
 	return h.store.GetSubscription(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
 }
 
-// showSubscription shows one subscription with the cancel or undo its state allows.
-func (h *PortalHandler) showSubscription(c echo.Context) error {
+// ShowSubscription shows one subscription with the cancel or undo its state allows.
+func (h *Handler) ShowSubscription(c echo.Context) error {
 	sub, err := h.customerSubscription(c)
 	if err != nil {
 		return err
@@ -42,14 +43,14 @@ func (h *PortalHandler) showSubscription(c echo.Context) error {
 	p := portalPage(c, views.SectionSubscriptions, "")
 	p.Title = sub.PlanName
 	v := views.SubscriptionView{Subscription: sub, Policy: cancellationPolicy(&portalAccess(c).Merchant), Now: h.now()}
-	return render(c, http.StatusOK, views.SubscriptionPage(p, v))
+	return web.Render(c, http.StatusOK, views.SubscriptionPage(p, v))
 }
 
 // subscriptionPath is where a subscription's page lives.
 func subscriptionPath(sub *models.Subscription) string { return "/portal/subscriptions/" + sub.ID }
 
-// confirmCancel is the confirmation step: it says what will happen and when, and asks why.
-func (h *PortalHandler) confirmCancel(c echo.Context) error {
+// ConfirmCancel is the confirmation step: it says what will happen and when, and asks why.
+func (h *Handler) ConfirmCancel(c echo.Context) error {
 	sub, err := h.customerSubscription(c)
 	if err != nil {
 		return err
@@ -60,16 +61,16 @@ func (h *PortalHandler) confirmCancel(c echo.Context) error {
 	return h.renderCancel(c, http.StatusOK, views.CancelView{Subscription: sub})
 }
 
-func (h *PortalHandler) renderCancel(c echo.Context, status int, v views.CancelView) error {
+func (h *Handler) renderCancel(c echo.Context, status int, v views.CancelView) error {
 	v.Policy = cancellationPolicy(&portalAccess(c).Merchant)
 	p := portalPage(c, views.SectionSubscriptions, "")
 	p.Title = p.T.Tf("subscription.cancel_title", map[string]any{"Plan": v.Subscription.PlanName})
-	return render(c, status, views.CancelPage(p, v))
+	return web.Render(c, status, views.CancelPage(p, v))
 }
 
-// cancelSubscription cancels as the merchant's policy says: at the period's end or at once.
+// CancelSubscription cancels as the merchant's policy says: at the period's end or at once.
 // A second submit (double click, another tab) changes nothing and lands on the same page.
-func (h *PortalHandler) cancelSubscription(c echo.Context) error {
+func (h *Handler) CancelSubscription(c echo.Context) error {
 	a := portalAccess(c)
 	sub, err := h.customerSubscription(c)
 	if err != nil {
@@ -103,8 +104,8 @@ func (h *PortalHandler) cancelSubscription(c echo.Context) error {
 	return redirectDone(c, subscriptionPath(sub), "subscription_canceled")
 }
 
-// resumeSubscription undoes a scheduled cancellation ("Keep my subscription").
-func (h *PortalHandler) resumeSubscription(c echo.Context) error {
+// ResumeSubscription undoes a scheduled cancellation ("Keep my subscription").
+func (h *Handler) ResumeSubscription(c echo.Context) error {
 	a := portalAccess(c)
 	sub, err := h.customerSubscription(c)
 	if err != nil {

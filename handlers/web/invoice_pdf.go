@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"bytes"
@@ -12,24 +12,24 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// creditedInvoice is the invoice a credit note credits, or nil.
-func creditedInvoice(ctx context.Context, store *models.Store, sc models.Scope, note *models.Invoice) (*models.Invoice, error) {
+// CreditedInvoice is the invoice a credit note credits, or nil.
+func CreditedInvoice(ctx context.Context, store *models.Store, sc models.Scope, note *models.Invoice) (*models.Invoice, error) {
 	if note.Kind != models.KindCreditNote || note.CreditedInvoiceID == nil {
 		return nil, nil
 	}
 	return store.GetInvoice(ctx, sc, *note.CreditedInvoiceID)
 }
 
-// sendInvoicePDF answers with an invoice or credit note as a PDF download, for the portal's
+// SendInvoicePDF answers with an invoice or credit note as a PDF download, for the portal's
 // customer and the merchant's back office alike, in the language translator picks for the
 // customer.
-func sendInvoicePDF(c echo.Context, store *models.Store, m *models.Merchant, inv *models.Invoice, translator func(*models.Customer) *views.Translator, now time.Time) error {
+func SendInvoicePDF(c echo.Context, store *models.Store, m *models.Merchant, inv *models.Invoice, translator func(*models.Customer) *views.Translator, now time.Time) error {
 	ctx := c.Request().Context()
 	customer, err := store.GetCustomer(ctx, m.ID, inv.CustomerID)
 	if err != nil {
 		return err
 	}
-	credited, err := creditedInvoice(ctx, store, models.CustomerScope(m.ID, inv.CustomerID), inv)
+	credited, err := CreditedInvoice(ctx, store, models.CustomerScope(m.ID, inv.CustomerID), inv)
 	if err != nil {
 		return err
 	}

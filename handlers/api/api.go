@@ -1,4 +1,4 @@
-package handlers
+package api
 
 import (
 	"bytes"
@@ -17,13 +17,14 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 	"golang.org/x/time/rate"
 )
 
-// APIHandler serves the merchant API under /v1: JSON in and out, authenticated by API key.
-type APIHandler struct {
+// Handler serves the merchant API under /v1: JSON in and out, authenticated by API key.
+type Handler struct {
 	store   *models.Store
 	catalog *views.Catalog // for invoice PDFs in the customer's language
 	baseURL *url.URL
@@ -31,10 +32,22 @@ type APIHandler struct {
 	now     func() time.Time
 }
 
-const apiKeyContextKey = "portico.api_key"
+// New returns the API's handler. now is the clock that decides, for instance, whether an
+// invoice is overdue.
+func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL, now func() time.Time) (*Handler, error) {
+	doc, err := openAPIAsJSON()
+	if err != nil {
+		return nil, err
+	}
+	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc, now: now}, nil
+}
 
-// apiKey is the key a request passed authenticate with.
-func apiKey(c echo.Context) *models.APIKey { return c.Get(apiKeyContextKey).(*models.APIKey) }
+type apiKeyKey struct{}
+
+// apiKey is the key a request passed Authenticate with.
+func apiKey(c echo.Context) *models.APIKey {
+	return c.Request().Context().Value(apiKeyKey{}).(*models.APIKey)
+}
 
 // merchantID is the merchant the request's API key belongs to: the only one it may touch.
 func merchantID(c echo.Context) string { return apiKey(c).MerchantID }
@@ -44,13 +57,13 @@ func apiActor(c echo.Context) models.Actor {
 	return models.Actor{Type: models.ActorAPIKey, ID: apiKey(c).ID, IP: c.RealIP(), UserAgent: c.Request().UserAgent()}
 }
 
-func unauthorized(code, message string) *APIError {
-	return &APIError{Status: http.StatusUnauthorized, Type: errAuthentication, Code: code, Message: message}
+func unauthorized(code, message string) *web.APIError {
+	return &web.APIError{Status: http.StatusUnauthorized, Type: web.TypeAuthentication, Code: code, Message: message}
 }
 
-// authenticate admits requests with a live API key in `Authorization: Bearer <key>`, and
+// Authenticate admits requests with a live API key in `Authorization: Bearer <key>`, and
 // records the key's use at most once a minute.
-func (h *APIHandler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
 		if header == "" {
@@ -69,13 +82,14 @@ func (h *APIHandler) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := h.store.TouchAPIKey(c.Request().Context(), key.MerchantID, key); err != nil {
 			return err
 		}
-		c.Set(apiKeyContextKey, key)
+		r := c.Request()
+		c.SetRequest(r.WithContext(context.WithValue(r.Context(), apiKeyKey{}, key)))
 		return next(c)
 	}
 }
 
-// apiRateLimit allows perSecond requests per API key, in bursts of burst.
-func apiRateLimit(perSecond float64, burst int) echo.MiddlewareFunc {
+// RateLimit allows perSecond requests per API key, in bursts of burst.
+func RateLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 	return middleware.RateLimiterWithConfig(middleware.RateLimiterConfig{
 		Store: middleware.NewRateLimiterMemoryStoreWithConfig(middleware.RateLimiterMemoryStoreConfig{
 			Rate: rate.Limit(perSecond), Burst: burst, ExpiresIn: 3 * time.Minute,
@@ -88,15 +102,15 @@ func apiRateLimit(perSecond float64, burst int) echo.MiddlewareFunc {
 	})
 }
 
-// requireJSON refuses a request body that is not JSON.
-func requireJSON(next echo.HandlerFunc) echo.HandlerFunc {
+// RequireJSON refuses a request body that is not JSON.
+func RequireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		if r.ContentLength == 0 || r.Method == http.MethodGet || r.Method == http.MethodDelete {
 			return next(c)
 		}
 		if mediaType, _, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType)); err != nil || mediaType != echo.MIMEApplicationJSON {
-			return &APIError{Status: http.StatusUnsupportedMediaType, Type: errInvalidRequest, Code: "unsupported_media_type", Message: "The request body must be JSON, sent with Content-Type: application/json."}
+			return &web.APIError{Status: http.StatusUnsupportedMediaType, Type: web.TypeInvalidRequest, Code: "unsupported_media_type", Message: "The request body must be JSON, sent with Content-Type: application/json."}
 		}
 		return next(c)
 	}
@@ -127,7 +141,7 @@ func badJSON(err error) error {
 		typeErr *json.UnmarshalTypeError
 		httpErr *echo.HTTPError
 	)
-	bad := &APIError{Status: http.StatusBadRequest, Type: errInvalidRequest, Code: "body_malformed", Message: "The request body is not valid JSON: " + err.Error()}
+	bad := &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "body_malformed", Message: "The request body is not valid JSON: " + err.Error()}
 	switch {
 	case errors.As(err, &httpErr):
 		return httpErr // the body limit
@@ -178,7 +192,7 @@ func listPage(c echo.Context) (models.Page, error) {
 		}
 		n, err := strconv.Atoi(raw)
 		if err != nil || n < 1 || n > q.max {
-			return p, &APIError{Status: http.StatusBadRequest, Type: errInvalidRequest, Code: "parameter_invalid", Param: q.name,
+			return p, &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: q.name,
 				Message: fmt.Sprintf("%s must be a whole number from 1 to %d.", q.name, q.max)}
 		}
 		*q.dst = n
@@ -212,10 +226,10 @@ func respondAll[M, T any](c echo.Context, rows []M, show func(*M) T) error {
 // idempotencyKeyMaxLen bounds an Idempotency-Key, as Stripe's does.
 const idempotencyKeyMaxLen = 255
 
-// idempotent makes a POST with an Idempotency-Key safe to retry: the first request runs and
+// Idempotent makes a POST with an Idempotency-Key safe to retry: the first request runs and
 // its response is kept for 24 hours; the same key with the same body replays it; the same
 // key with another body is 409, as is a retry while the first still runs.
-func (h *APIHandler) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
+func (h *Handler) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
 		key := r.Header.Get("Idempotency-Key")
@@ -223,7 +237,7 @@ func (h *APIHandler) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			return next(c)
 		}
 		if len(key) > idempotencyKeyMaxLen || strings.ContainsFunc(key, func(r rune) bool { return r < 0x21 || r > 0x7e }) {
-			return &APIError{Status: http.StatusBadRequest, Type: errIdempotency, Code: "idempotency_key_invalid", Message: "Idempotency-Key must be 1 to 255 visible ASCII characters."}
+			return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeIdempotency, Code: "idempotency_key_invalid", Message: "Idempotency-Key must be 1 to 255 visible ASCII characters."}
 		}
 		body, err := io.ReadAll(r.Body)
 		if err != nil {
@@ -235,9 +249,9 @@ func (h *APIHandler) idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		previous, err := h.store.ClaimIdempotencyKey(ctx, merchant, key, hash[:])
 		switch {
 		case errors.Is(err, models.ErrIdempotencyMismatch):
-			return &APIError{Status: http.StatusConflict, Type: errIdempotency, Code: "idempotency_key_reused", Message: "This Idempotency-Key was used with a different request."}
+			return &web.APIError{Status: http.StatusConflict, Type: web.TypeIdempotency, Code: "idempotency_key_reused", Message: "This Idempotency-Key was used with a different request."}
 		case errors.Is(err, models.ErrIdempotencyInProgress):
-			return &APIError{Status: http.StatusConflict, Type: errIdempotency, Code: "idempotency_key_in_use", Message: "A request with this Idempotency-Key is still running; retry in a moment."}
+			return &web.APIError{Status: http.StatusConflict, Type: web.TypeIdempotency, Code: "idempotency_key_in_use", Message: "A request with this Idempotency-Key is still running; retry in a moment."}
 		case err != nil:
 			return err
 		case previous != nil:
@@ -277,10 +291,4 @@ type bodyRecorder struct {
 func (w *bodyRecorder) Write(p []byte) (int, error) {
 	w.body.Write(p)
 	return w.ResponseWriter.Write(p)
-}
-
-// PortalLinkURL is the address of a portal link: always built from the configured base URL,
-// never from the request's Host header.
-func PortalLinkURL(base *url.URL, token string) string {
-	return base.String() + "/p/" + token
 }

@@ -1,28 +1,30 @@
-package handlers
+package portal
 
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 )
 
-// openLink is the portal's door, GET /p/<token>. A usable link starts a new session (each
+// OpenLink is the portal's door, GET /p/<token>. A usable link starts a new session (each
 // opening does: an email scanner's visit never burns the link) and answers 303 to the
 // landing section, so the token leaves the address bar and the history. Unknown, expired
 // and revoked links get a friendly page instead.
-func (h *PortalHandler) openLink(c echo.Context) error {
+func (h *Handler) OpenLink(c echo.Context) error {
 	r := c.Request()
 	ctx := r.Context()
 	// The lookup is by the token's SHA-256, so its time does not depend on how much of a
 	// guessed token matches.
 	link, err := h.store.FindPortalLink(ctx, c.Param("token"))
 	if errors.Is(err, models.ErrNotFound) {
-		p := h.pages.page(chooseLanguage(r, ""), "")
+		p := h.pages.Page(web.ChooseLanguage(r, ""), "")
 		p.Title = p.T.T("notice.link_invalid.title")
-		return render(c, http.StatusNotFound, views.NoticePage(p, views.NoticeView{Notice: views.NoticeLinkInvalid}))
+		return web.Render(c, http.StatusNotFound, views.NoticePage(p, views.NoticeView{Notice: views.NoticeLinkInvalid}))
 	} else if err != nil {
 		return err
 	}
@@ -31,7 +33,7 @@ func (h *PortalHandler) openLink(c echo.Context) error {
 		return err
 	}
 	if link.Framable() {
-		allowFraming(c, link.FrameAncestors)
+		web.AllowFraming(c, link.FrameAncestors)
 	}
 	if !link.Usable(h.now().UTC()) {
 		return h.linkExpired(c, merchant, link)
@@ -62,8 +64,22 @@ func (h *PortalHandler) openLink(c echo.Context) error {
 	return c.Redirect(http.StatusSeeOther, landingPath(link.Section))
 }
 
-func (h *PortalHandler) linkExpired(c echo.Context, m *models.Merchant, link *models.PortalLink) error {
-	p := h.pages.merchantPage(c.Request(), m, link, "")
+func (h *Handler) linkExpired(c echo.Context, m *models.Merchant, link *models.PortalLink) error {
+	p := h.pages.MerchantPage(c.Request(), m, link.ReturnURL, link.Locale)
 	p.Title = p.T.T("notice.link_expired.title")
-	return render(c, http.StatusGone, views.NoticePage(p, views.NoticeView{Notice: views.NoticeLinkExpired, SupportEmail: m.SupportEmail}))
+	return web.Render(c, http.StatusGone, views.NoticePage(p, views.NoticeView{Notice: views.NoticeLinkExpired, SupportEmail: m.SupportEmail}))
+}
+
+// landingPath is where a link's section lands.
+func landingPath(section string) string {
+	kind, id, _ := strings.Cut(section, ":")
+	switch kind {
+	case "invoice":
+		return "/portal/invoices/" + id
+	case "subscription":
+		return "/portal/subscriptions/" + id
+	case "invoices", "subscriptions", "payments", "entitlements", "profile":
+		return "/portal/" + kind
+	}
+	return "/portal"
 }

@@ -1,4 +1,4 @@
-package handlers
+package web
 
 import (
 	"context"
@@ -13,9 +13,9 @@ const basePolicy = "default-src 'none'; style-src 'self'; img-src 'self' https: 
 
 type frameAncestorsKey struct{}
 
-// allowFraming lets the response to this request be framed by the given CSP host sources
+// AllowFraming lets the response to this request be framed by the given CSP host sources
 // (space-separated). Only the portal calls it, for links minted with an allow-list.
-func allowFraming(c echo.Context, sources string) {
+func AllowFraming(c echo.Context, sources string) {
 	r := c.Request()
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), frameAncestorsKey{}, sources)))
 }
@@ -25,10 +25,10 @@ func framingAllowedBy(ctx context.Context) string {
 	return s
 }
 
-// securityHeaders sets the headers every response carries. They are written just before the
+// SecurityHeaders sets the headers every response carries. They are written just before the
 // response is, because whether a page may be framed is known only after the portal session
 // has been loaded.
-func securityHeaders(https bool) echo.MiddlewareFunc {
+func SecurityHeaders(https bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			res := c.Response()

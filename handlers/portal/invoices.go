@@ -1,10 +1,11 @@
-package handlers
+package portal
 
 import (
 	"net/http"
 	"slices"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 )
@@ -22,8 +23,8 @@ func invoiceFilter(tab views.InvoiceFilter) models.InvoiceFilter {
 	return f
 }
 
-// listInvoices shows one page of one tab of the customer's invoices and credit notes.
-func (h *PortalHandler) listInvoices(c echo.Context) error {
+// ListInvoices shows one page of one tab of the customer's invoices and credit notes.
+func (h *Handler) ListInvoices(c echo.Context) error {
 	tab := views.InvoiceFilter(c.QueryParam("status"))
 	if !slices.Contains(views.InvoiceFilters, tab) {
 		return echo.NewHTTPError(http.StatusBadRequest, "unknown invoice status")
@@ -37,11 +38,11 @@ func (h *PortalHandler) listInvoices(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
-	return render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.now()}))
+	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.now()}))
 }
 
 // customerInvoice loads an invoice or credit note the session's customer may see.
-func (h *PortalHandler) customerInvoice(c echo.Context) (*models.Invoice, error) {
+func (h *Handler) customerInvoice(c echo.Context) (*models.Invoice, error) {
 	inv, err := h.store.GetInvoice(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
 	if err != nil {
 		return nil, err
@@ -52,8 +53,8 @@ func (h *PortalHandler) customerInvoice(c echo.Context) (*models.Invoice, error)
 	return inv, nil
 }
 
-// showInvoice shows one invoice or credit note with its lines, payments and credit notes.
-func (h *PortalHandler) showInvoice(c echo.Context) error {
+// ShowInvoice shows one invoice or credit note with its lines, payments and credit notes.
+func (h *Handler) ShowInvoice(c echo.Context) error {
 	inv, err := h.customerInvoice(c)
 	if err != nil {
 		return err
@@ -71,22 +72,22 @@ func (h *PortalHandler) showInvoice(c echo.Context) error {
 			return err
 		}
 	case models.KindCreditNote:
-		if v.Credited, err = creditedInvoice(ctx, h.store, scope, inv); err != nil {
+		if v.Credited, err = web.CreditedInvoice(ctx, h.store, scope, inv); err != nil {
 			return err
 		}
 	}
 	p := portalPage(c, views.SectionInvoices, "")
 	p.Title = inv.Number
-	return render(c, http.StatusOK, views.InvoicePage(p, v))
+	return web.Render(c, http.StatusOK, views.InvoicePage(p, v))
 }
 
-// downloadInvoicePDF sends an invoice or credit note as a PDF, in the page's language.
-func (h *PortalHandler) downloadInvoicePDF(c echo.Context) error {
+// DownloadInvoicePDF sends an invoice or credit note as a PDF, in the page's language.
+func (h *Handler) DownloadInvoicePDF(c echo.Context) error {
 	inv, err := h.customerInvoice(c)
 	if err != nil {
 		return err
 	}
-	page := pageOf(c.Request().Context())
+	page := web.PageOf(c.Request().Context())
 	inPageLanguage := func(*models.Customer) *views.Translator { return page.T }
-	return sendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.now())
+	return web.SendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.now())
 }

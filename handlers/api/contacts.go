@@ -1,0 +1,101 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
+	"github.com/portico/portico/models"
+)
+
+type contactRequest struct {
+	Name  *string `json:"name"`
+	Email *string `json:"email"`
+	Phone *string `json:"phone"`
+	Role  *string `json:"role"`
+}
+
+func (r contactRequest) input() models.ContactInput {
+	return models.ContactInput{Name: r.Name, Email: r.Email, Phone: r.Phone, Role: r.Role}
+}
+
+func (h *Handler) ListContacts(c echo.Context) error {
+	page, err := listPage(c)
+	if err != nil {
+		return err
+	}
+	q := models.ContactQuery{Sort: c.QueryParam("sort"), Page: page}
+	if q.Sort != "" && !slices.Contains(models.ContactSorts, q.Sort) {
+		return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: "sort", Message: "sort must be one of " + strings.Join(models.ContactSorts, ", ") + "."}
+	}
+	switch order := c.QueryParam("order"); strings.ToUpper(order) {
+	case "", "ASC":
+	case "DESC":
+		q.Descending = true
+	default:
+		return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: "order", Message: "order must be ASC or DESC."}
+	}
+	rows, info, err := h.store.ListContacts(c.Request().Context(), merchantID(c), c.Param("id"), q)
+	if err != nil {
+		return err
+	}
+	return respondList(c, rows, info, presentContact)
+}
+
+func (h *Handler) CreateContact(c echo.Context) error {
+	req, err := bind[contactRequest](c)
+	if err != nil {
+		return err
+	}
+	contact, err := h.store.CreateContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, presentContact(contact))
+}
+
+func (h *Handler) GetContact(c echo.Context) error {
+	contact, err := h.store.GetContact(c.Request().Context(), merchantID(c), c.Param("id"), c.Param("contact_id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentContact(contact))
+}
+
+func (h *Handler) UpdateContact(c echo.Context) error {
+	req, err := bind[contactRequest](c)
+	if err != nil {
+		return err
+	}
+	contact, err := h.store.UpdateContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("contact_id"), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentContact(contact))
+}
+
+func (h *Handler) DeleteContact(c echo.Context) error {
+	if err := h.store.DeleteContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("contact_id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type contactJSON struct {
+	ID         string    `json:"id"`
+	Object     string    `json:"object"`
+	CustomerID string    `json:"customer_id"`
+	Name       string    `json:"name"`
+	Email      string    `json:"email"`
+	Phone      string    `json:"phone"`
+	Role       string    `json:"role"`
+	CreatedAt  time.Time `json:"created_at"`
+	UpdatedAt  time.Time `json:"updated_at"`
+}
+
+func presentContact(c *models.Contact) contactJSON {
+	return contactJSON{c.ID, "contact", c.CustomerID, c.Name, c.Email, c.Phone, c.Role, c.CreatedAt, c.UpdatedAt}
+}

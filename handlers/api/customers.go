@@ -1,0 +1,121 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/models"
+)
+
+type addressRequest struct {
+	Line1      *string `json:"line1"`
+	Line2      *string `json:"line2"`
+	PostalCode *string `json:"postal_code"`
+	City       *string `json:"city"`
+	State      *string `json:"state"`
+	Country    *string `json:"country"`
+}
+
+type customerRequest struct {
+	ExternalID      *string         `json:"external_id"`
+	Name            *string         `json:"name"`
+	Email           *string         `json:"email"`
+	Phone           *string         `json:"phone"`
+	Address         *addressRequest `json:"address"`
+	TaxID           *string         `json:"tax_id"`
+	PreferredLocale *string         `json:"preferred_locale"`
+}
+
+func (r customerRequest) input() models.CustomerInput {
+	in := models.CustomerInput{
+		ExternalID: r.ExternalID, Name: r.Name, Email: r.Email, Phone: r.Phone, TaxID: r.TaxID, PreferredLocale: r.PreferredLocale,
+	}
+	if a := r.Address; a != nil {
+		in.Address = &models.AddressInput{Line1: a.Line1, Line2: a.Line2, PostalCode: a.PostalCode, City: a.City, State: a.State, Country: a.Country}
+	}
+	return in
+}
+
+func (h *Handler) CreateCustomer(c echo.Context) error {
+	req, err := bind[customerRequest](c)
+	if err != nil {
+		return err
+	}
+	cus, err := h.store.CreateCustomer(c.Request().Context(), merchantID(c), apiActor(c), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, presentCustomer(cus))
+}
+
+func (h *Handler) GetCustomer(c echo.Context) error {
+	cus, err := h.store.GetCustomer(c.Request().Context(), merchantID(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentCustomer(cus))
+}
+
+func (h *Handler) ListCustomers(c echo.Context) error {
+	page, err := listPage(c)
+	if err != nil {
+		return err
+	}
+	rows, info, err := h.store.ListCustomers(c.Request().Context(), merchantID(c), c.QueryParam("email"), page)
+	if err != nil {
+		return err
+	}
+	return respondList(c, rows, info, presentCustomer)
+}
+
+func (h *Handler) UpdateCustomer(c echo.Context) error {
+	req, err := bind[customerRequest](c)
+	if err != nil {
+		return err
+	}
+	cus, err := h.store.UpdateCustomer(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentCustomer(cus))
+}
+
+func (h *Handler) DeleteCustomer(c echo.Context) error {
+	if err := h.store.DeleteCustomer(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type addressJSON struct {
+	Line1      string `json:"line1"`
+	Line2      string `json:"line2"`
+	PostalCode string `json:"postal_code"`
+	City       string `json:"city"`
+	State      string `json:"state"`
+	Country    string `json:"country"`
+}
+
+type customerJSON struct {
+	ID              string      `json:"id"`
+	Object          string      `json:"object"`
+	ExternalID      *string     `json:"external_id"`
+	Name            string      `json:"name"`
+	Email           string      `json:"email"`
+	Phone           string      `json:"phone"`
+	Address         addressJSON `json:"address"`
+	TaxID           string      `json:"tax_id"`
+	PreferredLocale string      `json:"preferred_locale"`
+	CreatedAt       time.Time   `json:"created_at"`
+	UpdatedAt       time.Time   `json:"updated_at"`
+}
+
+func presentCustomer(c *models.Customer) customerJSON {
+	a := c.Address
+	return customerJSON{
+		ID: c.ID, Object: "customer", ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
+		Address: addressJSON{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country},
+		TaxID:   c.TaxID, PreferredLocale: c.PreferredLocale, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+	}
+}

@@ -1,0 +1,177 @@
+package api
+
+import (
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
+	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
+)
+
+type invoiceLineRequest struct {
+	Description string `json:"description"`
+	Quantity    int64  `json:"quantity"`
+	UnitAmount  int64  `json:"unit_amount"`
+	TaxRate     int64  `json:"tax_rate"`
+}
+
+type invoiceRequest struct {
+	CustomerID        string               `json:"customer_id"`
+	Kind              string               `json:"kind"`
+	Number            string               `json:"number"`
+	CreditedInvoiceID *string              `json:"credited_invoice_id"`
+	Status            string               `json:"status"`
+	Currency          string               `json:"currency"`
+	IssuedAt          *time.Time           `json:"issued_at"`
+	DueAt             *time.Time           `json:"due_at"`
+	PeriodStart       *time.Time           `json:"period_start"`
+	PeriodEnd         *time.Time           `json:"period_end"`
+	Memo              string               `json:"memo"`
+	Lines             []invoiceLineRequest `json:"lines"`
+	Total             *int64               `json:"total"` // optional: checked against the lines
+}
+
+func (h *Handler) CreateInvoice(c echo.Context) error {
+	req, err := bind[invoiceRequest](c)
+	if err != nil {
+		return err
+	}
+	in := models.InvoiceInput{
+		CustomerRef: req.CustomerID, Kind: models.InvoiceKind(req.Kind), Number: req.Number,
+		CreditedInvoiceID: req.CreditedInvoiceID, Status: models.InvoiceStatus(req.Status), Currency: req.Currency,
+		IssuedAt: req.IssuedAt, DueAt: req.DueAt, PeriodStart: req.PeriodStart, PeriodEnd: req.PeriodEnd,
+		Memo: req.Memo, Total: req.Total,
+	}
+	for _, l := range req.Lines {
+		in.Lines = append(in.Lines, models.InvoiceLineInput(l))
+	}
+	if in.CustomerRef == "" {
+		return invalidField("customer_id", "required", "is required")
+	}
+	inv, err := h.store.CreateInvoice(c.Request().Context(), merchantID(c), apiActor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, presentInvoice(h.baseURL, h.now())(inv))
+}
+
+func (h *Handler) GetInvoice(c echo.Context) error {
+	inv, err := h.store.GetInvoice(c.Request().Context(), models.MerchantScope(merchantID(c)), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.now())(inv))
+}
+
+func (h *Handler) ListInvoices(c echo.Context) error {
+	page, err := listPage(c)
+	if err != nil {
+		return err
+	}
+	f := models.InvoiceFilter{
+		CustomerRef: c.QueryParam("customer_id"), Status: models.InvoiceStatus(c.QueryParam("status")), Kind: models.InvoiceKind(c.QueryParam("kind")),
+	}
+	rows, info, err := h.store.ListInvoices(c.Request().Context(), models.MerchantScope(merchantID(c)), f, page)
+	if err != nil {
+		return err
+	}
+	return respondList(c, rows, info, presentInvoice(h.baseURL, h.now()))
+}
+
+// InvoicePDF sends the invoice or credit note as its customer gets it, in the customer's
+// language, else the merchant's.
+func (h *Handler) InvoicePDF(c echo.Context) error {
+	ctx := c.Request().Context()
+	inv, err := h.store.GetInvoice(ctx, models.MerchantScope(merchantID(c)), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	m, err := h.store.GetMerchant(ctx, merchantID(c))
+	if err != nil {
+		return err
+	}
+	inCustomersLanguage := func(customer *models.Customer) *views.Translator {
+		if models.IsLocale(customer.PreferredLocale) {
+			return h.catalog.Translator(customer.PreferredLocale)
+		}
+		return h.catalog.Translator(m.DefaultLocale)
+	}
+	return web.SendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.now())
+}
+
+type invoiceStatusRequest struct {
+	Status string `json:"status"`
+}
+
+// UpdateInvoiceStatus moves an invoice along its allowed transitions (open → paid, void,
+// uncollectible…); anything else is 409.
+func (h *Handler) UpdateInvoiceStatus(c echo.Context) error {
+	req, err := bind[invoiceStatusRequest](c)
+	if err != nil {
+		return err
+	}
+	inv, err := h.store.UpdateInvoiceStatus(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), models.InvoiceStatus(req.Status))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.now())(inv))
+}
+
+type invoiceLineJSON struct {
+	Description string `json:"description"`
+	Quantity    int64  `json:"quantity"`
+	UnitAmount  int64  `json:"unit_amount"`
+	Amount      int64  `json:"amount"`
+	TaxRate     int64  `json:"tax_rate"`
+	TaxAmount   int64  `json:"tax_amount"`
+}
+
+type invoiceJSON struct {
+	ID                string            `json:"id"`
+	Object            string            `json:"object"`
+	Kind              string            `json:"kind"`
+	CustomerID        string            `json:"customer_id"`
+	Number            string            `json:"number"`
+	CreditedInvoiceID *string           `json:"credited_invoice_id"`
+	Status            string            `json:"status"`
+	Overdue           bool              `json:"overdue"`
+	Currency          string            `json:"currency"`
+	Subtotal          int64             `json:"subtotal"`
+	Tax               int64             `json:"tax"`
+	Total             int64             `json:"total"`
+	AmountPaid        int64             `json:"amount_paid"`
+	AmountRefunded    int64             `json:"amount_refunded"`
+	AmountDue         int64             `json:"amount_due"`
+	IssuedAt          time.Time         `json:"issued_at"`
+	DueAt             *time.Time        `json:"due_at"`
+	PeriodStart       *time.Time        `json:"period_start"`
+	PeriodEnd         *time.Time        `json:"period_end"`
+	Memo              string            `json:"memo"`
+	Lines             []invoiceLineJSON `json:"lines,omitempty"`
+	PDF               string            `json:"pdf"`
+	CreatedAt         time.Time         `json:"created_at"`
+	UpdatedAt         time.Time         `json:"updated_at"`
+}
+
+// presentInvoice returns a function showing invoices: pdf links need the base URL, overdue
+// needs the time. Lists leave the lines out.
+func presentInvoice(base *url.URL, now time.Time) func(*models.Invoice) invoiceJSON {
+	return func(i *models.Invoice) invoiceJSON {
+		v := invoiceJSON{
+			ID: i.ID, Object: string(i.Kind), Kind: string(i.Kind), CustomerID: i.CustomerID, Number: i.Number,
+			CreditedInvoiceID: i.CreditedInvoiceID, Status: string(i.Status), Overdue: i.Overdue(now),
+			Currency: i.Currency, Subtotal: i.Subtotal, Tax: i.Tax, Total: i.Total, AmountPaid: i.AmountPaid,
+			AmountRefunded: i.AmountRefunded, AmountDue: i.AmountDue, IssuedAt: i.IssuedAt, DueAt: i.DueAt,
+			PeriodStart: i.PeriodStart, PeriodEnd: i.PeriodEnd, Memo: i.Memo,
+			PDF:       base.String() + "/v1/invoices/" + i.ID + "/pdf",
+			CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
+		}
+		for _, l := range i.Lines {
+			v.Lines = append(v.Lines, invoiceLineJSON{l.Description, l.Quantity, l.UnitAmount, l.Amount, l.TaxRate, l.TaxAmount})
+		}
+		return v
+	}
+}

@@ -1,0 +1,125 @@
+package api
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
+	"github.com/portico/portico/models"
+)
+
+type portalLinkRequest struct {
+	ExpiresIn      *int64          `json:"expires_in"`
+	IdleTimeout    *int64          `json:"idle_timeout"`
+	FrameAncestors json.RawMessage `json:"frame_ancestors"`
+	ReturnURL      string          `json:"return_url"`
+	Locale         string          `json:"locale"`
+	Section        string          `json:"section"`
+}
+
+// input reads the request's seconds and its allow-list, given as one space-separated string
+// or as an array of strings.
+func (r portalLinkRequest) input() (models.PortalLinkInput, error) {
+	in := models.PortalLinkInput{ReturnURL: r.ReturnURL, Locale: r.Locale, Section: r.Section}
+	for _, s := range []struct {
+		name  string
+		value *int64
+		dst   *time.Duration
+	}{{"expires_in", r.ExpiresIn, &in.ExpiresIn}, {"idle_timeout", r.IdleTimeout, &in.IdleTimeout}} {
+		if s.value == nil {
+			continue
+		}
+		if *s.value < 1 || *s.value > int64(models.MaxLinkLifetime/time.Second) {
+			return in, invalidField(s.name, "out_of_range", "must be a number of seconds from 60 to 7776000")
+		}
+		*s.dst = time.Duration(*s.value) * time.Second
+	}
+	if len(r.FrameAncestors) == 0 || string(r.FrameAncestors) == "null" {
+		return in, nil
+	}
+	var one string
+	if err := json.Unmarshal(r.FrameAncestors, &one); err == nil {
+		in.FrameAncestors = strings.Fields(one)
+		return in, nil
+	}
+	if err := json.Unmarshal(r.FrameAncestors, &in.FrameAncestors); err != nil {
+		return in, &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_type_invalid", Param: "frame_ancestors",
+			Message: "frame_ancestors must be a space-separated string or an array of strings."}
+	}
+	return in, nil
+}
+
+// MintPortalLink answers 201 with the link's URL, which holds the token: the only time it
+// is shown, since only its hash is kept.
+func (h *Handler) MintPortalLink(c echo.Context) error {
+	req, err := bind[portalLinkRequest](c)
+	if err != nil {
+		return err
+	}
+	in, err := req.input()
+	if err != nil {
+		return err
+	}
+	link, token, err := h.store.MintPortalLink(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), in)
+	if err != nil {
+		return err
+	}
+	v := presentPortalLink(link)
+	v.URL = PortalLinkURL(h.baseURL, token)
+	return c.JSON(http.StatusCreated, v)
+}
+
+func (h *Handler) ListPortalLinks(c echo.Context) error {
+	page, err := listPage(c)
+	if err != nil {
+		return err
+	}
+	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), merchantID(c), c.Param("id"), page)
+	if err != nil {
+		return err
+	}
+	return respondList(c, rows, info, presentPortalLink)
+}
+
+// RevokePortalLink ends a link and every session opened from it, at once.
+func (h *Handler) RevokePortalLink(c echo.Context) error {
+	if _, err := h.store.RevokePortalLink(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+type portalLinkJSON struct {
+	ID             string     `json:"id"`
+	Object         string     `json:"object"`
+	CustomerID     string     `json:"customer_id"`
+	URL            string     `json:"url,omitempty"` // only when minted: the token is never stored
+	ExpiresAt      time.Time  `json:"expires_at"`
+	IdleTimeout    int        `json:"idle_timeout"`
+	FrameAncestors []string   `json:"frame_ancestors"`
+	ReturnURL      string     `json:"return_url"`
+	Locale         string     `json:"locale"`
+	Section        string     `json:"section"`
+	CreatedAt      time.Time  `json:"created_at"`
+	RevokedAt      *time.Time `json:"revoked_at"`
+	FirstUsedAt    *time.Time `json:"first_used_at"`
+	LastUsedAt     *time.Time `json:"last_used_at"`
+}
+
+func presentPortalLink(l *models.PortalLink) portalLinkJSON {
+	return portalLinkJSON{
+		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: l.ExpiresAt, IdleTimeout: l.IdleTimeout,
+		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
+		CreatedAt: l.CreatedAt, RevokedAt: l.RevokedAt, FirstUsedAt: l.FirstUsedAt, LastUsedAt: l.LastUsedAt,
+	}
+}
+
+// PortalLinkURL is the address of a portal link: always built from the configured base URL,
+// never from the request's Host header.
+func PortalLinkURL(base *url.URL, token string) string {
+	return base.String() + "/p/" + token
+}

@@ -1,0 +1,105 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/models"
+	"github.com/portico/portico/static"
+	"github.com/portico/portico/views"
+	"golang.org/x/text/language"
+)
+
+// Pages makes the per-request views.Page every HTML page starts from.
+type Pages struct {
+	assets  *static.Assets
+	catalog *views.Catalog
+}
+
+// NewPages returns a page builder over the embedded assets and the translation catalog.
+func NewPages(assets *static.Assets, catalog *views.Catalog) *Pages {
+	return &Pages{assets: assets, catalog: catalog}
+}
+
+// Catalog is the translation catalog pages are written from.
+func (b *Pages) Catalog() *views.Catalog { return b.catalog }
+
+// Page returns a Page in lang without merchant branding.
+func (b *Pages) Page(lang, title string) *views.Page {
+	return &views.Page{
+		T:          b.catalog.Translator(lang),
+		Title:      title,
+		Stylesheet: b.assets.Path("portico.css"),
+		Favicon:    b.assets.Path("favicon.svg"),
+	}
+}
+
+// MerchantPage returns a Page branded for a merchant, in the first of the candidate
+// languages the portal speaks, else the browser's, else the merchant's default.
+func (b *Pages) MerchantPage(r *http.Request, m *models.Merchant, returnURL string, candidates ...string) *views.Page {
+	p := b.Page(ChooseLanguage(r, m.DefaultLocale, candidates...), "")
+	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, ReturnURL: returnURL}
+	if m.AccentColor != "" {
+		p.BrandStylesheet = BrandStylesheetPath(m.AccentColor)
+	}
+	return p
+}
+
+// BrandStylesheetPath is the URL of a merchant's colours. It names the colour itself, so the
+// stylesheet needs no database lookup, can be cached for a year, and changes URL when the
+// merchant changes colour.
+func BrandStylesheetPath(accent string) string {
+	return "/brand/" + strings.ToLower(strings.TrimPrefix(accent, "#")) + ".css"
+}
+
+var languageMatcher = language.NewMatcher(func() []language.Tag {
+	tags := make([]language.Tag, len(models.Locales))
+	for i, l := range models.Locales {
+		tags[i] = language.Make(l)
+	}
+	return tags
+}())
+
+// ChooseLanguage returns the first candidate the portal speaks, else the best match for
+// the browser's Accept-Language, else fallback (or the portal's default).
+func ChooseLanguage(r *http.Request, fallback string, candidates ...string) string {
+	for _, c := range candidates {
+		if models.IsLocale(c) {
+			return c
+		}
+	}
+	tags, _, _ := language.ParseAcceptLanguage(r.Header.Get("Accept-Language"))
+	_, i, confidence := languageMatcher.Match(tags...)
+	if confidence == language.No {
+		if models.IsLocale(fallback) {
+			return fallback
+		}
+		return models.Locales[0]
+	}
+	return models.Locales[i]
+}
+
+type pageKey struct{}
+
+// WithPage remembers the request's page so an error page can keep its language and
+// branding.
+func WithPage(c echo.Context, p *views.Page) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), pageKey{}, p)))
+}
+
+// PageOf is the page WithPage remembered, or nil.
+func PageOf(ctx context.Context) *views.Page {
+	p, _ := ctx.Value(pageKey{}).(*views.Page)
+	return p
+}
+
+// Render writes a component as the HTML response, straight into the connection.
+func Render(c echo.Context, status int, cmp templ.Component) error {
+	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	c.Response().WriteHeader(status)
+	return cmp.Render(c.Request().Context(), c.Response())
+}
