@@ -24,6 +24,7 @@ type app struct {
 	db    *models.DB
 	store *models.Store
 	logs  *syncBuffer
+	clock *clock // the store's clock: real time until a test advances it
 }
 
 type syncBuffer struct {
@@ -54,7 +55,8 @@ func newApp(t testing.TB, db *models.DB) *app {
 // newAppWith builds the app with options changed by configure.
 func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) *app {
 	t.Helper()
-	store := models.NewStore(db)
+	clock := &clock{}
+	store := models.NewStore(db, models.WithClock(clock.now))
 	logs := &syncBuffer{}
 	base, _ := url.Parse("http://portico.test")
 	opts := handlers.Options{
@@ -72,7 +74,7 @@ func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &app{Server: srv, db: db, store: store, logs: logs}
+	return &app{Server: srv, db: db, store: store, logs: logs, clock: clock}
 }
 
 // get fetches a path without following redirects.

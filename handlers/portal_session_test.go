@@ -23,18 +23,11 @@ type portalFixture struct {
 	*app
 	merchant *models.Merchant
 	customer *models.Customer
-	clock    *clock
 }
 
 func newPortalFixture(t testing.TB, db *models.DB, configure func(*handlers.Options)) *portalFixture {
 	t.Helper()
-	c := &clock{}
-	a := newAppWith(t, db, func(o *handlers.Options) {
-		o.Now = c.now
-		if configure != nil {
-			configure(o)
-		}
-	})
+	a := newAppWith(t, db, configure)
 	ctx := context.Background()
 	// Several fixtures may share one database: each merchant gets its own slug.
 	m, err := a.store.CreateMerchant(ctx, "Acme Cloud", fmt.Sprintf("acme-%d", fixtureMerchants.Add(1)))
@@ -50,7 +43,7 @@ func newPortalFixture(t testing.TB, db *models.DB, configure func(*handlers.Opti
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &portalFixture{app: a, merchant: m, customer: cus, clock: c}
+	return &portalFixture{app: a, merchant: m, customer: cus}
 }
 
 func TestOpeningALink(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/api"
@@ -30,8 +29,6 @@ type Options struct {
 	APIBurst       int
 	LinkRate       int // link openings per minute per client IP
 	Logger         *slog.Logger
-	// Now is the portal's clock for session timeouts; tests move it. Default time.Now.
-	Now func() time.Time
 }
 
 // New builds the application: an Echo instance with every route and middleware.
@@ -47,9 +44,6 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	if opts.Now == nil {
-		opts.Now = time.Now
-	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
@@ -57,11 +51,11 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	pages := web.NewPages(assets, catalog)
 	e.HTTPErrorHandler = (&web.ErrorHandler{Log: opts.Logger, Pages: pages}).Handle
 
-	apiHandler, err := api.New(store, catalog, opts.BaseURL, opts.Now)
+	apiHandler, err := api.New(store, catalog, opts.BaseURL)
 	if err != nil {
 		return nil, err
 	}
-	portalHandler, err := portal.New(store, pages, opts.SessionKeys, opts.BaseURL.Scheme == "https", opts.Logger, opts.Now)
+	portalHandler, err := portal.New(store, pages, opts.SessionKeys, opts.BaseURL.Scheme == "https", opts.Logger)
 	if err != nil {
 		return nil, err
 	}

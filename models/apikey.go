@@ -44,13 +44,13 @@ func (s *Store) CreateAPIKey(ctx context.Context, merchantID, name string) (*API
 		Name:       name,
 		Prefix:     secret[:apiKeyPrefixLen],
 		SecretHash: hashSecret(secret),
-		CreatedAt:  now(),
+		CreatedAt:  s.Now(),
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, "", SystemActor, "api_key.created", map[string]string{"key": key.Prefix, "name": name})
+		return s.record(tx, merchantID, "", SystemActor, "api_key.created", map[string]string{"key": key.Prefix, "name": name})
 	})
 	if err != nil {
 		return nil, "", storeError("create api key", err)
@@ -80,7 +80,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey,
 
 // TouchAPIKey records that a key was used, at most once a minute.
 func (s *Store) TouchAPIKey(ctx context.Context, merchantID string, key *APIKey) error {
-	t := now()
+	t := s.Now()
 	if key.LastUsedAt != nil && t.Sub(*key.LastUsedAt) < lastUsedEvery {
 		return nil
 	}
@@ -108,12 +108,12 @@ func (s *Store) RevokeAPIKey(ctx context.Context, prefix string) (*APIKey, error
 		if key.RevokedAt != nil {
 			return nil
 		}
-		t := now()
+		t := s.Now()
 		key.RevokedAt = &t
 		if err := tx.Model(&key).Update("revoked_at", t).Error; err != nil {
 			return err
 		}
-		return record(tx, key.MerchantID, "", SystemActor, "api_key.revoked", map[string]string{"key": key.Prefix})
+		return s.record(tx, key.MerchantID, "", SystemActor, "api_key.revoked", map[string]string{"key": key.Prefix})
 	})
 	if err != nil {
 		return nil, storeError("revoke api key", err)

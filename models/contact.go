@@ -93,10 +93,10 @@ func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Acto
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		if err := record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "contact.created", contactEvent(c))
+		return s.announce(tx, merchantID, "contact.created", contactEvent(c))
 	})
 	if err != nil {
 		return nil, storeError("create contact", err)
@@ -171,10 +171,10 @@ func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Acto
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
-		if err := record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "contact.updated", contactEvent(&c))
+		return s.announce(tx, merchantID, "contact.updated", contactEvent(&c))
 	})
 	if err != nil {
 		return nil, storeError("update contact", err)
@@ -200,10 +200,10 @@ func (s *Store) DeleteContact(ctx context.Context, merchantID string, actor Acto
 			return gorm.ErrRecordNotFound
 		}
 		details := map[string]string{"customer_id": id, "contact_id": contactID}
-		if err := record(tx, merchantID, id, actor, "contact.deleted", details); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "contact.deleted", details); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "contact.deleted", details)
+		return s.announce(tx, merchantID, "contact.deleted", details)
 	})
 	return storeError("delete contact", err)
 }

@@ -131,7 +131,7 @@ func (s *Store) CreateCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, c.ID, actor, "customer.created", in)
+		return s.record(tx, merchantID, c.ID, actor, "customer.created", in)
 	})
 	if err != nil {
 		return nil, uniqueOr("create customer", "external_id", err)
@@ -220,12 +220,12 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
-		if err := record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
+		if err := s.record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
 			return err
 		}
 		// The merchant's systems hear of every change, above all those customers make in
 		// the portal (a new billing address, another email).
-		return announce(tx, merchantID, "customer.updated", customerEvent(&c))
+		return s.announce(tx, merchantID, "customer.updated", customerEvent(&c))
 	})
 	if err != nil {
 		return nil, uniqueOr("update customer", "external_id", err)
@@ -247,7 +247,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, c.ID).Delete(&Customer{}).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, "", actor, "customer.deleted", map[string]string{"customer_id": c.ID})
+		return s.record(tx, merchantID, "", actor, "customer.deleted", map[string]string{"customer_id": c.ID})
 	})
 	return storeError("delete customer", err)
 }

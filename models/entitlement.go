@@ -114,7 +114,7 @@ func (s *Store) CreateEntitlement(ctx context.Context, merchantID string, actor 
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	e := &Entitlement{ID: newID("ent"), MerchantID: merchantID, ValidFrom: now()}
+	e := &Entitlement{ID: newID("ent"), MerchantID: merchantID, ValidFrom: s.Now()}
 	in.apply(e)
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		id, err := customerID(tx, merchantID, customerRef)
@@ -128,7 +128,7 @@ func (s *Store) CreateEntitlement(ctx context.Context, merchantID string, actor 
 		if err := tx.Create(e).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey})
+		return s.record(tx, merchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey})
 	})
 	if err != nil {
 		return nil, storeError("create entitlement", err)
@@ -178,7 +178,7 @@ func (s *Store) UpdateEntitlement(ctx context.Context, merchantID string, actor 
 		if err := tx.Save(&e).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID})
+		return s.record(tx, merchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID})
 	})
 	if err != nil {
 		return nil, storeError("update entitlement", err)
@@ -203,7 +203,7 @@ func (s *Store) DeleteEntitlement(ctx context.Context, merchantID string, actor 
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		return record(tx, merchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID})
+		return s.record(tx, merchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID})
 	})
 	return storeError("delete entitlement", err)
 }

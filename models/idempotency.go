@@ -39,11 +39,11 @@ var (
 func (s *Store) ClaimIdempotencyKey(ctx context.Context, merchantID, key string, hash []byte) (*IdempotencyRecord, error) {
 	var existing IdempotencyRecord
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		expired := now().Add(-IdempotencyWindow)
+		expired := s.Now().Add(-IdempotencyWindow)
 		if err := tx.Where("merchant_id = ? AND created_at < ?", merchantID, expired).Delete(&IdempotencyRecord{}).Error; err != nil {
 			return err
 		}
-		claim := &IdempotencyRecord{MerchantID: merchantID, Key: key, RequestHash: hash, CreatedAt: now()}
+		claim := &IdempotencyRecord{MerchantID: merchantID, Key: key, RequestHash: hash, CreatedAt: s.Now()}
 		res := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(claim)
 		if res.Error != nil || res.RowsAffected == 1 {
 			return res.Error

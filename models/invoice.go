@@ -222,7 +222,7 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
-	issued := now()
+	issued := s.Now()
 	if in.IssuedAt != nil {
 		issued = in.IssuedAt.UTC()
 	}
@@ -271,10 +271,10 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 			return uniqueOr("create invoice", "number", err)
 		}
 		details := map[string]any{"invoice_id": inv.ID, "number": inv.Number, "kind": inv.Kind, "total": inv.Total, "currency": inv.Currency}
-		if err := record(tx, merchantID, id, actor, "invoice.created", details); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "invoice.created", details); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "invoice.created", details)
+		return s.announce(tx, merchantID, "invoice.created", details)
 	})
 	if err != nil {
 		return nil, storeError("create invoice", err)
@@ -385,7 +385,7 @@ func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*g
 	if err != nil {
 		return nil, err
 	}
-	q = filterStatus(q, f.Status)
+	q = filterStatus(q, f.Status, s.Now())
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
@@ -396,14 +396,14 @@ func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*g
 }
 
 // filterStatus narrows q to a status, deriving overdue from the due date.
-func filterStatus(q *gorm.DB, status InvoiceStatus) *gorm.DB {
+func filterStatus(q *gorm.DB, status InvoiceStatus, at time.Time) *gorm.DB {
 	switch status {
 	case "":
 		return q
 	case StatusOverdue:
-		return q.Where("status = ? AND amount_due > 0 AND due_at < ?", StatusOpen, now())
+		return q.Where("status = ? AND amount_due > 0 AND due_at < ?", StatusOpen, at)
 	case StatusOpen:
-		return q.Where("status = ? AND NOT (amount_due > 0 AND due_at IS NOT NULL AND due_at < ?)", StatusOpen, now())
+		return q.Where("status = ? AND NOT (amount_due > 0 AND due_at IS NOT NULL AND due_at < ?)", StatusOpen, at)
 	}
 	return q.Where("status = ?", status)
 }
@@ -436,10 +436,10 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 			return err
 		}
 		details := map[string]any{"invoice_id": inv.ID, "from": from, "to": status}
-		if err := record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details); err != nil {
+		if err := s.record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "invoice."+string(status), details)
+		return s.announce(tx, merchantID, "invoice."+string(status), details)
 	})
 	if err != nil {
 		return nil, storeError("update invoice status", err)

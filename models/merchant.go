@@ -88,7 +88,7 @@ func (s *Store) CreateMerchant(ctx context.Context, name, slug string) (*Merchan
 		if err := tx.Create(m).Error; err != nil {
 			return err
 		}
-		return record(tx, m.ID, "", SystemActor, "merchant.created", map[string]string{"name": name, "slug": slug})
+		return s.record(tx, m.ID, "", SystemActor, "merchant.created", map[string]string{"name": name, "slug": slug})
 	})
 	if err != nil {
 		return nil, uniqueOr("create merchant", "slug", err)
@@ -188,7 +188,7 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 		if err := tx.Save(&m).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, "", actor, "merchant.settings_updated", p)
+		return s.record(tx, merchantID, "", actor, "merchant.settings_updated", p)
 	})
 	if err != nil {
 		return nil, storeError("update merchant settings", err)

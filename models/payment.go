@@ -91,7 +91,7 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 	p := &Payment{
 		ID: newID("pay"), MerchantID: merchantID, InvoiceID: in.InvoiceID, Kind: in.Kind,
 		Status: in.Status, Amount: in.Amount, Currency: in.Currency, Method: in.Method,
-		Reference: in.Reference, PaidAt: now(),
+		Reference: in.Reference, PaidAt: s.Now(),
 	}
 	if in.PaidAt != nil {
 		p.PaidAt = in.PaidAt.UTC()
@@ -111,10 +111,10 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 			return err
 		}
 		details := map[string]any{"payment_id": p.ID, "kind": p.Kind, "amount": p.Amount, "currency": p.Currency, "invoice_id": p.InvoiceID}
-		if err := record(tx, merchantID, id, actor, "payment.created", details); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "payment.created", details); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "payment."+string(p.Kind)+"_created", details)
+		return s.announce(tx, merchantID, "payment."+string(p.Kind)+"_created", details)
 	})
 	if err != nil {
 		return nil, storeError("create payment", err)

@@ -122,10 +122,10 @@ func (s *Store) SetPaymentDetails(ctx context.Context, merchantID string, actor 
 		}
 		// The audit log keeps the masked IBAN only; the merchant reads the full one over the API.
 		details := map[string]string{"method": p.Method, "iban": p.MaskedIBAN(), "card_last4": p.CardLast4}
-		if err := record(tx, merchantID, id, actor, "payment_details.updated", details); err != nil {
+		if err := s.record(tx, merchantID, id, actor, "payment_details.updated", details); err != nil {
 			return err
 		}
-		return announce(tx, merchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
+		return s.announce(tx, merchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
 	})
 	if err != nil {
 		return nil, uniqueOr("set payment details", "customer_id", err)

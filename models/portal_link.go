@@ -189,7 +189,7 @@ func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Act
 		return nil, "", err
 	}
 	token := newSecret()
-	t := now()
+	t := s.Now()
 	link := &PortalLink{
 		ID:             newID("pl"),
 		MerchantID:     merchantID,
@@ -215,7 +215,7 @@ func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Act
 		if err := tx.Create(link).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "portal_link.created", map[string]any{
+		return s.record(tx, merchantID, id, actor, "portal_link.created", map[string]any{
 			"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 		})
 	})
@@ -297,7 +297,7 @@ func (s *Store) RevokePortalLink(ctx context.Context, merchantID string, actor A
 		if link.RevokedAt != nil {
 			return nil
 		}
-		t := now()
+		t := s.Now()
 		link.RevokedAt = &t
 		if err := tx.Model(&link).Update("revoked_at", t).Error; err != nil {
 			return err
@@ -305,7 +305,7 @@ func (s *Store) RevokePortalLink(ctx context.Context, merchantID string, actor A
 		if err := tx.Model(&PortalSession{}).Where("link_id = ? AND ended_at IS NULL", link.ID).Update("ended_at", t).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
+		return s.record(tx, merchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
 	})
 	if err != nil {
 		return nil, storeError("revoke portal link", err)

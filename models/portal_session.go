@@ -91,7 +91,7 @@ func (a *PortalAccess) Actor(ip, userAgent string) Actor {
 // StartPortalSession opens a new session from a usable link: a new row (so a cookie can
 // never be fixed in advance), the link's first and last use, and an audit event.
 func (s *Store) StartPortalSession(ctx context.Context, merchantID string, link *PortalLink, actor Actor) (*PortalSession, error) {
-	t := now()
+	t := s.Now()
 	if link.MerchantID != merchantID || !link.Usable(t) {
 		return nil, ErrNotFound
 	}
@@ -114,7 +114,7 @@ func (s *Store) StartPortalSession(ctx context.Context, merchantID string, link 
 		if err := tx.Create(session).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, link.CustomerID, actor, "portal_link.opened", map[string]string{"link_id": link.ID})
+		return s.record(tx, merchantID, link.CustomerID, actor, "portal_link.opened", map[string]string{"link_id": link.ID})
 	})
 	if err != nil {
 		return nil, storeError("start portal session", err)
@@ -214,11 +214,11 @@ func (s *Store) EndPortalSession(ctx context.Context, a *PortalAccess, actor Act
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		res := tx.Model(&PortalSession{}).
 			Where("merchant_id = ? AND id = ? AND ended_at IS NULL", a.Merchant.ID, a.Session.ID).
-			Update("ended_at", now())
+			Update("ended_at", s.Now())
 		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		return record(tx, a.Merchant.ID, a.Customer.ID, actor, "portal_session.ended", map[string]string{"link_id": a.Link.ID})
+		return s.record(tx, a.Merchant.ID, a.Customer.ID, actor, "portal_session.ended", map[string]string{"link_id": a.Link.ID})
 	})
 	return storeError("end portal session", err)
 }

@@ -13,13 +13,31 @@ import (
 
 // Store is Portico's data access. It is safe for concurrent use.
 type Store struct {
-	db *DB
+	db    *DB
+	clock func() time.Time
+}
+
+// StoreOption changes how a Store is built.
+type StoreOption func(*Store)
+
+// WithClock makes the Store tell time by clock instead of the wall clock; tests move it.
+func WithClock(clock func() time.Time) StoreOption {
+	return func(s *Store) { s.clock = clock }
 }
 
 // NewStore returns a Store over an open database.
-func NewStore(db *DB) *Store {
-	return &Store{db: db}
+func NewStore(db *DB, opts ...StoreOption) *Store {
+	s := &Store{db: db, clock: time.Now}
+	for _, opt := range opts {
+		opt(s)
+	}
+	return s
 }
+
+// Now is the Store's clock, the one clock of a Portico process: every timestamp it writes
+// and every "is it overdue / expired yet" it decides. UTC, truncated to microseconds so a
+// time read back from PostgreSQL equals the time written.
+func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
@@ -63,10 +81,6 @@ func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return s.db.write.WithContext(ctx).Transaction(fn)
 }
 
-// now is the store's clock, in UTC, truncated to microseconds so a time read back from
-// PostgreSQL equals the time written.
-func now() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }
-
 // ActorType says who made a change.
 type ActorType string
 
@@ -90,7 +104,7 @@ var SystemActor = Actor{Type: ActorSystem, ID: "cli"}
 
 // record writes the audit event (and, when eventType is set, the outbox event) that
 // belongs to a change, in the change's transaction.
-func record(tx *gorm.DB, merchantID, customerID string, actor Actor, action string, details any) error {
+func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, action string, details any) error {
 	body, err := json.Marshal(details)
 	if err != nil {
 		return err
@@ -105,13 +119,13 @@ func record(tx *gorm.DB, merchantID, customerID string, actor Actor, action stri
 		Details:    string(body),
 		IP:         truncate(actor.IP, 64),
 		UserAgent:  truncate(actor.UserAgent, 512),
-		CreatedAt:  now(),
+		CreatedAt:  s.Now(),
 	}
 	return tx.Create(&event).Error
 }
 
 // announce queues an event for the merchant's webhook endpoints, in the change's transaction.
-func announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
+func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return err
@@ -121,7 +135,7 @@ func announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
 		MerchantID: merchantID,
 		Type:       eventType,
 		Payload:    string(body),
-		CreatedAt:  now(),
+		CreatedAt:  s.Now(),
 	}).Error
 }
 

@@ -136,13 +136,13 @@ func (s *Store) CreateSubscription(ctx context.Context, merchantID string, actor
 		}
 		sub.CustomerID = id
 		if sub.Status == SubCanceled {
-			t := now()
+			t := s.Now()
 			sub.CanceledAt, sub.EndedAt = &t, &t
 		}
 		if err := tx.Create(sub).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, id, actor, "subscription.created", map[string]any{"subscription_id": sub.ID, "plan_name": sub.PlanName})
+		return s.record(tx, merchantID, id, actor, "subscription.created", map[string]any{"subscription_id": sub.ID, "plan_name": sub.PlanName})
 	})
 	if err != nil {
 		return nil, storeError("create subscription", err)
@@ -201,7 +201,7 @@ func (s *Store) UpdateSubscription(ctx context.Context, merchantID string, actor
 		if err := tx.Save(&sub).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, sub.CustomerID, actor, "subscription.updated", map[string]any{"subscription_id": sub.ID})
+		return s.record(tx, merchantID, sub.CustomerID, actor, "subscription.updated", map[string]any{"subscription_id": sub.ID})
 	})
 	if err != nil {
 		return nil, storeError("update subscription", err)
@@ -232,7 +232,7 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	t := now()
+	t := s.Now()
 	changes := map[string]any{
 		"canceled_at": t, "cancellation_reason": c.Reason, "cancellation_comment": c.Comment, "updated_at": t,
 	}
@@ -250,7 +250,7 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 
 // ResumeSubscription undoes a scheduled cancellation while the period has not ended.
 func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, subscriptionID string) (*Subscription, error) {
-	t := now()
+	t := s.Now()
 	changes := map[string]any{
 		"cancel_at_period_end": false, "canceled_at": nil, "cancellation_reason": "", "cancellation_comment": "", "updated_at": t,
 	}
@@ -278,10 +278,10 @@ func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, i
 			return &StateError{Message: refusal}
 		}
 		details := map[string]any{"subscription_id": sub.ID, "reason": sub.CancellationReason, "cancel_at_period_end": sub.CancelAtPeriodEnd, "status": sub.Status}
-		if err := record(tx, sc.MerchantID, sub.CustomerID, actor, event, details); err != nil {
+		if err := s.record(tx, sc.MerchantID, sub.CustomerID, actor, event, details); err != nil {
 			return err
 		}
-		return announce(tx, sc.MerchantID, event, details)
+		return s.announce(tx, sc.MerchantID, event, details)
 	})
 	if err != nil {
 		return nil, storeError("change subscription", err)

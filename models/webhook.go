@@ -49,7 +49,7 @@ func (s *Store) DueOutboxEvents(ctx context.Context, at time.Time, limit int) ([
 // RecordDelivery marks an event delivered (deliveryErr nil), or counts the failed attempt
 // and schedules the next one at retryAt.
 func (s *Store) RecordDelivery(ctx context.Context, merchantID, eventID string, deliveryErr error, retryAt time.Time) error {
-	changes := map[string]any{"attempts": gorm.Expr("attempts + 1"), "delivered_at": now(), "last_error": ""}
+	changes := map[string]any{"attempts": gorm.Expr("attempts + 1"), "delivered_at": s.Now(), "last_error": ""}
 	if deliveryErr != nil {
 		changes["delivered_at"], changes["last_error"], changes["next_attempt_at"] = nil, truncate(deliveryErr.Error(), 1000), retryAt.UTC()
 	}
@@ -75,7 +75,7 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, ac
 		if err := tx.Create(w).Error; err != nil {
 			return err
 		}
-		return record(tx, merchantID, "", actor, "webhook_endpoint.created", map[string]string{"webhook_endpoint_id": w.ID, "url": url})
+		return s.record(tx, merchantID, "", actor, "webhook_endpoint.created", map[string]string{"webhook_endpoint_id": w.ID, "url": url})
 	})
 	if err != nil {
 		return nil, storeError("create webhook endpoint", err)
@@ -103,7 +103,7 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, merchantID string, ac
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		return record(tx, merchantID, "", actor, "webhook_endpoint.deleted", map[string]string{"webhook_endpoint_id": id})
+		return s.record(tx, merchantID, "", actor, "webhook_endpoint.deleted", map[string]string{"webhook_endpoint_id": id})
 	})
 	return storeError("delete webhook endpoint", err)
 }

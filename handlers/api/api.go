@@ -29,17 +29,15 @@ type Handler struct {
 	catalog *views.Catalog // for invoice PDFs in the customer's language
 	baseURL *url.URL
 	openAPI []byte // the contract, as JSON
-	now     func() time.Time
 }
 
-// New returns the API's handler. now is the clock that decides, for instance, whether an
-// invoice is overdue.
-func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL, now func() time.Time) (*Handler, error) {
+// New returns the API's handler.
+func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL) (*Handler, error) {
 	doc, err := openAPIAsJSON()
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc, now: now}, nil
+	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc}, nil
 }
 
 type apiKeyKey struct{}

@@ -55,7 +55,7 @@ func (h *Handler) CreateInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentInvoice(h.baseURL, h.now())(inv))
+	return c.JSON(http.StatusCreated, presentInvoice(h.baseURL, h.store.Now())(inv))
 }
 
 func (h *Handler) GetInvoice(c echo.Context) error {
@@ -63,7 +63,7 @@ func (h *Handler) GetInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.now())(inv))
+	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.store.Now())(inv))
 }
 
 func (h *Handler) ListInvoices(c echo.Context) error {
@@ -78,7 +78,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentInvoice(h.baseURL, h.now()))
+	return respondList(c, rows, info, presentInvoice(h.baseURL, h.store.Now()))
 }
 
 // InvoicePDF sends the invoice or credit note as its customer gets it, in the customer's
@@ -99,7 +99,7 @@ func (h *Handler) InvoicePDF(c echo.Context) error {
 		}
 		return h.catalog.Translator(m.DefaultLocale)
 	}
-	return web.SendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.now())
+	return web.SendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.store.Now())
 }
 
 type invoiceStatusRequest struct {
@@ -117,7 +117,7 @@ func (h *Handler) UpdateInvoiceStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.now())(inv))
+	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.store.Now())(inv))
 }
 
 type invoiceLineJSON struct {

@@ -16,5 +16,5 @@ func (h *Handler) ListEntitlements(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionEntitlements, "portal.nav.entitlements")
-	return web.Render(c, http.StatusOK, views.EntitlementsPage(p, views.EntitlementListView{Entitlements: entitlements, Now: h.now()}))
+	return web.Render(c, http.StatusOK, views.EntitlementsPage(p, views.EntitlementListView{Entitlements: entitlements, Now: h.store.Now()}))
 }

@@ -35,7 +35,7 @@ func (h *Handler) OpenLink(c echo.Context) error {
 	if link.Framable() {
 		web.AllowFraming(c, link.FrameAncestors)
 	}
-	if !link.Usable(h.now().UTC()) {
+	if !link.Usable(h.store.Now()) {
 		return h.linkExpired(c, merchant, link)
 	}
 

@@ -38,7 +38,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
-	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.now()}))
+	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.store.Now()}))
 }
 
 // customerInvoice loads an invoice or credit note the session's customer may see.
@@ -61,7 +61,7 @@ func (h *Handler) ShowInvoice(c echo.Context) error {
 	}
 	ctx, scope := c.Request().Context(), portalAccess(c).Scope()
 	all := models.Page{Number: 1, PerPage: models.MaxPerPage}
-	v := views.InvoiceView{Invoice: inv, Now: h.now()}
+	v := views.InvoiceView{Invoice: inv, Now: h.store.Now()}
 	switch inv.Kind {
 	case models.KindInvoice:
 		if v.Payments, _, err = h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all); err != nil {
@@ -89,5 +89,5 @@ func (h *Handler) DownloadInvoicePDF(c echo.Context) error {
 	}
 	page := web.PageOf(c.Request().Context())
 	inPageLanguage := func(*models.Customer) *views.Translator { return page.T }
-	return web.SendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.now())
+	return web.SendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.store.Now())
 }

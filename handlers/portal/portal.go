@@ -19,15 +19,14 @@ import (
 )
 
 // New returns the portal's handler. sessionKeys sign and encrypt the session cookie (the
-// first signs, all are accepted); https names the cookie for a secure origin; now is the
-// clock sessions time out by.
-func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool, log *slog.Logger, now func() time.Time) (*Handler, error) {
+// first signs, all are accepted); https names the cookie for a secure origin.
+func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool, log *slog.Logger) (*Handler, error) {
 	cookies, err := newSessionCookies(sessionKeys, https)
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
 	}
 	return &Handler{
-		store: store, cookies: cookies, pages: pages, log: log, now: now,
+		store: store, cookies: cookies, pages: pages, log: log,
 		crossOrigin: http.NewCrossOriginProtection(),
 	}, nil
 }
@@ -53,7 +52,6 @@ type Handler struct {
 	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
-	now         func() time.Time
 }
 
 type portalAccessKey struct{}
@@ -98,7 +96,7 @@ func (h *Handler) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 		} else if err != nil {
 			return err
 		}
-		now := h.now().UTC()
+		now := h.store.Now()
 		if err := a.Check(now); err != nil {
 			return h.sessionEnded(c, a)
 		}

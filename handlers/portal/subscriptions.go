@@ -42,7 +42,7 @@ func (h *Handler) ShowSubscription(c echo.Context) error {
 	}
 	p := portalPage(c, views.SectionSubscriptions, "")
 	p.Title = sub.PlanName
-	v := views.SubscriptionView{Subscription: sub, Policy: cancellationPolicy(&portalAccess(c).Merchant), Now: h.now()}
+	v := views.SubscriptionView{Subscription: sub, Policy: cancellationPolicy(&portalAccess(c).Merchant), Now: h.store.Now()}
 	return web.Render(c, http.StatusOK, views.SubscriptionPage(p, v))
 }
 
