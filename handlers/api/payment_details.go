@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
@@ -19,7 +18,7 @@ type paymentDetailsRequest struct {
 }
 
 func (h *Handler) GetPaymentDetails(c echo.Context) error {
-	d, err := h.store.GetPaymentDetails(c.Request().Context(), merchantID(c), c.Param("id"))
+	d, err := h.store.GetPaymentDetails(c.Request().Context(), merchantID(c), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -34,7 +33,7 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 		return err
 	}
 	in := models.PaymentDetailsInput(req)
-	d, err := h.store.SetPaymentDetails(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), in)
+	d, err := h.store.SetPaymentDetails(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), in)
 	if err != nil {
 		return err
 	}
@@ -51,9 +50,9 @@ type paymentDetailsJSON struct {
 	CardLast4     string    `json:"card_last4"`
 	CardExpMonth  int       `json:"card_exp_month"`
 	CardExpYear   int       `json:"card_exp_year"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	UpdatedAt     Timestamp `json:"updated_at"`
 }
 
 func presentPaymentDetails(p *models.PaymentDetails) paymentDetailsJSON {
-	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, p.UpdatedAt}
+	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, stamp(p.UpdatedAt)}
 }
