@@ -10,8 +10,8 @@ import (
 
 // moneyAndClaims brings the schema to what issue 8 fixed:
 //   - invoices.amount_credited: what issued credit notes took off an invoice. It is filled
-//     in from the credit notes that exist, and an open or uncollectible invoice's amount
-//     due drops by it, as it always should have.
+//     in from the credit notes that exist (never beyond the invoice's total), and an open
+//     or uncollectible invoice's amount due drops by it, as it always should have.
 //   - idempotency records get a lease (claim_token, leased_until), the commit stamp of
 //     their change (committed_at) and whether their response is encrypted (sealed).
 //     Records from before are plaintext and unfinished ones may or may not have done their
@@ -44,7 +44,7 @@ var moneyAndClaims = &gormigrate.Migration{
 				SELECT CASE WHEN COALESCE(SUM(n.total), 0) > invoices.total THEN invoices.total ELSE COALESCE(SUM(n.total), 0) END
 				FROM invoices n WHERE n.credited_invoice_id = invoices.id AND n.kind = 'credit_note' AND n.status = 'issued'
 			) WHERE kind = 'invoice'`,
-			`UPDATE invoices SET amount_due = CASE WHEN amount_due > amount_credited THEN amount_due - amount_credited ELSE 0 END
+			`UPDATE invoices SET amount_due = CASE WHEN total - amount_paid - amount_credited > 0 THEN total - amount_paid - amount_credited ELSE 0 END
 			WHERE kind = 'invoice' AND status IN ('open', 'uncollectible') AND amount_credited > 0`,
 			`UPDATE idempotency_records SET leased_until = created_at,
 				committed_at = CASE WHEN status = 0 THEN created_at ELSE NULL END`,

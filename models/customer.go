@@ -181,22 +181,28 @@ func validCustomerRef(ref string) bool {
 // ValidCustomerID reports whether id has the form of a customer's ID (cus_…).
 func ValidCustomerID(id string) bool { return validID("cus", id) }
 
-// scopedToCustomer is a read limited to sc and, when ref is set, to the customer it names
-// (an API list filter such as ?customer_id=external:42); a ref that names no customer of
-// the merchant is a FilterError.
+// scopedToCustomer is a read limited to sc and, when ref is set, to the customer it names;
+// a ref that names no customer of the merchant is ErrNotFound.
 func (s *Store) scopedToCustomer(ctx context.Context, sc Scope, ref string) (*gorm.DB, error) {
 	q := s.scoped(ctx, sc)
 	if ref == "" {
 		return q, nil
 	}
 	id, err := customerID(s.db.read.WithContext(ctx), sc.MerchantID, ref)
-	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound) || errors.Is(err, ErrNotFound):
-		return nil, &FilterError{Field: "customer_id", Message: "names no customer"}
-	case err != nil:
+	if err != nil {
 		return nil, storeError("find customer", err)
 	}
 	return q.Where("customer_id = ?", id), nil
+}
+
+// filteredByCustomer is scopedToCustomer for a list filter (?customer_id=external:42): a
+// ref that names no customer is the caller's malformed request, a FilterError.
+func (s *Store) filteredByCustomer(ctx context.Context, sc Scope, ref string) (*gorm.DB, error) {
+	q, err := s.scopedToCustomer(ctx, sc, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil, &FilterError{Field: "customer_id", Message: "names no customer"}
+	}
+	return q, err
 }
 
 // GetCustomer loads a customer by ID or external:ID.

@@ -306,30 +306,38 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 }
 
 // credit applies a new credit note to the invoice it credits, which must be the same
-// customer's, in the same currency, and still owe at least the note's total. The invoice
-// row stays locked until the transaction ends, so concurrent credit notes and payments
-// queue behind one another and never credit or pay more than is due.
+// customer's, in the same currency, issued (not a draft, not void), and not credited
+// beyond its total. The note comes off what is still due; whatever exceeds that is money
+// the customer paid and is owed back (the merchant refunds it). The invoice row stays
+// locked until the transaction ends, so concurrent credit notes and payments queue behind
+// one another and never take off more than there is.
 func (s *Store) credit(tx *gorm.DB, note *Invoice) error {
 	inv, err := lockCreditedInvoice(tx, note)
 	if err != nil || note.Status != StatusIssued {
 		return err // a note created void credits nothing
 	}
-	switch {
-	case inv.Status != StatusOpen && inv.Status != StatusUncollectible:
-		return &StateError{Message: "a " + string(inv.Status) + " invoice cannot be credited: only open and uncollectible invoices can"}
-	case note.Total > inv.AmountDue:
-		return invalid("total", "exceeds_amount_due", "is more than the credited invoice's amount due ("+strconv.FormatInt(inv.AmountDue, 10)+")")
+	switch creditable := inv.Total - inv.AmountCredited; {
+	case inv.Status != StatusOpen && inv.Status != StatusUncollectible && inv.Status != StatusPaid:
+		return &StateError{Message: "a " + string(inv.Status) + " invoice cannot be credited"}
+	case note.Total > creditable:
+		return invalid("total", "exceeds_creditable_amount", "is more than the credited invoice can still be credited ("+strconv.FormatInt(creditable, 10)+")")
 	}
 	before := *inv
 	inv.AmountCredited += note.Total
-	inv.AmountDue -= note.Total
-	if inv.AmountDue == 0 {
-		if err := inv.moveTo(StatusPaid); err != nil {
-			return err
+	if inv.Status != StatusPaid {
+		inv.AmountDue = inv.owed()
+		if inv.AmountDue == 0 {
+			if err := inv.moveTo(StatusPaid); err != nil {
+				return err
+			}
 		}
 	}
 	return s.saveInvoice(tx, inv, &before)
 }
+
+// owed is what an issued invoice still asks for: its total less what was paid and
+// credited, never below zero.
+func (inv *Invoice) owed() int64 { return max(0, inv.Total-inv.AmountPaid-inv.AmountCredited) }
 
 // lockCreditedInvoice loads, locked for update, the invoice a credit note credits.
 func lockCreditedInvoice(tx *gorm.DB, note *Invoice) (*Invoice, error) {
@@ -396,7 +404,7 @@ func (inv *Invoice) moveTo(to InvoiceStatus) error {
 	}
 	switch to {
 	case StatusOpen:
-		inv.AmountDue = inv.Total - inv.AmountPaid - inv.AmountCredited
+		inv.AmountDue = inv.owed()
 	case StatusPaid:
 		inv.AmountPaid += inv.AmountDue
 		inv.AmountDue = 0
@@ -485,7 +493,7 @@ func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFil
 
 // invoiceQuery selects the invoices sc may see that match f.
 func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*gorm.DB, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, err
 	}
@@ -560,21 +568,23 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 }
 
 // uncredit gives a voided credit note's amount back to the invoice it credited: due again
-// while the invoice is open or uncollectible. A paid invoice stays settled, so its credit
-// notes can no longer be voided.
+// while the invoice is open or uncollectible. A paid invoice stays settled, so a credit
+// note it needs to be settled can no longer be voided.
 func (s *Store) uncredit(tx *gorm.DB, note *Invoice) error {
 	inv, err := lockInvoice(tx, note.MerchantID, *note.CreditedInvoiceID)
 	if err != nil {
 		return err
 	}
 	before := *inv
+	inv.AmountCredited -= note.Total
 	switch inv.Status {
 	case StatusOpen, StatusUncollectible:
-		inv.AmountDue += note.Total
+		inv.AmountDue = inv.owed()
 	case StatusPaid:
-		return &StateError{Message: "the credited invoice is paid, so this credit note can no longer be voided"}
+		if inv.owed() > 0 {
+			return &StateError{Message: "the credited invoice is paid with the help of this credit note, so the note can no longer be voided"}
+		}
 	}
-	inv.AmountCredited -= note.Total
 	return s.saveInvoice(tx, inv, &before)
 }
 

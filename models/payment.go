@@ -195,7 +195,7 @@ var PaymentKinds = []PaymentKind{KindPayment, KindRefund}
 // payment that names a draft invoice. A filter that names an invoice sc cannot see is a
 // FilterError.
 func (s *Store) ListPayments(ctx context.Context, sc Scope, f PaymentFilter, page Page) ([]Payment, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}

@@ -226,7 +226,7 @@ type SubscriptionFilter struct {
 
 // ListSubscriptions returns one page of subscriptions, newest first.
 func (s *Store) ListSubscriptions(ctx context.Context, sc Scope, f SubscriptionFilter, page Page) ([]Subscription, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}

@@ -7,8 +7,8 @@ import (
 	"github.com/portico/portico/models"
 )
 
-type subscriptionRequest struct {
-	CustomerID         string     `json:"customer_id"` // on create only
+// subscriptionUpdate is a partial update: fields left out stay as they are.
+type subscriptionUpdate struct {
 	PlanName           *string    `json:"plan_name"`
 	Status             *string    `json:"status"`
 	Currency           *string    `json:"currency"`
@@ -19,23 +19,31 @@ type subscriptionRequest struct {
 	CurrentPeriodEnd   *Timestamp `json:"current_period_end"`
 }
 
-func (r subscriptionRequest) input() models.SubscriptionInput {
+// subscriptionCreate is a new subscription: an update's fields, for a customer.
+type subscriptionCreate struct {
+	CustomerID string `json:"customer_id"`
+	subscriptionUpdate
+}
+
+func (r subscriptionUpdate) input() models.SubscriptionInput {
 	return models.SubscriptionInput{
-		CustomerRef: r.CustomerID, PlanName: r.PlanName, Status: (*models.SubscriptionStatus)(r.Status), Currency: r.Currency,
+		PlanName: r.PlanName, Status: (*models.SubscriptionStatus)(r.Status), Currency: r.Currency,
 		UnitAmount: r.UnitAmount, Interval: r.Interval, IntervalCount: r.IntervalCount,
 		CurrentPeriodStart: r.CurrentPeriodStart.at(), CurrentPeriodEnd: r.CurrentPeriodEnd.at(),
 	}
 }
 
 func (h *Handler) CreateSubscription(c echo.Context) error {
-	req, err := bind[subscriptionRequest](c)
+	req, err := bind[subscriptionCreate](c)
 	if err != nil {
 		return err
 	}
 	if req.CustomerID == "" {
 		return invalidField("customer_id", "required", "is required")
 	}
-	sub, err := h.store.CreateSubscription(c.Request().Context(), merchantID(c), apiActor(c), req.input())
+	in := req.input()
+	in.CustomerRef = req.CustomerID
+	sub, err := h.store.CreateSubscription(c.Request().Context(), merchantID(c), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -67,12 +75,9 @@ func (h *Handler) ListSubscriptions(c echo.Context) error {
 }
 
 func (h *Handler) UpdateSubscription(c echo.Context) error {
-	req, err := bind[subscriptionRequest](c)
+	req, err := bind[subscriptionUpdate](c)
 	if err != nil {
 		return err
-	}
-	if req.CustomerID != "" {
-		return invalidField("customer_id", "not_allowed", "cannot be changed")
 	}
 	sub, err := h.store.UpdateSubscription(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
 	if err != nil {
