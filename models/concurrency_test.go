@@ -1,0 +1,442 @@
+package models_test
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"sync"
+	"testing"
+
+	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
+)
+
+// rounds is how often each race is run; each round starts from fresh rows. Raise it to
+// hunt for rare interleavings: go test ./models -run Concurrent -rounds 200.
+var rounds = flag.Int("rounds", 20, "rounds of each concurrency test")
+
+// race runs every fn at once, released together from a common start line, and returns
+// their errors in order.
+func race(fns ...func() error) []error {
+	errs := make([]error, len(fns))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, fn := range fns {
+		wg.Go(func() {
+			<-start
+			errs[i] = fn()
+		})
+	}
+	close(start)
+	wg.Wait()
+	return errs
+}
+
+// times returns n copies of fn.
+func times(n int, fn func() error) []func() error {
+	fns := make([]func() error, n)
+	for i := range fns {
+		fns[i] = fn
+	}
+	return fns
+}
+
+// ledger counts what a merchant's audit log and outbox hold, by action and event type.
+type ledger struct {
+	audit, outbox map[string]int
+}
+
+func ledgerOf(t *testing.T, s *models.Store, merchantID string) ledger {
+	t.Helper()
+	ctx, all := context.Background(), models.Page{PerPage: models.MaxPerPage}
+	events, _, err := s.ListAuditEvents(ctx, merchantID, models.AuditFilter{}, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	outbox, _, err := s.ListOutboxEvents(ctx, merchantID, all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := ledger{audit: map[string]int{}, outbox: map[string]int{}}
+	for _, e := range events {
+		l.audit[e.Action]++
+	}
+	for _, e := range outbox {
+		l.outbox[e.Type]++
+	}
+	return l
+}
+
+// tally counts the successes of a race, and fails the test on an error that is not the
+// refusal the race can legitimately end in.
+func tally(t *testing.T, errs []error, refused func(error) bool) int {
+	t.Helper()
+	ok := 0
+	for _, err := range errs {
+		switch {
+		case err == nil:
+			ok++
+		case !refused(err):
+			t.Errorf("unexpected error: %v", err)
+		}
+	}
+	return ok
+}
+
+func isState(err error) bool {
+	var stateErr *models.StateError
+	return errors.As(err, &stateErr)
+}
+
+func isInvalid(field string) func(error) bool {
+	return func(err error) bool {
+		var invalid *models.ValidationError
+		if !errors.As(err, &invalid) {
+			return false
+		}
+		_, ok := invalid.For(field)
+		return ok
+	}
+}
+
+// anomalies counts rounds whose outcome broke an invariant, and reports the figure.
+type anomalies struct {
+	t     *testing.T
+	name  string
+	count int
+}
+
+func (a *anomalies) check(round int, ok bool, format string, args ...any) {
+	a.t.Helper()
+	if !ok {
+		a.count++
+		a.t.Errorf("round %d: "+format, append([]any{round}, args...)...)
+	}
+}
+
+func (a *anomalies) report() {
+	a.t.Logf("%s: %d rounds, %d anomalies", a.name, *rounds, a.count)
+}
+
+// raceFixture is a fresh merchant and customer per round, so each round's ledger is its own.
+func raceFixture(t *testing.T, s *models.Store, round int) tenant {
+	return newTenant(t, s, fmt.Sprintf("Race %d", round))
+}
+
+func openInvoice(t *testing.T, s *models.Store, tn tenant, number string, total int64) *models.Invoice {
+	t.Helper()
+	inv, err := s.CreateInvoice(context.Background(), tn.merchant, actor, models.InvoiceInput{
+		CustomerRef: tn.customer, Number: number, Currency: "EUR",
+		Lines: []models.InvoiceLineInput{{Description: "Plan", Quantity: 1, UnitAmount: total}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func payment(tn tenant, invoiceID string, kind models.PaymentKind, amount int64) models.PaymentInput {
+	return models.PaymentInput{CustomerRef: tn.customer, InvoiceID: &invoiceID, Kind: kind, Amount: amount, Currency: "EUR", Method: "card"}
+}
+
+// paymentsOf sums an invoice's payment rows of one kind.
+func paymentsOf(t *testing.T, s *models.Store, tn tenant, invoiceID string, kind models.PaymentKind) (n int, sum int64) {
+	t.Helper()
+	rows, _, err := s.ListPayments(context.Background(), models.MerchantScope(tn.merchant),
+		models.PaymentFilter{InvoiceID: invoiceID, Kind: kind}, models.Page{PerPage: models.MaxPerPage})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range rows {
+		sum += p.Amount
+	}
+	return len(rows), sum
+}
+
+func TestConcurrentPaymentsNeverExceedAmountDue(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		total, amount int64
+		payers        int
+	}{
+		{"ten payments of 10.00 on 58.31", 5831, 1000, 10},
+		{"two payments of 60 % each", 10000, 6000, 2},
+		{"ten payments that add up exactly", 10000, 1000, 10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testdb.Engines(t, func(t *testing.T, db *models.DB) {
+				ctx, s := context.Background(), models.NewStore(db)
+				affordable := min(tc.payers, int(tc.total/tc.amount))
+				a := &anomalies{t: t, name: tc.name}
+				for round := range *rounds {
+					tn := raceFixture(t, s, round)
+					inv := openInvoice(t, s, tn, "INV-1", tc.total)
+					ok := tally(t, race(times(tc.payers, func() error {
+						_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, tc.amount))
+						return err
+					})...), isInvalid("amount"))
+
+					paid := int64(affordable) * tc.amount
+					got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
+					l := ledgerOf(t, s, tn.merchant)
+					wantStatus := models.StatusOpen
+					if paid == tc.total {
+						wantStatus = models.StatusPaid
+					}
+					a.check(round, ok == affordable && rows == affordable && sum == paid &&
+						got.AmountPaid == paid && got.AmountDue == tc.total-paid && got.Status == wantStatus &&
+						l.audit["payment.created"] == affordable && l.outbox["payment.payment_created"] == affordable,
+						"%d of %d payments succeeded, %d rows summing to %d; invoice paid %d, due %d, %s; %d audit and %d outbox events; want %d payments, %d paid",
+						ok, tc.payers, rows, sum, got.AmountPaid, got.AmountDue, got.Status,
+						l.audit["payment.created"], l.outbox["payment.payment_created"], affordable, paid)
+				}
+				a.report()
+			})
+		})
+	}
+}
+
+func TestConcurrentRefundsNeverExceedAmountPaid(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		const total, refund, refunders = 5000, 1500, 10
+		const affordable = total / refund
+		a := &anomalies{t: t, name: "refunds beyond the amount paid"}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			inv := openInvoice(t, s, tn, "INV-1", total)
+			if _, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total)); err != nil {
+				t.Fatal(err)
+			}
+			ok := tally(t, race(times(refunders, func() error {
+				_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindRefund, refund))
+				return err
+			})...), isInvalid("amount"))
+
+			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindRefund)
+			l := ledgerOf(t, s, tn.merchant)
+			a.check(round, ok == affordable && rows == affordable && sum == affordable*refund &&
+				got.AmountRefunded == affordable*refund && got.AmountPaid == total && got.Status == models.StatusPaid &&
+				l.audit["payment.created"] == 1+affordable && l.outbox["payment.refund_created"] == affordable,
+				"%d refunds succeeded, %d rows summing to %d; invoice refunded %d of %d paid, %s; %d refund events",
+				ok, rows, sum, got.AmountRefunded, got.AmountPaid, got.Status, l.outbox["payment.refund_created"])
+		}
+		a.report()
+	})
+}
+
+func TestConcurrentVoidAndPaymentHaveOneWinner(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		const total = 5000
+		a := &anomalies{t: t, name: "void against a full payment"}
+		wins := map[string]int{}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			inv := openInvoice(t, s, tn, "INV-1", total)
+			errs := race(
+				func() error {
+					_, err := s.UpdateInvoiceStatus(ctx, tn.merchant, actor, inv.ID, models.StatusVoid)
+					return err
+				},
+				func() error {
+					_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total))
+					return err
+				},
+			)
+			tally(t, errs, isState)
+			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
+			l := ledgerOf(t, s, tn.merchant)
+			switch voided, paid := errs[0] == nil, errs[1] == nil; {
+			case voided && !paid:
+				wins["void"]++
+				a.check(round, got.Status == models.StatusVoid && got.AmountPaid == 0 && got.AmountDue == 0 && rows == 0 &&
+					l.audit["invoice.status_changed"] == 1 && l.audit["payment.created"] == 0 &&
+					l.outbox["invoice.void"] == 1 && l.outbox["payment.payment_created"] == 0,
+					"the void won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
+			case paid && !voided:
+				wins["payment"]++
+				a.check(round, got.Status == models.StatusPaid && got.AmountPaid == total && got.AmountDue == 0 && rows == 1 && sum == total &&
+					l.audit["invoice.status_changed"] == 0 && l.audit["payment.created"] == 1 &&
+					l.outbox["invoice.void"] == 0 && l.outbox["payment.payment_created"] == 1,
+					"the payment won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
+			default:
+				a.check(round, false, "void %v, payment %v: exactly one must win", errs[0], errs[1])
+			}
+		}
+		t.Logf("winners: %v", wins)
+		a.report()
+	})
+}
+
+func TestConcurrentMerchantUpdateKeepsThePortalCancellation(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		update models.SubscriptionInput
+		cancel models.Cancellation
+	}{
+		{"price change against a scheduled cancellation",
+			models.SubscriptionInput{PlanName: ptr("Pro plus"), UnitAmount: ptr(int64(5900))},
+			models.Cancellation{AtPeriodEnd: true, Reason: "too_expensive"}},
+		{"status change against an immediate cancellation",
+			models.SubscriptionInput{Status: ptr(models.SubPastDue)},
+			models.Cancellation{Reason: "unused"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			testdb.Engines(t, func(t *testing.T, db *models.DB) {
+				ctx, s := context.Background(), models.NewStore(db)
+				a := &anomalies{t: t, name: tc.name}
+				for round := range *rounds {
+					tn := raceFixture(t, s, round)
+					sub, err := s.CreateSubscription(ctx, tn.merchant, actor, subscriptionInput(tn.customer))
+					if err != nil {
+						t.Fatal(err)
+					}
+					errs := race(
+						func() error {
+							_, err := s.UpdateSubscription(ctx, tn.merchant, actor, sub.ID, tc.update)
+							return err
+						},
+						func() error {
+							_, err := s.CancelSubscription(ctx, models.CustomerScope(tn.merchant, tn.customer), actor, sub.ID, tc.cancel)
+							return err
+						},
+					)
+					// The update may come second and find the subscription canceled: refused.
+					updated := tally(t, errs[:1], isState) == 1
+					if errs[1] != nil {
+						t.Fatalf("round %d: the cancellation failed: %v", round, errs[1])
+					}
+					got, err := s.GetSubscription(ctx, models.MerchantScope(tn.merchant), sub.ID)
+					if err != nil {
+						t.Fatal(err)
+					}
+					l := ledgerOf(t, s, tn.merchant)
+					event := "subscription.canceled"
+					canceled := got.Status == models.SubCanceled && got.EndedAt != nil
+					if tc.cancel.AtPeriodEnd {
+						event = "subscription.cancel_scheduled"
+						canceled = got.CancelAtPeriodEnd && got.Status == models.SubActive
+					}
+					updates := 0
+					if updated {
+						updates = 1
+					}
+					a.check(round, canceled && got.CanceledAt != nil && got.CancellationReason == tc.cancel.Reason &&
+						(!updated || tc.update.PlanName == nil || got.PlanName == *tc.update.PlanName) &&
+						l.audit[event] == 1 && l.outbox[event] == 1 && l.audit["subscription.updated"] == updates,
+						"the cancellation was lost or doubled: status %s, cancel_at_period_end %v, reason %q, plan %q; ledger %v",
+						got.Status, got.CancelAtPeriodEnd, got.CancellationReason, got.PlanName, l)
+				}
+				a.report()
+			})
+		})
+	}
+}
+
+func TestConcurrentPortalCancelsHaveOneEffect(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		a := &anomalies{t: t, name: "two portal cancels"}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			sub, err := s.CreateSubscription(ctx, tn.merchant, actor, subscriptionInput(tn.customer))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sc := models.CustomerScope(tn.merchant, tn.customer)
+			ok := tally(t, race(times(2, func() error {
+				_, err := s.CancelSubscription(ctx, sc, actor, sub.ID, models.Cancellation{AtPeriodEnd: true, Reason: "unused"})
+				return err
+			})...), isState)
+			got, err := s.GetSubscription(ctx, sc, sub.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := ledgerOf(t, s, tn.merchant)
+			a.check(round, ok == 1 && got.CancelAtPeriodEnd && l.audit["subscription.cancel_scheduled"] == 1 && l.outbox["subscription.cancel_scheduled"] == 1,
+				"%d cancels succeeded; cancel_at_period_end %v; ledger %v", ok, got.CancelAtPeriodEnd, l)
+		}
+		a.report()
+	})
+}
+
+func TestConcurrentCreditNotesNeverCreditBeyondTheTotal(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		const total, credit, notes = 5000, 2000, 6
+		const affordable = total / credit
+		a := &anomalies{t: t, name: "credit notes beyond the total"}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			inv := openInvoice(t, s, tn, "INV-1", total)
+			fns := make([]func() error, notes)
+			for i := range fns {
+				fns[i] = func() error {
+					_, err := s.CreateInvoice(ctx, tn.merchant, actor, models.InvoiceInput{
+						CustomerRef: tn.customer, Kind: models.KindCreditNote, Number: fmt.Sprintf("CN-%d", i), Currency: "EUR",
+						CreditedInvoiceID: &inv.ID, Lines: []models.InvoiceLineInput{{Description: "Goodwill", Quantity: 1, UnitAmount: credit}},
+					})
+					return err
+				}
+			}
+			ok := tally(t, race(fns...), isInvalid("total"))
+			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := ledgerOf(t, s, tn.merchant)
+			a.check(round, ok == affordable && got.AmountCredited == affordable*credit && got.AmountDue == total-affordable*credit &&
+				l.outbox["invoice.created"] == 1+affordable,
+				"%d notes issued; invoice credited %d, due %d", ok, got.AmountCredited, got.AmountDue)
+		}
+		a.report()
+	})
+}
+
+// TestConcurrentCustomerDeleteKeepsInvoices races deleting a customer against invoicing
+// them: the invoice survives (and the delete is refused) or is refused for want of its
+// customer; never is an invoice written and then cascaded away.
+func TestConcurrentCustomerDeleteKeepsInvoices(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		a := &anomalies{t: t, name: "customer delete against a new invoice"}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			var created *models.Invoice
+			errs := race(
+				func() error { return s.DeleteCustomer(ctx, tn.merchant, actor, tn.customer) },
+				func() (err error) {
+					created, err = s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, "INV-1"))
+					return err
+				},
+			)
+			_, getErr := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), idOf(created))
+			deleted, invoiced := errs[0] == nil, errs[1] == nil
+			a.check(round, deleted != invoiced && (!invoiced || getErr == nil) &&
+				(deleted || errors.Is(errs[0], models.ErrCustomerHasBillingRecords)) && (invoiced || isInvalid("customer_id")(errs[1])),
+				"delete: %v; invoice: %v; the invoice afterwards: %v", errs[0], errs[1], getErr)
+		}
+		a.report()
+	})
+}
+
+func idOf(inv *models.Invoice) string {
+	if inv == nil {
+		return "inv_01aaaaaaaaaaaaaaaaaaaaaaaa"
+	}
+	return inv.ID
+}
