@@ -212,7 +212,9 @@ func TestSubscriptionStateMachine(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		status := func(st models.SubscriptionStatus) models.SubscriptionInput { return models.SubscriptionInput{Status: &st} }
+		status := func(st models.SubscriptionStatus) models.SubscriptionInput {
+			return models.SubscriptionInput{Status: &st}
+		}
 		for _, step := range []struct {
 			to models.SubscriptionStatus
 			ok bool
