@@ -16,6 +16,7 @@ import (
 type apiWorld struct {
 	app                  *app
 	a, b                 *apiClient
+	keyA, merchantA      string
 	customer, contact    string
 	invoice, payment     string
 	subscription, link   string
@@ -26,9 +27,9 @@ type apiWorld struct {
 func newAPIWorld(t *testing.T, db *models.DB) *apiWorld {
 	t.Helper()
 	app := newApp(t, db)
-	_, keyA := merchantWithKey(t, app.store, "Acme")
+	merchantA, keyA := merchantWithKey(t, app.store, "Acme")
 	_, keyB := merchantWithKey(t, app.store, "Other")
-	w := &apiWorld{app: app, a: app.api(keyA), b: app.api(keyB)}
+	w := &apiWorld{app: app, a: app.api(keyA), b: app.api(keyB), keyA: keyA, merchantA: merchantA.ID}
 	post := func(path string, body any) string {
 		t.Helper()
 		return w.a.call(t, http.MethodPost, path, body).expect(t, http.StatusCreated).str("id")

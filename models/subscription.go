@@ -111,8 +111,11 @@ func (in SubscriptionInput) validate(creating bool) error {
 	if in.IntervalCount != nil && (*in.IntervalCount < 1 || *in.IntervalCount > 365) {
 		v.add("interval_count", "out_of_range", "must be between 1 and 365")
 	}
-	if creating && (in.CurrentPeriodStart == nil || in.CurrentPeriodEnd == nil) {
-		v.add("current_period_end", "required", "current_period_start and current_period_end are required")
+	if creating && in.CurrentPeriodStart == nil {
+		v.add("current_period_start", "required", "is required")
+	}
+	if creating && in.CurrentPeriodEnd == nil {
+		v.add("current_period_end", "required", "is required")
 	}
 	if in.CurrentPeriodStart != nil && in.CurrentPeriodEnd != nil && !in.CurrentPeriodEnd.After(*in.CurrentPeriodStart) {
 		v.add("current_period_end", "before_start", "must be after current_period_start")

@@ -7,8 +7,10 @@ import (
 	"github.com/portico/portico/models"
 )
 
-// subscriptionUpdate is a partial update: fields left out stay as they are.
-type subscriptionUpdate struct {
+// subscriptionRequest creates a subscription, or partially updates one: fields left out
+// stay as they are, and the customer is set on creation only.
+type subscriptionRequest struct {
+	CustomerID         *string    `json:"customer_id"`
 	PlanName           *string    `json:"plan_name"`
 	Status             *string    `json:"status"`
 	Currency           *string    `json:"currency"`
@@ -19,13 +21,7 @@ type subscriptionUpdate struct {
 	CurrentPeriodEnd   *Timestamp `json:"current_period_end"`
 }
 
-// subscriptionCreate is a new subscription: an update's fields, for a customer.
-type subscriptionCreate struct {
-	CustomerID string `json:"customer_id"`
-	subscriptionUpdate
-}
-
-func (r subscriptionUpdate) input() models.SubscriptionInput {
+func (r subscriptionRequest) input() models.SubscriptionInput {
 	return models.SubscriptionInput{
 		PlanName: r.PlanName, Status: (*models.SubscriptionStatus)(r.Status), Currency: r.Currency,
 		UnitAmount: r.UnitAmount, Interval: r.Interval, IntervalCount: r.IntervalCount,
@@ -34,15 +30,15 @@ func (r subscriptionUpdate) input() models.SubscriptionInput {
 }
 
 func (h *Handler) CreateSubscription(c echo.Context) error {
-	req, err := bind[subscriptionCreate](c)
+	req, err := bind[subscriptionRequest](c)
 	if err != nil {
 		return err
 	}
-	if req.CustomerID == "" {
+	if req.CustomerID == nil || *req.CustomerID == "" {
 		return invalidField("customer_id", "required", "is required")
 	}
 	in := req.input()
-	in.CustomerRef = req.CustomerID
+	in.CustomerRef = *req.CustomerID
 	sub, err := h.store.CreateSubscription(c.Request().Context(), merchantID(c), apiActor(c), in)
 	if err != nil {
 		return err
@@ -75,9 +71,12 @@ func (h *Handler) ListSubscriptions(c echo.Context) error {
 }
 
 func (h *Handler) UpdateSubscription(c echo.Context) error {
-	req, err := bind[subscriptionUpdate](c)
+	req, err := bind[subscriptionRequest](c)
 	if err != nil {
 		return err
+	}
+	if req.CustomerID != nil {
+		return unknownField("customer_id") // a subscription stays with its customer
 	}
 	sub, err := h.store.UpdateSubscription(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
 	if err != nil {
