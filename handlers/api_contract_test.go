@@ -62,21 +62,27 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		t.Fatal(err)
 	}
 	return map[string]func() contractCall{
-		"getOpenAPI":     func() contractCall { return contractCall{} },
-		"getMerchant":    func() contractCall { return contractCall{} },
-		"updateMerchant": func() contractCall { return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme"}} },
+		"getOpenAPI":  func() contractCall { return contractCall{} },
+		"getMerchant": func() contractCall { return contractCall{} },
+		"updateMerchant": func() contractCall {
+			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme"}}
+		},
 		"createCustomer": func() contractCall {
 			return contractCall{body: map[string]any{"name": "Ada", "external_id": unique("ext"), "email": "ada@example.com", "address": map[string]any{"country": "NL"}}}
 		},
-		"listCustomers":  func() contractCall { return contractCall{query: "email=zoe@example.com&per_page=10"} },
-		"getCustomer":    func() contractCall { return contractCall{params: with(nil)} },
-		"updateCustomer": func() contractCall { return contractCall{params: with(nil), body: map[string]any{"phone": "+49 30 1234567"}} },
+		"listCustomers": func() contractCall { return contractCall{query: "email=zoe@example.com&per_page=10"} },
+		"getCustomer":   func() contractCall { return contractCall{params: with(nil)} },
+		"updateCustomer": func() contractCall {
+			return contractCall{params: with(nil), body: map[string]any{"phone": "+49 30 1234567"}}
+		},
 		"deleteCustomer": func() contractCall {
 			return contractCall{params: map[string]string{"id": post("/v1/customers", map[string]any{"name": "Brief"})}}
 		},
-		"listContacts":  func() contractCall { return contractCall{params: with(nil), query: "sort=name&order=DESC"} },
-		"createContact": func() contractCall { return contractCall{params: with(nil), body: map[string]any{"name": "Bob", "email": "bob@example.com"}} },
-		"getContact":    func() contractCall { return contractCall{params: with(map[string]string{"contact_id": w.contact})} },
+		"listContacts": func() contractCall { return contractCall{params: with(nil), query: "sort=name&order=DESC"} },
+		"createContact": func() contractCall {
+			return contractCall{params: with(nil), body: map[string]any{"name": "Bob", "email": "bob@example.com"}}
+		},
+		"getContact": func() contractCall { return contractCall{params: with(map[string]string{"contact_id": w.contact})} },
 		"updateContact": func() contractCall {
 			return contractCall{params: with(map[string]string{"contact_id": w.contact}), body: map[string]any{"role": "Finance"}}
 		},
@@ -84,8 +90,10 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 			id := post("/v1/customers/external:42/contacts", map[string]any{"name": "Gone", "email": "gone@example.com"})
 			return contractCall{params: with(map[string]string{"contact_id": id})}
 		},
-		"listEntitlements":  func() contractCall { return contractCall{params: with(nil)} },
-		"createEntitlement": func() contractCall { return contractCall{params: with(nil), body: map[string]any{"feature_key": "api", "name": "API"}} },
+		"listEntitlements": func() contractCall { return contractCall{params: with(nil)} },
+		"createEntitlement": func() contractCall {
+			return contractCall{params: with(nil), body: map[string]any{"feature_key": "api", "name": "API"}}
+		},
 		"updateEntitlement": func() contractCall {
 			return contractCall{params: with(map[string]string{"entitlement_id": w.entitlement}), body: map[string]any{"usage": 5}}
 		},
@@ -97,20 +105,28 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		"setPaymentDetails": func() contractCall {
 			return contractCall{params: with(nil), body: map[string]any{"method": "sepa_debit", "account_holder": "Zoë", "iban": "NL91 ABNA 0417 1643 00"}}
 		},
-		"mintPortalLink":   func() contractCall { return contractCall{params: with(nil), body: map[string]any{"expires_in": 3600, "section": "invoices"}} },
-		"listPortalLinks":  func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
-		"revokePortalLink": func() contractCall { return contractCall{params: map[string]string{"id": post("/v1/customers/external:42/portal", map[string]any{})}} },
+		"mintPortalLink": func() contractCall {
+			return contractCall{params: with(nil), body: map[string]any{"expires_in": 3600, "section": "invoices"}}
+		},
+		"listPortalLinks": func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
+		"revokePortalLink": func() contractCall {
+			return contractCall{params: map[string]string{"id": post("/v1/customers/external:42/portal", map[string]any{})}}
+		},
 		"createInvoice": func() contractCall {
 			return contractCall{body: map[string]any{"customer_id": "external:42", "number": unique("INV"), "currency": "EUR", "lines": line, "due_at": end.Format(time.RFC3339)}}
 		},
-		"listInvoices":        func() contractCall { return contractCall{query: "customer_id=external:42&status=open&kind=invoice"} },
-		"getInvoice":          func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
-		"getInvoicePDF":       func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
-		"updateInvoiceStatus": func() contractCall { return contractCall{params: map[string]string{"id": freshInvoice()}, body: map[string]any{"status": "void"}} },
+		"listInvoices":  func() contractCall { return contractCall{query: "customer_id=external:42&status=open&kind=invoice"} },
+		"getInvoice":    func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
+		"getInvoicePDF": func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
+		"updateInvoiceStatus": func() contractCall {
+			return contractCall{params: map[string]string{"id": freshInvoice()}, body: map[string]any{"status": "void"}}
+		},
 		"createPayment": func() contractCall {
 			return contractCall{body: map[string]any{"customer_id": w.customer, "invoice_id": freshInvoice(), "amount": 1190, "currency": "EUR", "method": "card"}}
 		},
-		"listPayments":       func() contractCall { return contractCall{query: "customer_id=" + w.customer + "&invoice_id=" + w.invoice + "&kind=payment"} },
+		"listPayments": func() contractCall {
+			return contractCall{query: "customer_id=" + w.customer + "&invoice_id=" + w.invoice + "&kind=payment"}
+		},
 		"getPayment":         func() contractCall { return contractCall{params: map[string]string{"id": w.payment}} },
 		"createSubscription": func() contractCall { return contractCall{body: maps.Clone(subscription)} },
 		"listSubscriptions":  func() contractCall { return contractCall{query: "customer_id=external:42&status=active"} },
@@ -126,8 +142,10 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 			w.a.call(t, http.MethodPost, "/v1/subscriptions/"+id+"/cancel", map[string]any{"at_period_end": true}).expect(t, http.StatusOK)
 			return contractCall{params: map[string]string{"id": id}}
 		},
-		"createWebhookEndpoint": func() contractCall { return contractCall{body: map[string]any{"url": "https://acme.example/" + unique("hook")}} },
-		"listWebhookEndpoints":  func() contractCall { return contractCall{} },
+		"createWebhookEndpoint": func() contractCall {
+			return contractCall{body: map[string]any{"url": "https://acme.example/" + unique("hook")}}
+		},
+		"listWebhookEndpoints": func() contractCall { return contractCall{} },
 		"deleteWebhookEndpoint": func() contractCall {
 			return contractCall{params: map[string]string{"id": post("/v1/webhook_endpoints", map[string]any{"url": "https://acme.example/gone"})}}
 		},
