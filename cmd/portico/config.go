@@ -19,22 +19,23 @@ import (
 // config is every setting of a Portico process, read once from the environment and flags
 // (flags win) and validated before anything starts.
 type config struct {
-	Addr           string
-	BaseURL        *url.URL
-	Database       string
-	SessionKeys    [][]byte
-	sessionKeysSet bool
+	Addr            string
+	BaseURL         *url.URL
+	Database        string
+	SessionKeys     [][]byte
+	sessionKeysSet  bool
+	LogLevel        slog.Level
+	LogFormat       string
+	TrustedProxies  []netip.Prefix
+	APIRate         float64 // requests per second per API key
+	APIBurst        int
+	LinkRate        int // link openings per minute per client IP
+	ShutdownTimeout time.Duration
+
 	// DataKeys encrypt secrets at rest. In development, when none is configured, a
 	// temporary one is generated (dataKeysGenerated) and serve warns about it.
 	DataKeys          *models.DataKeys
 	dataKeysGenerated bool
-	LogLevel          slog.Level
-	LogFormat         string
-	TrustedProxies    []netip.Prefix
-	APIRate           float64 // requests per second per API key
-	APIBurst          int
-	LinkRate          int // link openings per minute per client IP
-	ShutdownTimeout   time.Duration
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
