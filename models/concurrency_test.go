@@ -386,10 +386,7 @@ func TestConcurrentCreditNotesNeverCreditBeyondTheTotal(t *testing.T) {
 			fns := make([]func() error, notes)
 			for i := range fns {
 				fns[i] = func() error {
-					_, err := s.CreateInvoice(ctx, tn.merchant, actor, models.InvoiceInput{
-						CustomerRef: tn.customer, Kind: models.KindCreditNote, Number: fmt.Sprintf("CN-%d", i), Currency: "EUR",
-						CreditedInvoiceID: &inv.ID, Lines: []models.InvoiceLineInput{{Description: "Goodwill", Quantity: 1, UnitAmount: credit}},
-					})
+					_, err := s.CreateInvoice(ctx, tn.merchant, actor, creditNote(tn, fmt.Sprintf("CN-%d", i), inv.ID, credit))
 					return err
 				}
 			}
