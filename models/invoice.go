@@ -529,7 +529,7 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 	if status == "" {
 		v.add("status", "required", "is required")
 	} else {
-		v.oneOf("status", string(status), statusStrings(InvoiceStatusTargets)...)
+		v.oneOf("status", string(status), strs(InvoiceStatusTargets)...)
 	}
 	if err := v.err(); err != nil {
 		return nil, err
@@ -586,14 +586,6 @@ func (s *Store) uncredit(tx *gorm.DB, note *Invoice) error {
 		}
 	}
 	return s.saveInvoice(tx, inv, &before)
-}
-
-func statusStrings(statuses []InvoiceStatus) []string {
-	out := make([]string, len(statuses))
-	for i, st := range statuses {
-		out[i] = string(st)
-	}
-	return out
 }
 
 func kindName(k InvoiceKind) string {

@@ -95,7 +95,7 @@ func (in SubscriptionInput) validate(creating bool) error {
 		v.text("plan_name", deref(in.PlanName), 200, true)
 	}
 	if in.Status != nil {
-		v.oneOf("status", string(*in.Status), subscriptionStatusStrings()...)
+		v.oneOf("status", string(*in.Status), strs(SubscriptionStatuses)...)
 	}
 	if in.Currency != nil || creating {
 		v.currency("currency", deref(in.Currency))
@@ -121,14 +121,6 @@ func (in SubscriptionInput) validate(creating bool) error {
 		v.add("current_period_end", "before_start", "must be after current_period_start")
 	}
 	return v.err()
-}
-
-func subscriptionStatusStrings() []string {
-	out := make([]string, len(SubscriptionStatuses))
-	for i, st := range SubscriptionStatuses {
-		out[i] = string(st)
-	}
-	return out
 }
 
 // apply sets the fields the input names, except the status (see Subscription.moveTo), and

@@ -167,6 +167,15 @@ func isLoopbackHost(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// strs is a list of named strings (statuses, kinds) as plain strings, for oneOf.
+func strs[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
+}
+
 // oneOf checks that value is one of allowed.
 func (v *validator) oneOf(field, value string, allowed ...string) {
 	for _, a := range allowed {
