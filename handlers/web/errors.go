@@ -50,8 +50,9 @@ type ErrorHandler struct {
 	Pages *Pages
 }
 
-// Handle answers err. It runs once per failed request: the request logger hands errors to
-// it, so the log line carries the status it chose.
+// Handle answers err. The request logger hands it each error first, so the log line
+// carries the status it chose; when the error reaches Echo afterwards, the response is
+// committed and Handle does nothing more.
 func (h *ErrorHandler) Handle(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
