@@ -1,16 +1,21 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
 )
@@ -203,4 +208,31 @@ func TestIdempotencySurvivesACrash(t *testing.T) {
 func requestHash(method, uri, body string) []byte {
 	sum := sha256.Sum256([]byte(method + " " + uri + "\n" + body))
 	return sum[:]
+}
+
+// TestUnreadableReplayIsAClearConflict: a stored response sealed with a data key that is
+// no longer configured answers 409, never the response and never a 500.
+func TestUnreadableReplayIsAClearConflict(t *testing.T) {
+	db := testdb.SQLite(t)
+	a := newApp(t, db)
+	_, key := merchantWithKey(t, a.store, "Acme")
+	body := map[string]any{"name": "Zoë"}
+	a.api(key).call(t, http.MethodPost, "/v1/customers", body, "Idempotency-Key", "k-1").expect(t, http.StatusCreated)
+
+	otherKeys, _ := models.NewDataKeys([][]byte{bytes.Repeat([]byte{3}, models.DataKeySize)})
+	base, _ := url.Parse("http://portico.test")
+	e, err := handlers.New(models.NewStore(db, models.WithDataKeys(otherKeys)), handlers.Options{
+		BaseURL: base, SessionKeys: [][]byte{testSessionKey}, APIRate: 1000, APIBurst: 1000, LinkRate: 1000,
+		Logger: slog.New(slog.DiscardHandler),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(e)
+	defer srv.Close()
+	rotated := &app{Server: srv, db: db}
+	r := rotated.api(key).call(t, http.MethodPost, "/v1/customers", body, "Idempotency-Key", "k-1").expect(t, http.StatusConflict)
+	if r.errorCode() != "idempotency_response_unreadable" {
+		t.Errorf("replay without the key: %s", r.body)
+	}
 }
