@@ -437,3 +437,32 @@ func idOf(inv *models.Invoice) string {
 	}
 	return inv.ID
 }
+
+// TestConcurrentCustomerUpdatesKeepBothChanges races the merchant's API changing one field
+// against the customer's profile form changing another: both changes survive.
+func TestConcurrentCustomerUpdatesKeepBothChanges(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		ctx, s := context.Background(), models.NewStore(db)
+		a := &anomalies{t: t, name: "API update against the profile form"}
+		for round := range *rounds {
+			tn := raceFixture(t, s, round)
+			errs := race(
+				func() error {
+					_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Phone: ptr("+31 20 123 4567")})
+					return err
+				},
+				func() error {
+					_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Email: ptr("new@example.com")})
+					return err
+				},
+			)
+			got, err := s.GetCustomer(ctx, tn.merchant, tn.customer)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a.check(round, errs[0] == nil && errs[1] == nil && got.Phone == "+31 20 123 4567" && got.Email == "new@example.com",
+				"errors %v; phone %q, email %q: one change was lost", errs, got.Phone, got.Email)
+		}
+		a.report()
+	})
+}

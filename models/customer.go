@@ -111,23 +111,27 @@ func validateAddress(v *validator, prefix string, a *AddressInput) {
 	}
 }
 
-func (in CustomerInput) apply(c *Customer) {
+// apply sets the fields the input names and returns their columns.
+func (in CustomerInput) apply(c *Customer) []string {
+	var columns changedColumns
 	if in.ExternalID != nil {
 		c.ExternalID = in.ExternalID
+		columns.set("external_id", true)
 	}
-	setIf(&c.Name, in.Name)
-	setIf(&c.Email, in.Email)
-	setIf(&c.Phone, in.Phone)
+	columns.set("name", assign(&c.Name, in.Name))
+	columns.set("email", assign(&c.Email, in.Email))
+	columns.set("phone", assign(&c.Phone, in.Phone))
 	if a := in.Address; a != nil {
-		setIf(&c.Address.Line1, a.Line1)
-		setIf(&c.Address.Line2, a.Line2)
-		setIf(&c.Address.PostalCode, a.PostalCode)
-		setIf(&c.Address.City, a.City)
-		setIf(&c.Address.State, a.State)
-		setIf(&c.Address.Country, a.Country)
+		columns.set("address_line1", assign(&c.Address.Line1, a.Line1))
+		columns.set("address_line2", assign(&c.Address.Line2, a.Line2))
+		columns.set("address_postal_code", assign(&c.Address.PostalCode, a.PostalCode))
+		columns.set("address_city", assign(&c.Address.City, a.City))
+		columns.set("address_state", assign(&c.Address.State, a.State))
+		columns.set("address_country", assign(&c.Address.Country, a.Country))
 	}
-	setIf(&c.TaxID, in.TaxID)
-	setIf(&c.PreferredLocale, in.PreferredLocale)
+	columns.set("tax_id", assign(&c.TaxID, in.TaxID))
+	columns.set("preferred_locale", assign(&c.PreferredLocale, in.PreferredLocale))
+	return columns
 }
 
 func deref[T any](p *T) T {
@@ -240,7 +244,9 @@ func customerEvent(c *Customer) map[string]any {
 	}
 }
 
-// UpdateCustomer applies a partial update.
+// UpdateCustomer applies a partial update. It writes only the fields the update names, on
+// the row locked for the change, so the merchant's API and the customer's own profile form
+// editing different fields at the same moment both keep their change.
 func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Actor, ref string, in CustomerInput) (*Customer, error) {
 	in.normalize()
 	if err := in.validate(false); err != nil {
@@ -251,12 +257,14 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 	}
 	var c Customer
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
+		if err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
 			return err
 		}
-		in.apply(&c)
-		if err := tx.Save(&c).Error; err != nil {
-			return err
+		if columns := in.apply(&c); len(columns) > 0 {
+			c.UpdatedAt = s.Now()
+			if err := tx.Model(&c).Select(append(columns, "updated_at")).Updates(&c).Error; err != nil {
+				return err
+			}
 		}
 		if err := s.record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
 			return err

@@ -163,6 +163,26 @@ func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any)
 	}).Error
 }
 
+// changedColumns collects the columns a partial update sets, so that it writes those and
+// no others: a concurrent change to another column survives it.
+type changedColumns []string
+
+// set adds column when changed.
+func (cc *changedColumns) set(column string, changed bool) {
+	if changed {
+		*cc = append(*cc, column)
+	}
+}
+
+// assign sets *dst to *src when src is given, and reports whether it did.
+func assign[T any](dst *T, src *T) bool {
+	if src == nil {
+		return false
+	}
+	*dst = *src
+	return true
+}
+
 func truncate(s string, n int) string {
 	if len(s) <= n {
 		return s

@@ -126,29 +126,15 @@ func (in SubscriptionInput) validate(creating bool) error {
 // apply sets the fields the input names, except the status (see Subscription.moveTo), and
 // returns their columns.
 func (in SubscriptionInput) apply(sub *Subscription) []string {
-	var columns []string
-	set := func(column string, changed bool) {
-		if changed {
-			columns = append(columns, column)
-		}
-	}
-	set("plan_name", assign(&sub.PlanName, in.PlanName))
-	set("currency", assign(&sub.Currency, in.Currency))
-	set("unit_amount", assign(&sub.UnitAmount, in.UnitAmount))
-	set("interval", assign(&sub.Interval, in.Interval))
-	set("interval_count", assign(&sub.IntervalCount, in.IntervalCount))
-	set("current_period_start", assign(&sub.CurrentPeriodStart, utcPtr(in.CurrentPeriodStart)))
-	set("current_period_end", assign(&sub.CurrentPeriodEnd, utcPtr(in.CurrentPeriodEnd)))
+	var columns changedColumns
+	columns.set("plan_name", assign(&sub.PlanName, in.PlanName))
+	columns.set("currency", assign(&sub.Currency, in.Currency))
+	columns.set("unit_amount", assign(&sub.UnitAmount, in.UnitAmount))
+	columns.set("interval", assign(&sub.Interval, in.Interval))
+	columns.set("interval_count", assign(&sub.IntervalCount, in.IntervalCount))
+	columns.set("current_period_start", assign(&sub.CurrentPeriodStart, utcPtr(in.CurrentPeriodStart)))
+	columns.set("current_period_end", assign(&sub.CurrentPeriodEnd, utcPtr(in.CurrentPeriodEnd)))
 	return columns
-}
-
-// assign sets *dst to *src when src is given, and reports whether it did.
-func assign[T any](dst *T, src *T) bool {
-	if src == nil {
-		return false
-	}
-	*dst = *src
-	return true
 }
 
 // moveTo changes the status along subscriptionTransitions and returns the columns it
