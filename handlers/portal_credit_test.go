@@ -24,3 +24,22 @@ func TestPortalInvoiceShowsWhatWasCredited(t *testing.T) {
 		t.Error("an uncredited invoice shows an amount credited")
 	}
 }
+
+// TestCreditNoteNeverRevealsADraft: a credit note written before drafts could no longer be
+// credited still names its draft invoice in the database; the customer sees the note, and
+// nothing of the draft.
+func TestCreditNoteNeverRevealsADraft(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	credited := f.invoices[24]
+	if err := f.db.Writer().Exec("UPDATE invoices SET status = 'draft' WHERE id = ?", credited.ID).Error; err != nil {
+		t.Fatal(err)
+	}
+	v := f.signIn(t, "en")
+	doc := v.page(t, "/portal/invoices/"+f.creditNote.ID, http.StatusOK)
+	if html, _ := doc.Html(); strings.Contains(html, credited.ID) || strings.Contains(html, credited.Number) {
+		t.Errorf("the credit note page names the draft %s", credited.Number)
+	}
+	if res := v.get(t, "/portal/invoices/"+f.creditNote.ID+"/pdf"); res.StatusCode != http.StatusOK {
+		t.Errorf("the credit note's PDF: %d", res.StatusCode)
+	}
+}
