@@ -100,28 +100,28 @@ func isInvalid(field string) func(error) bool {
 	}
 }
 
-// anomalies counts rounds whose outcome broke an invariant, and reports the figure.
-type anomalies struct {
-	t     *testing.T
-	name  string
-	count int
-}
+// check records whether a round's outcome kept an invariant; a broken one is an anomaly.
+type check func(ok bool, format string, args ...any)
 
-func (a *anomalies) check(round int, ok bool, format string, args ...any) {
-	a.t.Helper()
-	if !ok {
-		a.count++
-		a.t.Errorf("round %d: "+format, append([]any{round}, args...)...)
-	}
-}
-
-func (a *anomalies) report() {
-	a.t.Logf("%s: %d rounds, %d anomalies", a.name, *rounds, a.count)
-}
-
-// raceFixture is a fresh merchant and customer per round, so each round's ledger is its own.
-func raceFixture(t *testing.T, s *models.Store, round int) tenant {
-	return newTenant(t, s, fmt.Sprintf("Race %d", round))
+// raceRounds runs round *rounds times on each engine, each time with a fresh merchant and
+// customer (so each round's audit log and outbox are its own), and reports how many rounds
+// broke an invariant.
+func raceRounds(t *testing.T, name string, round func(t *testing.T, s *models.Store, tn tenant, ok check)) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db)
+		anomalies := 0
+		for r := range *rounds {
+			tn := newTenant(t, s, fmt.Sprintf("Race %d", r))
+			round(t, s, tn, func(ok bool, format string, args ...any) {
+				t.Helper()
+				if !ok {
+					anomalies++
+					t.Errorf("round %d: "+format, append([]any{r}, args...)...)
+				}
+			})
+		}
+		t.Logf("%s: %d rounds, %d anomalies", name, *rounds, anomalies)
+	})
 }
 
 func openInvoice(t *testing.T, s *models.Store, tn tenant, number string, total int64) *models.Invoice {
@@ -165,120 +165,90 @@ func TestConcurrentPaymentsNeverExceedAmountDue(t *testing.T) {
 		{"ten payments that add up exactly", 10000, 1000, 10},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testdb.Engines(t, func(t *testing.T, db *models.DB) {
-				ctx, s := context.Background(), models.NewStore(db)
-				affordable := min(tc.payers, int(tc.total/tc.amount))
-				a := &anomalies{t: t, name: tc.name}
-				for round := range *rounds {
-					tn := raceFixture(t, s, round)
-					inv := openInvoice(t, s, tn, "INV-1", tc.total)
-					ok := tally(t, race(times(tc.payers, func() error {
-						_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, tc.amount))
-						return err
-					})...), isInvalid("amount"))
-
-					paid := int64(affordable) * tc.amount
-					got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
-					l := ledgerOf(t, s, tn.merchant)
-					wantStatus := models.StatusOpen
-					if paid == tc.total {
-						wantStatus = models.StatusPaid
-					}
-					a.check(round, ok == affordable && rows == affordable && sum == paid &&
-						got.AmountPaid == paid && got.AmountDue == tc.total-paid && got.Status == wantStatus &&
-						l.audit["payment.created"] == affordable && l.outbox["payment.payment_created"] == affordable,
-						"%d of %d payments succeeded, %d rows summing to %d; invoice paid %d, due %d, %s; %d audit and %d outbox events; want %d payments, %d paid",
-						ok, tc.payers, rows, sum, got.AmountPaid, got.AmountDue, got.Status,
-						l.audit["payment.created"], l.outbox["payment.payment_created"], affordable, paid)
-				}
-				a.report()
+			affordable := min(tc.payers, int(tc.total/tc.amount))
+			paid := int64(affordable) * tc.amount
+			wantStatus := models.StatusOpen
+			if paid == tc.total {
+				wantStatus = models.StatusPaid
+			}
+			raceRounds(t, tc.name, func(t *testing.T, s *models.Store, tn tenant, check check) {
+				ctx := context.Background()
+				inv := openInvoice(t, s, tn, "INV-1", tc.total)
+				ok := tally(t, race(times(tc.payers, func() error {
+					_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, tc.amount))
+					return err
+				})...), isInvalid("amount"))
+				got := invoiceNow(t, s, tn, inv.ID)
+				rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
+				l := ledgerOf(t, s, tn.merchant)
+				check(ok == affordable && rows == affordable && sum == paid &&
+					got.AmountPaid == paid && got.AmountDue == tc.total-paid && got.Status == wantStatus &&
+					l.audit["payment.created"] == affordable && l.outbox["payment.payment_created"] == affordable,
+					"%d of %d payments succeeded, %d rows summing to %d; invoice paid %d, due %d, %s; %d audit and %d outbox events; want %d payments, %d paid",
+					ok, tc.payers, rows, sum, got.AmountPaid, got.AmountDue, got.Status,
+					l.audit["payment.created"], l.outbox["payment.payment_created"], affordable, paid)
 			})
 		})
 	}
 }
 
 func TestConcurrentRefundsNeverExceedAmountPaid(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		const total, refund, refunders = 5000, 1500, 10
-		const affordable = total / refund
-		a := &anomalies{t: t, name: "refunds beyond the amount paid"}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			inv := openInvoice(t, s, tn, "INV-1", total)
-			if _, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total)); err != nil {
-				t.Fatal(err)
-			}
-			ok := tally(t, race(times(refunders, func() error {
-				_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindRefund, refund))
-				return err
-			})...), isInvalid("amount"))
-
-			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindRefund)
-			l := ledgerOf(t, s, tn.merchant)
-			a.check(round, ok == affordable && rows == affordable && sum == affordable*refund &&
-				got.AmountRefunded == affordable*refund && got.AmountPaid == total && got.Status == models.StatusPaid &&
-				l.audit["payment.created"] == 1+affordable && l.outbox["payment.refund_created"] == affordable,
-				"%d refunds succeeded, %d rows summing to %d; invoice refunded %d of %d paid, %s; %d refund events",
-				ok, rows, sum, got.AmountRefunded, got.AmountPaid, got.Status, l.outbox["payment.refund_created"])
+	const total, refund, refunders = 5000, 1500, 10
+	const affordable = total / refund
+	raceRounds(t, "refunds beyond the amount paid", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		inv := openInvoice(t, s, tn, "INV-1", total)
+		if _, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total)); err != nil {
+			t.Fatal(err)
 		}
-		a.report()
+		ok := tally(t, race(times(refunders, func() error {
+			_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindRefund, refund))
+			return err
+		})...), isInvalid("amount"))
+		got := invoiceNow(t, s, tn, inv.ID)
+		rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindRefund)
+		l := ledgerOf(t, s, tn.merchant)
+		check(ok == affordable && rows == affordable && sum == affordable*refund &&
+			got.AmountRefunded == affordable*refund && got.AmountPaid == total && got.Status == models.StatusPaid &&
+			l.audit["payment.created"] == 1+affordable && l.outbox["payment.refund_created"] == affordable,
+			"%d refunds succeeded, %d rows summing to %d; invoice refunded %d of %d paid, %s; %d refund events",
+			ok, rows, sum, got.AmountRefunded, got.AmountPaid, got.Status, l.outbox["payment.refund_created"])
 	})
 }
 
 func TestConcurrentVoidAndPaymentHaveOneWinner(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		const total = 5000
-		a := &anomalies{t: t, name: "void against a full payment"}
-		wins := map[string]int{}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			inv := openInvoice(t, s, tn, "INV-1", total)
-			errs := race(
-				func() error {
-					_, err := s.UpdateInvoiceStatus(ctx, tn.merchant, actor, inv.ID, models.StatusVoid)
-					return err
-				},
-				func() error {
-					_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total))
-					return err
-				},
-			)
-			tally(t, errs, isState)
-			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
-			l := ledgerOf(t, s, tn.merchant)
-			switch voided, paid := errs[0] == nil, errs[1] == nil; {
-			case voided && !paid:
-				wins["void"]++
-				a.check(round, got.Status == models.StatusVoid && got.AmountPaid == 0 && got.AmountDue == 0 && rows == 0 &&
-					l.audit["invoice.status_changed"] == 1 && l.audit["payment.created"] == 0 &&
-					l.outbox["invoice.void"] == 1 && l.outbox["payment.payment_created"] == 0,
-					"the void won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
-			case paid && !voided:
-				wins["payment"]++
-				a.check(round, got.Status == models.StatusPaid && got.AmountPaid == total && got.AmountDue == 0 && rows == 1 && sum == total &&
-					l.audit["invoice.status_changed"] == 0 && l.audit["payment.created"] == 1 &&
-					l.outbox["invoice.void"] == 0 && l.outbox["payment.payment_created"] == 1,
-					"the payment won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
-			default:
-				a.check(round, false, "void %v, payment %v: exactly one must win", errs[0], errs[1])
-			}
+	const total = 5000
+	raceRounds(t, "void against a full payment", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		inv := openInvoice(t, s, tn, "INV-1", total)
+		errs := race(
+			func() error {
+				_, err := s.UpdateInvoiceStatus(ctx, tn.merchant, actor, inv.ID, models.StatusVoid)
+				return err
+			},
+			func() error {
+				_, err := s.CreatePayment(ctx, tn.merchant, actor, payment(tn, inv.ID, models.KindPayment, total))
+				return err
+			},
+		)
+		tally(t, errs, isState)
+		got := invoiceNow(t, s, tn, inv.ID)
+		rows, sum := paymentsOf(t, s, tn, inv.ID, models.KindPayment)
+		l := ledgerOf(t, s, tn.merchant)
+		switch voided, paid := errs[0] == nil, errs[1] == nil; {
+		case voided && !paid:
+			check(got.Status == models.StatusVoid && got.AmountPaid == 0 && got.AmountDue == 0 && rows == 0 &&
+				l.audit["invoice.status_changed"] == 1 && l.audit["payment.created"] == 0 &&
+				l.outbox["invoice.void"] == 1 && l.outbox["payment.payment_created"] == 0,
+				"the void won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
+		case paid && !voided:
+			check(got.Status == models.StatusPaid && got.AmountPaid == total && got.AmountDue == 0 && rows == 1 && sum == total &&
+				l.audit["invoice.status_changed"] == 0 && l.audit["payment.created"] == 1 &&
+				l.outbox["invoice.void"] == 0 && l.outbox["payment.payment_created"] == 1,
+				"the payment won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
+		default:
+			check(false, "void %v, payment %v: exactly one must win", errs[0], errs[1])
 		}
-		t.Logf("winners: %v", wins)
-		a.report()
 	})
 }
 
@@ -296,111 +266,83 @@ func TestConcurrentMerchantUpdateKeepsThePortalCancellation(t *testing.T) {
 			models.Cancellation{Reason: "unused"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testdb.Engines(t, func(t *testing.T, db *models.DB) {
-				ctx, s := context.Background(), models.NewStore(db)
-				a := &anomalies{t: t, name: tc.name}
-				for round := range *rounds {
-					tn := raceFixture(t, s, round)
-					sub, err := s.CreateSubscription(ctx, tn.merchant, actor, subscriptionInput(tn.customer))
-					if err != nil {
-						t.Fatal(err)
-					}
-					errs := race(
-						func() error {
-							_, err := s.UpdateSubscription(ctx, tn.merchant, actor, sub.ID, tc.update)
-							return err
-						},
-						func() error {
-							_, err := s.CancelSubscription(ctx, models.CustomerScope(tn.merchant, tn.customer), actor, sub.ID, tc.cancel)
-							return err
-						},
-					)
-					// The update may come second and find the subscription canceled: refused.
-					updated := tally(t, errs[:1], isState) == 1
-					if errs[1] != nil {
-						t.Fatalf("round %d: the cancellation failed: %v", round, errs[1])
-					}
-					got, err := s.GetSubscription(ctx, models.MerchantScope(tn.merchant), sub.ID)
-					if err != nil {
-						t.Fatal(err)
-					}
-					l := ledgerOf(t, s, tn.merchant)
-					event := "subscription.canceled"
-					canceled := got.Status == models.SubCanceled && got.EndedAt != nil
-					if tc.cancel.AtPeriodEnd {
-						event = "subscription.cancel_scheduled"
-						canceled = got.CancelAtPeriodEnd && got.Status == models.SubActive
-					}
-					updates := 0
-					if updated {
-						updates = 1
-					}
-					a.check(round, canceled && got.CanceledAt != nil && got.CancellationReason == tc.cancel.Reason &&
-						(!updated || tc.update.PlanName == nil || got.PlanName == *tc.update.PlanName) &&
-						l.audit[event] == 1 && l.outbox[event] == 1 && l.audit["subscription.updated"] == updates,
-						"the cancellation was lost or doubled: status %s, cancel_at_period_end %v, reason %q, plan %q; ledger %v",
-						got.Status, got.CancelAtPeriodEnd, got.CancellationReason, got.PlanName, l)
+			raceRounds(t, tc.name, func(t *testing.T, s *models.Store, tn tenant, check check) {
+				ctx := context.Background()
+				sub := activeSubscription(t, s, tn)
+				errs := race(
+					func() error {
+						_, err := s.UpdateSubscription(ctx, tn.merchant, actor, sub.ID, tc.update)
+						return err
+					},
+					func() error {
+						_, err := s.CancelSubscription(ctx, models.CustomerScope(tn.merchant, tn.customer), actor, sub.ID, tc.cancel)
+						return err
+					},
+				)
+				// The update may come second and find the subscription canceled: refused.
+				updates := tally(t, errs[:1], isState)
+				if errs[1] != nil {
+					t.Fatalf("the cancellation failed: %v", errs[1])
 				}
-				a.report()
+				got, err := s.GetSubscription(ctx, models.MerchantScope(tn.merchant), sub.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				l := ledgerOf(t, s, tn.merchant)
+				event := "subscription.canceled"
+				canceled := got.Status == models.SubCanceled && got.EndedAt != nil
+				if tc.cancel.AtPeriodEnd {
+					event = "subscription.cancel_scheduled"
+					canceled = got.CancelAtPeriodEnd && got.Status == models.SubActive
+				}
+				check(canceled && got.CanceledAt != nil && got.CancellationReason == tc.cancel.Reason &&
+					(updates == 0 || tc.update.PlanName == nil || got.PlanName == *tc.update.PlanName) &&
+					l.audit[event] == 1 && l.outbox[event] == 1 && l.audit["subscription.updated"] == updates,
+					"the cancellation was lost or doubled: status %s, cancel_at_period_end %v, reason %q, plan %q; ledger %v",
+					got.Status, got.CancelAtPeriodEnd, got.CancellationReason, got.PlanName, l)
 			})
 		})
 	}
 }
 
 func TestConcurrentPortalCancelsHaveOneEffect(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		a := &anomalies{t: t, name: "two portal cancels"}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			sub, err := s.CreateSubscription(ctx, tn.merchant, actor, subscriptionInput(tn.customer))
-			if err != nil {
-				t.Fatal(err)
-			}
-			sc := models.CustomerScope(tn.merchant, tn.customer)
-			ok := tally(t, race(times(2, func() error {
-				_, err := s.CancelSubscription(ctx, sc, actor, sub.ID, models.Cancellation{AtPeriodEnd: true, Reason: "unused"})
-				return err
-			})...), isState)
-			got, err := s.GetSubscription(ctx, sc, sub.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l := ledgerOf(t, s, tn.merchant)
-			a.check(round, ok == 1 && got.CancelAtPeriodEnd && l.audit["subscription.cancel_scheduled"] == 1 && l.outbox["subscription.cancel_scheduled"] == 1,
-				"%d cancels succeeded; cancel_at_period_end %v; ledger %v", ok, got.CancelAtPeriodEnd, l)
+	raceRounds(t, "two portal cancels", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		sub := activeSubscription(t, s, tn)
+		sc := models.CustomerScope(tn.merchant, tn.customer)
+		ok := tally(t, race(times(2, func() error {
+			_, err := s.CancelSubscription(ctx, sc, actor, sub.ID, models.Cancellation{AtPeriodEnd: true, Reason: "unused"})
+			return err
+		})...), isState)
+		got, err := s.GetSubscription(ctx, sc, sub.ID)
+		if err != nil {
+			t.Fatal(err)
 		}
-		a.report()
+		l := ledgerOf(t, s, tn.merchant)
+		check(ok == 1 && got.CancelAtPeriodEnd && l.audit["subscription.cancel_scheduled"] == 1 && l.outbox["subscription.cancel_scheduled"] == 1,
+			"%d cancels succeeded; cancel_at_period_end %v; ledger %v", ok, got.CancelAtPeriodEnd, l)
 	})
 }
 
 func TestConcurrentCreditNotesNeverCreditBeyondTheTotal(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		const total, credit, notes = 5000, 2000, 6
-		const affordable = total / credit
-		a := &anomalies{t: t, name: "credit notes beyond the total"}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			inv := openInvoice(t, s, tn, "INV-1", total)
-			fns := make([]func() error, notes)
-			for i := range fns {
-				fns[i] = func() error {
-					_, err := s.CreateInvoice(ctx, tn.merchant, actor, creditNote(tn, fmt.Sprintf("CN-%d", i), inv.ID, credit))
-					return err
-				}
+	const total, credit, notes = 5000, 2000, 6
+	const affordable = total / credit
+	raceRounds(t, "credit notes beyond the total", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		inv := openInvoice(t, s, tn, "INV-1", total)
+		fns := make([]func() error, notes)
+		for i := range fns {
+			fns[i] = func() error {
+				_, err := s.CreateInvoice(ctx, tn.merchant, actor, creditNote(tn, fmt.Sprintf("CN-%d", i), inv.ID, credit))
+				return err
 			}
-			ok := tally(t, race(fns...), isInvalid("total"))
-			got, err := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l := ledgerOf(t, s, tn.merchant)
-			a.check(round, ok == affordable && got.AmountCredited == affordable*credit && got.AmountDue == total-affordable*credit &&
-				l.outbox["invoice.created"] == 1+affordable,
-				"%d notes issued; invoice credited %d, due %d", ok, got.AmountCredited, got.AmountDue)
 		}
-		a.report()
+		ok := tally(t, race(fns...), isInvalid("total"))
+		got := invoiceNow(t, s, tn, inv.ID)
+		l := ledgerOf(t, s, tn.merchant)
+		check(ok == affordable && got.AmountCredited == affordable*credit && got.AmountDue == total-affordable*credit &&
+			l.outbox["invoice.created"] == 1+affordable,
+			"%d notes issued; invoice credited %d, due %d", ok, got.AmountCredited, got.AmountDue)
 	})
 }
 
@@ -408,61 +350,65 @@ func TestConcurrentCreditNotesNeverCreditBeyondTheTotal(t *testing.T) {
 // them: the invoice survives (and the delete is refused) or is refused for want of its
 // customer; never is an invoice written and then cascaded away.
 func TestConcurrentCustomerDeleteKeepsInvoices(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		a := &anomalies{t: t, name: "customer delete against a new invoice"}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			var created *models.Invoice
-			errs := race(
-				func() error { return s.DeleteCustomer(ctx, tn.merchant, actor, tn.customer) },
-				func() (err error) {
-					created, err = s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, "INV-1"))
-					return err
-				},
-			)
-			_, getErr := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), idOf(created))
-			deleted, invoiced := errs[0] == nil, errs[1] == nil
-			a.check(round, deleted != invoiced && (!invoiced || getErr == nil) &&
-				(deleted || errors.Is(errs[0], models.ErrCustomerHasBillingRecords)) && (invoiced || isInvalid("customer_id")(errs[1])),
-				"delete: %v; invoice: %v; the invoice afterwards: %v", errs[0], errs[1], getErr)
+	raceRounds(t, "customer delete against a new invoice", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		var created *models.Invoice
+		errs := race(
+			func() error { return s.DeleteCustomer(ctx, tn.merchant, actor, tn.customer) },
+			func() (err error) {
+				created, err = s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, "INV-1"))
+				return err
+			},
+		)
+		deleted, invoiced := errs[0] == nil, errs[1] == nil
+		var kept error
+		if invoiced {
+			_, kept = s.GetInvoice(ctx, models.MerchantScope(tn.merchant), created.ID)
 		}
-		a.report()
+		check(deleted != invoiced && kept == nil &&
+			(deleted || errors.Is(errs[0], models.ErrCustomerHasBillingRecords)) && (invoiced || isInvalid("customer_id")(errs[1])),
+			"delete: %v; invoice: %v; the invoice afterwards: %v", errs[0], errs[1], kept)
 	})
-}
-
-func idOf(inv *models.Invoice) string {
-	if inv == nil {
-		return "inv_01aaaaaaaaaaaaaaaaaaaaaaaa"
-	}
-	return inv.ID
 }
 
 // TestConcurrentCustomerUpdatesKeepBothChanges races the merchant's API changing one field
 // against the customer's profile form changing another: both changes survive.
 func TestConcurrentCustomerUpdatesKeepBothChanges(t *testing.T) {
-	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		ctx, s := context.Background(), models.NewStore(db)
-		a := &anomalies{t: t, name: "API update against the profile form"}
-		for round := range *rounds {
-			tn := raceFixture(t, s, round)
-			errs := race(
-				func() error {
-					_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Phone: ptr("+31 20 123 4567")})
-					return err
-				},
-				func() error {
-					_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Email: ptr("new@example.com")})
-					return err
-				},
-			)
-			got, err := s.GetCustomer(ctx, tn.merchant, tn.customer)
-			if err != nil {
-				t.Fatal(err)
-			}
-			a.check(round, errs[0] == nil && errs[1] == nil && got.Phone == "+31 20 123 4567" && got.Email == "new@example.com",
-				"errors %v; phone %q, email %q: one change was lost", errs, got.Phone, got.Email)
+	raceRounds(t, "API update against the profile form", func(t *testing.T, s *models.Store, tn tenant, check check) {
+		ctx := context.Background()
+		errs := race(
+			func() error {
+				_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Phone: ptr("+31 20 123 4567")})
+				return err
+			},
+			func() error {
+				_, err := s.UpdateCustomer(ctx, tn.merchant, actor, tn.customer, models.CustomerInput{Email: ptr("new@example.com")})
+				return err
+			},
+		)
+		got, err := s.GetCustomer(ctx, tn.merchant, tn.customer)
+		if err != nil {
+			t.Fatal(err)
 		}
-		a.report()
+		check(errs[0] == nil && errs[1] == nil && got.Phone == "+31 20 123 4567" && got.Email == "new@example.com",
+			"errors %v; phone %q, email %q: one change was lost", errs, got.Phone, got.Email)
 	})
+}
+
+func invoiceNow(t *testing.T, s *models.Store, tn tenant, id string) *models.Invoice {
+	t.Helper()
+	inv, err := s.GetInvoice(context.Background(), models.MerchantScope(tn.merchant), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return inv
+}
+
+func activeSubscription(t *testing.T, s *models.Store, tn tenant) *models.Subscription {
+	t.Helper()
+	sub, err := s.CreateSubscription(context.Background(), tn.merchant, actor, subscriptionInput(tn.customer))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sub
 }
