@@ -82,6 +82,7 @@ func (in *PortalLinkInput) validate() error {
 	}
 	if len(in.FrameAncestors) > maxFrameAncestors {
 		v.add("frame_ancestors", "too_many", "allows at most 10 entries")
+		return v.err() // nothing past the limit is looked at
 	}
 	for i, src := range in.FrameAncestors {
 		if msg := checkFrameAncestor(src); msg != "" {

@@ -13,8 +13,9 @@ import (
 
 // Store is Portico's data access. It is safe for concurrent use.
 type Store struct {
-	db    *DB
-	clock func() time.Time
+	db       *DB
+	clock    func() time.Time
+	dataKeys *DataKeys // seals secrets at rest; nil: nothing secret can be stored
 }
 
 // StoreOption changes how a Store is built.
@@ -23,6 +24,12 @@ type StoreOption func(*Store)
 // WithClock makes the Store tell time by clock instead of the wall clock; tests move it.
 func WithClock(clock func() time.Time) StoreOption {
 	return func(s *Store) { s.clock = clock }
+}
+
+// WithDataKeys gives the Store the keys it seals secrets at rest with (PORTICO_DATA_KEYS).
+// Without them it refuses to store anything secret, stored API responses included.
+func WithDataKeys(keys *DataKeys) StoreOption {
+	return func(s *Store) { s.dataKeys = keys }
 }
 
 // NewStore returns a Store over an open database.
@@ -71,6 +78,19 @@ func (sc Scope) where(q *gorm.DB) *gorm.DB {
 	return q
 }
 
+// customerView reports whether sc is a customer's own view (a portal session). A customer
+// never sees the merchant's drafts, nor anything that would reveal one.
+func (sc Scope) customerView() bool { return sc.CustomerID != "" }
+
+// invoices limits a query on invoices to the documents sc may see: no drafts for a
+// customer.
+func (sc Scope) invoices(q *gorm.DB) *gorm.DB {
+	if sc.customerView() {
+		return q.Where("status <> ?", StatusDraft)
+	}
+	return q
+}
+
 // scoped is a query on the read pool limited to the rows sc may see.
 func (s *Store) scoped(ctx context.Context, sc Scope) *gorm.DB {
 	return sc.where(s.db.read.WithContext(ctx))
@@ -102,9 +122,13 @@ type Actor struct {
 // SystemActor is the actor for changes made from the command line.
 var SystemActor = Actor{Type: ActorSystem, ID: "cli"}
 
-// record writes the audit event (and, when eventType is set, the outbox event) that
-// belongs to a change, in the change's transaction.
+// record writes the audit event that belongs to a change, in the change's transaction.
+// Every change is recorded, so this is also where a change made for an idempotent request
+// commits only while the request still holds its key (see IdempotencyRecord).
 func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, action string, details any) error {
+	if err := s.markCarriedOut(tx, merchantID); err != nil {
+		return err
+	}
 	body, err := json.Marshal(details)
 	if err != nil {
 		return err
@@ -137,6 +161,26 @@ func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any)
 		Payload:    string(body),
 		CreatedAt:  s.Now(),
 	}).Error
+}
+
+// changedColumns collects the columns a partial update sets, so that it writes those and
+// no others: a concurrent change to another column survives it.
+type changedColumns []string
+
+// set adds column when changed.
+func (cc *changedColumns) set(column string, changed bool) {
+	if changed {
+		*cc = append(*cc, column)
+	}
+}
+
+// assign sets *dst to *src when src is given, and reports whether it did.
+func assign[T any](dst *T, src *T) bool {
+	if src == nil {
+		return false
+	}
+	*dst = *src
+	return true
 }
 
 func truncate(s string, n int) string {
