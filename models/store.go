@@ -13,8 +13,9 @@ import (
 
 // Store is Portico's data access. It is safe for concurrent use.
 type Store struct {
-	db    *DB
-	clock func() time.Time
+	db       *DB
+	clock    func() time.Time
+	webhooks WebhookPolicy
 }
 
 // StoreOption changes how a Store is built.
@@ -122,21 +123,6 @@ func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, 
 		CreatedAt:  s.Now(),
 	}
 	return tx.Create(&event).Error
-}
-
-// announce queues an event for the merchant's webhook endpoints, in the change's transaction.
-func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&OutboxEvent{
-		ID:         newID("whe"),
-		MerchantID: merchantID,
-		Type:       eventType,
-		Payload:    string(body),
-		CreatedAt:  s.Now(),
-	}).Error
 }
 
 func truncate(s string, n int) string {
