@@ -152,7 +152,8 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, ac
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	w := &WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, URL: url, Secret: newWebhookSecret(), Enabled: true}
+	now := s.Now()
+	w := &WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, URL: url, Secret: newWebhookSecret(), Enabled: true, CreatedAt: now, UpdatedAt: now}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		// The merchant's row lock makes count-then-insert safe against a parallel create.
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Take(&Merchant{}, "id = ?", merchantID).Error; err != nil {

@@ -192,7 +192,10 @@ func (d *Deliverer) send(ctx context.Context, c *models.ClaimedDelivery) models.
 	if err != nil {
 		// The endpoint's URL is known; keep what went wrong, not the request line.
 		var urlErr *url.Error
-		if errors.As(err, &urlErr) {
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			err = fmt.Errorf("no answer within %v", d.attemptTimeout)
+		case errors.As(err, &urlErr):
 			err = urlErr.Err
 		}
 		return models.AttemptResult{Err: err}
