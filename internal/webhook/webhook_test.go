@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -47,6 +49,7 @@ type receiver struct {
 	received []received
 	answer   func(n int) int // the status for the nth request, from 1
 	hang     chan struct{}   // when set, requests wait until it closes
+	waiting  atomic.Int32    // requests waiting for hang
 }
 
 type received struct {
@@ -59,6 +62,7 @@ type received struct {
 func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	body, _ := io.ReadAll(req.Body)
 	if r.hang != nil {
+		r.waiting.Add(1)
 		select {
 		case <-r.hang:
 		case <-req.Context().Done():
@@ -109,8 +113,12 @@ type fixture struct {
 }
 
 func newFixture(t *testing.T, db *models.DB) *fixture {
+	return newFixtureOn(t, db, newClock())
+}
+
+// newFixtureOn is a fixture whose Store tells time by clock, which other fixtures may share.
+func newFixtureOn(t *testing.T, db *models.DB, clock *clock) *fixture {
 	t.Helper()
-	clock := newClock()
 	store := models.NewStore(db, models.WithClock(clock.now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
 	f := &fixture{store: store, clock: clock, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	f.d = NewDeliverer(store, slog.New(slog.NewTextHandler(lockedWriter{f.logMu, f.logs}, nil)))
@@ -134,11 +142,14 @@ func (f *fixture) log() string {
 	return f.logs.String()
 }
 
+// merchants numbers the merchants tests make, for unique slugs.
+var merchants atomic.Int64
+
 // merchant makes a merchant with an endpoint at each URL.
 func (f *fixture) merchant(t *testing.T, urls ...string) (*models.Merchant, []*models.WebhookEndpoint) {
 	t.Helper()
 	ctx := context.Background()
-	m, err := f.store.CreateMerchant(ctx, "Acme", "")
+	m, err := f.store.CreateMerchant(ctx, "Acme", fmt.Sprintf("acme-%d", merchants.Add(1)))
 	if err != nil {
 		t.Fatal(err)
 	}
