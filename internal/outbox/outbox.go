@@ -56,14 +56,17 @@ func (r *Runner) Run(ctx context.Context) {
 	defer tick.Stop()
 	inFlight, first := 0, 0
 	for {
-		// Each pass offers the free slots to the queues in turn, starting one further
-		// along each time, so no kind of job starves another.
+		// Each pass shares the free slots among the queues, starting one further along
+		// each time; what one queue leaves, the next may take. No kind of job starves
+		// another.
 		for i := range r.queues {
-			if inFlight == r.slots || ctx.Err() != nil {
+			free := r.slots - inFlight
+			if free == 0 || ctx.Err() != nil {
 				break
 			}
+			queuesLeft := len(r.queues) - i
 			q := r.queues[(first+i)%len(r.queues)]
-			jobs, err := q.Claim(ctx, r.slots-inFlight)
+			jobs, err := q.Claim(ctx, (free+queuesLeft-1)/queuesLeft)
 			if err != nil {
 				if ctx.Err() == nil {
 					r.log.Error("claim jobs", "err", err)
