@@ -60,9 +60,6 @@ var webhookDeliveries = &gormigrate.Migration{
 				return err
 			}
 		}
-		if err := m.CreateTable(&webhookDelivery{}); err != nil {
-			return err
-		}
 
 		// What the old worker had not delivered yet goes out under the new scheme.
 		var waiting []struct {
@@ -76,6 +73,22 @@ var webhookDeliveries = &gormigrate.Migration{
 		if err != nil {
 			return err
 		}
+		// The event table keeps only what announces a change. ALTER TABLE rather than the
+		// SQLite migrator's copy-and-drop, which would cascade to rows that reference events.
+		if err := m.DropIndex(&outboxEvent{}, "idx_outbox_events_due"); err != nil {
+			return err
+		}
+		if err := m.DropIndex(&outboxEvent{}, "idx_outbox_events_delivered_at"); err != nil {
+			return err
+		}
+		for _, column := range []string{"delivered_at", "attempts", "last_error", "next_attempt_at"} {
+			if err := tx.Exec("ALTER TABLE outbox_events DROP COLUMN " + column).Error; err != nil {
+				return err
+			}
+		}
+		if err := m.CreateTable(&webhookDelivery{}); err != nil {
+			return err
+		}
 		now := time.Now().UTC()
 		for _, w := range waiting {
 			d := webhookDelivery{
@@ -85,18 +98,6 @@ var webhookDeliveries = &gormigrate.Migration{
 				CreatedAt: w.CreatedAt, UpdatedAt: now,
 			}
 			if err := tx.Create(&d).Error; err != nil {
-				return err
-			}
-		}
-
-		if err := m.DropIndex(&outboxEvent{}, "idx_outbox_events_due"); err != nil {
-			return err
-		}
-		if err := m.DropIndex(&outboxEvent{}, "idx_outbox_events_delivered_at"); err != nil {
-			return err
-		}
-		for _, column := range []string{"delivered_at", "attempts", "last_error", "next_attempt_at"} {
-			if err := m.DropColumn(&outboxEvent{}, column); err != nil {
 				return err
 			}
 		}

@@ -30,7 +30,7 @@ type Job interface {
 const Slots = 16
 
 // pollInterval is how often an idle Runner looks for due jobs.
-const pollInterval = time.Second
+const pollInterval = 250 * time.Millisecond
 
 // Runner works queues with at most Slots jobs in flight: whenever one finishes it claims
 // more, and when none are due it looks again every pollInterval.

@@ -15,7 +15,7 @@ import (
 
 // run works the deliverers' queue with a Runner each, as Portico instances would, until the
 // test ends.
-func run(t *testing.T, deliverers ...*Deliverer) {
+func run(t testing.TB, deliverers ...*Deliverer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	var wg sync.WaitGroup
@@ -26,7 +26,7 @@ func run(t *testing.T, deliverers ...*Deliverer) {
 }
 
 // waitFor polls cond until it holds or the deadline passes.
-func waitFor(t *testing.T, within time.Duration, what string, cond func() bool) {
+func waitFor(t testing.TB, within time.Duration, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(within)
 	for !cond() {

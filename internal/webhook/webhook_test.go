@@ -49,7 +49,7 @@ type receiver struct {
 	received []received
 	answer   func(n int) int // the status for the nth request, from 1
 	hang     chan struct{}   // when set, requests wait until it closes
-	waiting  atomic.Int32    // requests waiting for hang
+	waiting  atomic.Int32    // requests waiting for hang now
 }
 
 type received struct {
@@ -67,6 +67,7 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		case <-r.hang:
 		case <-req.Context().Done():
 		}
+		r.waiting.Add(-1)
 	}
 	r.mu.Lock()
 	status := http.StatusNoContent
@@ -96,7 +97,7 @@ func (r *receiver) taken() map[string]int {
 }
 
 // serve starts a receiver and returns its URL.
-func serve(t *testing.T, r http.Handler) string {
+func serve(t testing.TB, r http.Handler) string {
 	t.Helper()
 	srv := httptest.NewServer(r)
 	t.Cleanup(srv.Close)
@@ -112,12 +113,12 @@ type fixture struct {
 	logMu *sync.Mutex
 }
 
-func newFixture(t *testing.T, db *models.DB) *fixture {
+func newFixture(t testing.TB, db *models.DB) *fixture {
 	return newFixtureOn(t, db, newClock())
 }
 
 // newFixtureOn is a fixture whose Store tells time by clock, which other fixtures may share.
-func newFixtureOn(t *testing.T, db *models.DB, clock *clock) *fixture {
+func newFixtureOn(t testing.TB, db *models.DB, clock *clock) *fixture {
 	t.Helper()
 	store := models.NewStore(db, models.WithClock(clock.now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
 	f := &fixture{store: store, clock: clock, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
@@ -146,7 +147,7 @@ func (f *fixture) log() string {
 var merchants atomic.Int64
 
 // merchant makes a merchant with an endpoint at each URL.
-func (f *fixture) merchant(t *testing.T, urls ...string) (*models.Merchant, []*models.WebhookEndpoint) {
+func (f *fixture) merchant(t testing.TB, urls ...string) (*models.Merchant, []*models.WebhookEndpoint) {
 	t.Helper()
 	ctx := context.Background()
 	m, err := f.store.CreateMerchant(ctx, "Acme", fmt.Sprintf("acme-%d", merchants.Add(1)))
@@ -166,7 +167,7 @@ func (f *fixture) merchant(t *testing.T, urls ...string) (*models.Merchant, []*m
 
 // announce makes one announced change for m: a customer's new email. It returns the
 // customer ID.
-func announce(t *testing.T, store *models.Store, m *models.Merchant) string {
+func announce(t testing.TB, store *models.Store, m *models.Merchant) string {
 	t.Helper()
 	ctx, name, email := context.Background(), "Zoë", "zoe@example.com"
 	c, err := store.CreateCustomer(ctx, m.ID, models.SystemActor, models.CustomerInput{Name: &name})
