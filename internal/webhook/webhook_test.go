@@ -476,4 +476,3 @@ func TestMetricsRegister(t *testing.T) {
 		t.Errorf("%d series (%v), want 3 outcomes and the gauge", n, err)
 	}
 }
-
