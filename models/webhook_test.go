@@ -157,24 +157,6 @@ func TestWebhookEndpointLimit(t *testing.T) {
 	})
 }
 
-// testClock is a Store clock the test moves.
-type testClock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *testClock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *testClock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // events announces n changes of tn's customer.
 func events(t *testing.T, s *models.Store, tn tenant, n int) {
 	t.Helper()
@@ -208,14 +190,14 @@ func countByEndpoint(claimed []models.ClaimedDelivery) map[string]int {
 // no other claim gets until its lease lapses.
 func TestClaimsAreFairAndBounded(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		clock := &testClock{t: time.Now()}
-		s := models.NewStore(db, models.WithClock(clock.now))
+		clock := testdb.NewClock()
+		s := models.NewStore(db, models.WithClock(clock.Now))
 		ctx := context.Background()
 		busy, quiet := newTenant(t, s, "Busy"), newTenant(t, s, "Quiet")
 		busyHooks := []*models.WebhookEndpoint{endpointOf(t, s, busy), endpointOf(t, s, busy), endpointOf(t, s, busy)}
 		quietHook := endpointOf(t, s, quiet)
 		events(t, s, busy, 30)
-		clock.advance(time.Second)
+		clock.Advance(time.Second)
 		events(t, s, quiet, 1)
 
 		// The quiet merchant's one event goes out in the first claim, though the busy
@@ -272,7 +254,7 @@ func TestClaimsAreFairAndBounded(t *testing.T) {
 
 		// An instance that died holding a claim: the lease lapses, another instance takes
 		// the delivery, and the dead one's late outcome is not recorded.
-		clock.advance(2 * time.Minute)
+		clock.Advance(2 * time.Minute)
 		retaken, err := s.ClaimWebhookDeliveries(ctx, 10)
 		if err != nil {
 			t.Fatal(err)

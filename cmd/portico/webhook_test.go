@@ -7,7 +7,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -46,15 +45,7 @@ func TestServeDeliversWebhooks(t *testing.T) {
 			t.Errorf("serve: %v", err)
 		}
 	}()
-	key := regexp.MustCompile(`API key: +(sk_\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for key.FindStringSubmatch(out.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server printed no API key:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	secret := key.FindStringSubmatch(out.String())[1]
+	secret := demoAPIKey(t, &out)
 	call := func(method, path, body string) int {
 		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
 		req.Header.Set("Authorization", "Bearer "+secret)

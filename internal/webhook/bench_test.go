@@ -27,11 +27,7 @@ func BenchmarkDeliveries(b *testing.B) {
 		f := newFixture(b, db)
 		rcv := &receiver{}
 		url := serve(b, rcv)
-		var merchants []*models.Merchant
-		for range 8 {
-			m, _ := f.merchant(b, url)
-			merchants = append(merchants, m)
-		}
+		merchants := f.merchantsAt(b, 8, url)
 		for i := range b.N {
 			announce(b, f.store, merchants[i%len(merchants)])
 		}

@@ -91,7 +91,7 @@ func TestHungAndFailingEndpointsDoNotDelayAHealthyOne(t *testing.T) {
 		// The failing endpoint recovers: as time passes, each of its events is taken once.
 		waitFor(t, 5*time.Second, "the failing endpoint fails first", func() bool { return len(flaky.all()) >= n })
 		for range 5 {
-			f.clock.advance(time.Hour)
+			f.clock.Advance(time.Hour)
 			time.Sleep(200 * time.Millisecond)
 		}
 		waitFor(t, 10*time.Second, "the recovered endpoint takes every event", func() bool { return len(flaky.taken()) == n })
@@ -123,11 +123,7 @@ func TestTwoDeliverersDeliverEachEventOnce(t *testing.T) {
 
 	rcv := &receiver{}
 	url := serve(t, rcv)
-	var merchants []*models.Merchant
-	for range 5 {
-		m, _ := a.merchant(t, url)
-		merchants = append(merchants, m)
-	}
+	merchants := a.merchantsAt(t, 5, url)
 	// One instance dies holding two claims: that endpoint's deliveries wait until the
 	// claims lapse, the other merchants' go out meanwhile.
 	for range 2 {
@@ -148,7 +144,7 @@ func TestTwoDeliverersDeliverEachEventOnce(t *testing.T) {
 		}
 	}
 	waitFor(t, 30*time.Second, "the other merchants' events delivered", func() bool { return len(rcv.taken()) == others })
-	a.clock.advance(2 * time.Minute)
+	a.clock.Advance(2 * time.Minute)
 	waitFor(t, 30*time.Second, "every event delivered", func() bool { return len(rcv.taken()) == n })
 	time.Sleep(300 * time.Millisecond)
 	for id, got := range rcv.taken() {

@@ -21,27 +21,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// clock is the Store's clock in a test: the wall clock's time when the test began, moved
-// only by the test.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func newClock() *clock { return &clock{t: time.Now()} }
-
-func (c *clock) now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.t = c.t.Add(d)
-}
-
 // receiver is a merchant's webhook endpoint: it keeps what arrives and answers with
 // answer (204 when nil).
 type receiver struct {
@@ -107,20 +86,20 @@ func serve(t testing.TB, r http.Handler) string {
 // fixture is a Store on a test clock that admits local receivers, and its deliverer.
 type fixture struct {
 	store *models.Store
-	clock *clock
+	clock *testdb.Clock
 	d     *Deliverer
 	logs  *bytes.Buffer
 	logMu *sync.Mutex
 }
 
 func newFixture(t testing.TB, db *models.DB) *fixture {
-	return newFixtureOn(t, db, newClock())
+	return newFixtureOn(t, db, testdb.NewClock())
 }
 
 // newFixtureOn is a fixture whose Store tells time by clock, which other fixtures may share.
-func newFixtureOn(t testing.TB, db *models.DB, clock *clock) *fixture {
+func newFixtureOn(t testing.TB, db *models.DB, clock *testdb.Clock) *fixture {
 	t.Helper()
-	store := models.NewStore(db, models.WithClock(clock.now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
+	store := models.NewStore(db, models.WithClock(clock.Now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
 	f := &fixture{store: store, clock: clock, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	f.d = NewDeliverer(store, slog.New(slog.NewTextHandler(lockedWriter{f.logMu, f.logs}, nil)))
 	return f
@@ -141,6 +120,16 @@ func (f *fixture) log() string {
 	f.logMu.Lock()
 	defer f.logMu.Unlock()
 	return f.logs.String()
+}
+
+// merchantsAt makes n merchants with one endpoint each, all at url.
+func (f *fixture) merchantsAt(t testing.TB, n int, url string) []*models.Merchant {
+	t.Helper()
+	merchants := make([]*models.Merchant, n)
+	for i := range merchants {
+		merchants[i], _ = f.merchant(t, url)
+	}
+	return merchants
 }
 
 // merchants numbers the merchants tests make, for unique slugs.
@@ -225,7 +214,7 @@ func TestDeliveryIsSignedAndHappensOnce(t *testing.T) {
 			event.ID != got[0].eventID || !strings.HasPrefix(event.ID, "whe_") || event.CreatedAt.IsZero() {
 			t.Errorf("delivered %s (%v)", got[0].body, err)
 		}
-		if want := Sign(f.clock.now(), got[0].body, endpoints[0].Secret); got[0].signature != want {
+		if want := Sign(f.clock.Now(), got[0].body, endpoints[0].Secret); got[0].signature != want {
 			t.Errorf("signature %q, want %q", got[0].signature, want)
 		}
 		if n := f.deliverDue(t); n != 0 || len(rcv.all()) != 1 {
@@ -265,7 +254,7 @@ func TestEachEndpointHasItsOwnDelivery(t *testing.T) {
 			t.Fatalf("after a failure: %+v", d)
 		}
 		for _, wait := range []time.Duration{models.RetryDelay(1), models.RetryDelay(2)} {
-			f.clock.advance(wait)
+			f.clock.Advance(wait)
 			if n := f.deliverDue(t); n != 1 {
 				t.Fatalf("after %v: %d attempts, want 1", wait, n)
 			}
@@ -295,11 +284,11 @@ func TestFailingEndpointGivesUpAndIsDisabled(t *testing.T) {
 		dead := &receiver{answer: func(int) int { return http.StatusInternalServerError }}
 		m, endpoints := f.merchant(t, serve(t, dead))
 		announce(t, f.store, m)
-		start := f.clock.now()
+		start := f.clock.Now()
 		attempts := 0
-		for f.clock.now().Sub(start) < models.RetryWindow && attempts < 100 {
+		for f.clock.Now().Sub(start) < models.RetryWindow && attempts < 100 {
 			attempts += f.deliverDue(t)
-			f.clock.advance(time.Hour)
+			f.clock.Advance(time.Hour)
 		}
 		d := f.deliveries(t, m, endpoints[0])
 		if len(d) != 1 || d[0].State != models.JobFailed || d[0].FinishedAt == nil || d[0].LastStatusCode != 500 {
@@ -356,7 +345,7 @@ func TestFailingEndpointGivesUpAndIsDisabled(t *testing.T) {
 		// While it is off, its pending delivery waits and new events pass it by; switched
 		// on again, what waited goes out.
 		announce(t, f.store, m)
-		f.clock.advance(time.Hour)
+		f.clock.Advance(time.Hour)
 		before := len(dead.all())
 		f.deliverDue(t)
 		if len(dead.all()) != before {
@@ -392,18 +381,18 @@ func TestRotatedSecretSignsBesideTheNewOneForADay(t *testing.T) {
 	}
 	announce(t, f.store, m)
 	f.deliverDue(t)
-	f.clock.advance(models.SecretRotationOverlap)
+	f.clock.Advance(models.SecretRotationOverlap)
 	announce(t, f.store, m)
 	f.deliverDue(t)
 	got := rcv.all()
 	if len(got) != 2 {
 		t.Fatalf("%d deliveries", len(got))
 	}
-	sentAt := f.clock.now().Add(-models.SecretRotationOverlap)
+	sentAt := f.clock.Now().Add(-models.SecretRotationOverlap)
 	if want := Sign(sentAt, got[0].body, rotated.Secret, old); got[0].signature != want || strings.Count(want, "v1=") != 2 {
 		t.Errorf("within the day: %q, want %q", got[0].signature, want)
 	}
-	if want := Sign(f.clock.now(), got[1].body, rotated.Secret); got[1].signature != want {
+	if want := Sign(f.clock.Now(), got[1].body, rotated.Secret); got[1].signature != want {
 		t.Errorf("a day later: %q, want %q", got[1].signature, want)
 	}
 }
@@ -458,7 +447,7 @@ func TestOldestPendingGauge(t *testing.T) {
 		}
 		announce(t, f.store, m)
 		f.deliverDue(t)
-		f.clock.advance(90 * time.Second)
+		f.clock.Advance(90 * time.Second)
 		if got := testutil.ToFloat64(f.d.oldestPending); got != 90 {
 			t.Errorf("oldest pending age = %v, want 90", got)
 		}
