@@ -139,9 +139,9 @@ type AttemptResult struct {
 	StatusCode int   // the receiver's answer; 0 when there was none
 }
 
-// errClaimLapsed means a job's claim lapsed and another instance took it: the outcome of
-// this attempt is not recorded, the other instance's will be.
-var errClaimLapsed = errors.New("the claim on this job lapsed")
+// ErrClaimLapsed means a job's claim lapsed and another instance took it (or the job is
+// gone): the outcome of this attempt is not recorded; the other instance's will be.
+var ErrClaimLapsed = errors.New("the claim on this job lapsed")
 
 // finishAttempt records the outcome of an attempt on job, a claimed row of table, in tx:
 // done, retried later, or failed for good when the next try would fall after GiveUpAt.
@@ -166,7 +166,7 @@ func (s *Store) finishAttempt(tx *gorm.DB, table, id string, job *JobState, resu
 	}
 	res := tx.Table(table).Where("id = ? AND claimed_by = ?", id, job.ClaimedBy).Updates(changes)
 	if res.Error == nil && res.RowsAffected == 0 {
-		return errClaimLapsed
+		return ErrClaimLapsed
 	}
 	job.ClaimedBy = ""
 	return res.Error

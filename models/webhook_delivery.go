@@ -73,9 +73,12 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, n int) ([]ClaimedDel
 		return nil, storeError("load events of claimed deliveries", err)
 	}
 	endpointByID, eventByID := indexByID(endpoints, func(w *WebhookEndpoint) string { return w.ID }), indexByID(events, func(e *OutboxEvent) string { return e.ID })
-	claimed := make([]ClaimedDelivery, len(rows))
-	for i, d := range rows {
-		claimed[i] = ClaimedDelivery{WebhookDelivery: d, Endpoint: *endpointByID[d.EndpointID], Event: *eventByID[d.EventID]}
+	claimed := make([]ClaimedDelivery, 0, len(rows))
+	for _, d := range rows {
+		// An endpoint deleted since the claim took its deliveries with it.
+		if w, e := endpointByID[d.EndpointID], eventByID[d.EventID]; w != nil && e != nil {
+			claimed = append(claimed, ClaimedDelivery{WebhookDelivery: d, Endpoint: *w, Event: *e})
+		}
 	}
 	return claimed, nil
 }

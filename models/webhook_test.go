@@ -268,8 +268,8 @@ func TestClaimsAreFairAndBounded(t *testing.T) {
 		if lapsed == nil || lapsed.Attempts != 2 || lapsed.ClaimedBy == died.ClaimedBy {
 			t.Fatalf("after the lease lapsed: %+v", retaken)
 		}
-		if _, err := s.RecordWebhookAttempt(ctx, &died, models.AttemptResult{StatusCode: 200}); err == nil {
-			t.Error("the outcome of a lapsed claim was recorded")
+		if _, err := s.RecordWebhookAttempt(ctx, &died, models.AttemptResult{StatusCode: 200}); !errors.Is(err, models.ErrClaimLapsed) {
+			t.Errorf("the outcome of a lapsed claim: %v, want ErrClaimLapsed", err)
 		}
 	})
 }

@@ -148,7 +148,11 @@ func (j *delivery) Run(ctx context.Context) {
 	d, c := j.deliverer, j.claimed
 	result := d.send(ctx, c)
 	disabled, err := d.store.RecordWebhookAttempt(ctx, c, result)
-	if err != nil {
+	switch {
+	case errors.Is(err, models.ErrClaimLapsed):
+		d.log.Warn("webhook delivery attempt outlived its claim; not recorded", "delivery", c.ID, "endpoint", c.EndpointID)
+		return
+	case err != nil:
 		d.log.Error("record webhook delivery attempt", "delivery", c.ID, "err", err)
 		return
 	}
