@@ -36,6 +36,20 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// demoAPIKey waits for a server started with --demo to print its API key, and returns it.
+func demoAPIKey(t *testing.T, out *lockedBuffer) string {
+	t.Helper()
+	key := regexp.MustCompile(`API key: +(sk_\S+)`)
+	deadline := time.Now().Add(20 * time.Second)
+	for key.FindStringSubmatch(out.String()) == nil {
+		if time.Now().After(deadline) {
+			t.Fatalf("the server printed no API key:\n%s", out.String())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return key.FindStringSubmatch(out.String())[1]
+}
+
 // TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose body is
 // still arriving, sends the process SIGTERM, then finishes the body: the request must
 // complete and its customer exist, and the server must then stop cleanly.
@@ -54,15 +68,7 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 			func(string) string { return "" }, &out, io.Discard)
 	}()
 
-	key := regexp.MustCompile(`API key: +(sk_\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for key.FindStringSubmatch(out.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server printed no API key:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	secret := key.FindStringSubmatch(out.String())[1]
+	secret := demoAPIKey(t, &out)
 
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
