@@ -39,9 +39,6 @@ func NewStore(db *DB, opts ...StoreOption) *Store {
 // time read back from PostgreSQL equals the time written.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
-
 // reader is a query on the read pool limited to one merchant's rows.
 func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
 	return s.db.read.WithContext(ctx).Where("merchant_id = ?", merchantID)

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -93,4 +94,53 @@ func open(t testing.TB, setting string) *models.DB {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// ReadOnly makes a closed SQLite file read-only until the test ends, as a wrong owner or a
+// read-only mount would: chmod for an ordinary user, and for root, whom permissions do not
+// stop, the immutable attribute (chattr +i). Without a way to do it the test is skipped, and
+// fails under CI=true.
+func ReadOnly(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(path, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chattr +i %s: %v %s", path, err, out)
+		}
+		t.Skipf("SKIPPED: cannot make %s read-only for root (chattr +i: %v %s)", path, err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+}
+
+// Corrupt overwrites n pages in the middle of a closed SQLite file with random bytes, as a
+// failing disk or a stray write would.
+func Corrupt(t testing.TB, path string, n int) {
+	t.Helper()
+	const pageSize = 4096
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := int(info.Size() / pageSize)
+	if pages < n+2 {
+		t.Fatalf("%s has %d pages, too few to corrupt %d in the middle", path, pages, n)
+	}
+	garbage := make([]byte, n*pageSize)
+	rand.Read(garbage)
+	if _, err := f.WriteAt(garbage, int64(pages/2-n/2)*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
 }
