@@ -4,11 +4,13 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/api"
@@ -18,6 +20,7 @@ import (
 	"github.com/portico/portico/static"
 	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures the HTTP application.
@@ -29,6 +32,16 @@ type Options struct {
 	APIBurst       int
 	LinkRate       int // link openings per minute per client IP
 	Logger         *slog.Logger
+
+	// Metrics is where the HTTP metrics are registered; the caller serves it on a listener
+	// of its own (MetricsHandler). Nil: a registry nobody reads.
+	Metrics *prometheus.Registry
+	// MaxInFlight caps the requests served at once (0: DefaultMaxInFlight); RequestTimeout
+	// is each request's deadline (0: DefaultRequestTimeout).
+	MaxInFlight    int
+	RequestTimeout time.Duration
+	// TracerProvider receives a span per request; nil turns tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // New builds the application: an Echo instance with every route and middleware.
@@ -44,6 +57,11 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
+	}
+	opts.MaxInFlight = cmp.Or(opts.MaxInFlight, DefaultMaxInFlight)
+	opts.RequestTimeout = cmp.Or(opts.RequestTimeout, DefaultRequestTimeout)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)
@@ -65,7 +83,7 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 		portal:  portalHandler,
 		health:  &HealthHandler{store: store, log: opts.Logger},
 		assets:  &AssetHandler{assets: assets},
-		metrics: newMetrics(prometheus.NewRegistry()),
+		metrics: newMetrics(opts.Metrics),
 	})
 	return e, nil
 }

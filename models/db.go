@@ -62,6 +62,14 @@ func isPostgres(setting string) bool {
 	return strings.HasPrefix(setting, "postgres://") || strings.HasPrefix(setting, "postgresql://")
 }
 
+// SQLiteFile returns the file a database setting names, when it names a SQLite database.
+func SQLiteFile(setting string) (string, bool) {
+	if isPostgres(setting) {
+		return "", false
+	}
+	return sqlitePath(setting), true
+}
+
 // DescribeDatabase names the database a setting points at, fit for a log line: host:port/name
 // for PostgreSQL (never the user or password), the file for SQLite.
 func DescribeDatabase(setting string) string {
@@ -198,6 +206,14 @@ func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
 		return nil, err
 	}
 	return db, nil
+}
+
+// pools are the connection pools: the writer, and the readers when they are apart.
+func (db *DB) pools() []*gorm.DB {
+	if db.read == db.write {
+		return []*gorm.DB{db.write}
+	}
+	return []*gorm.DB{db.write, db.read}
 }
 
 // Writer is the pool that changes data; migrations run on it.

@@ -149,7 +149,7 @@ func (db *DB) watchForCorruption() error {
 			tx.AddError(err)
 		}
 	}
-	for _, g := range []*gorm.DB{db.read, db.write} {
+	for _, g := range db.pools() {
 		cb := g.Callback()
 		for _, hook := range []registrar{
 			cb.Create().After("gorm:create"), cb.Query().After("gorm:query"), cb.Update().After("gorm:update"),

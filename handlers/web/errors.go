@@ -50,6 +50,9 @@ func (h *ErrorHandler) Handle(err error, c echo.Context) {
 		// The client went away; there is nobody to answer.
 		h.Log.Info("request canceled", "path", RedactedPath(req.URL.Path), "request_id", requestID)
 		return
+	case e.Code == CodeOverloaded:
+		// Shed by admission control on purpose: the request log counts them, one error
+		// line each would only add to the load.
 	case e.Status >= 500:
 		h.Log.Error("request failed", "err", err, "method", req.Method, "path", RedactedPath(req.URL.Path), "request_id", requestID)
 	}

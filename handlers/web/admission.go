@@ -1,0 +1,85 @@
+package web
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+// CodeOverloaded is the API error code of a request refused because Portico is serving as
+// many as it may at once.
+const CodeOverloaded = "overloaded"
+
+// retryAfterOverload is what a refused client is told to wait: long enough for the requests
+// in flight to finish, short enough that a person hardly notices.
+const retryAfterOverload = time.Second
+
+// Admission caps the requests served at once at limit. One more is refused at once with
+// 503 and Retry-After (JSON under /v1, a page elsewhere) instead of waiting in a queue that
+// grows without bound: past capacity every queued request only makes every other one
+// later, while a quick refusal lets clients and load balancers go elsewhere or come back.
+// Requests exempt answers (health checks) are always served.
+func Admission(limit int, exempt func(echo.Context) bool) echo.MiddlewareFunc {
+	slots := make(chan struct{}, limit)
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if exempt(c) {
+				return next(c)
+			}
+			select {
+			case slots <- struct{}{}:
+				defer func() { <-slots }()
+				return next(c)
+			default:
+				return unavailable(c, CodeOverloaded, "Portico is serving as many requests as it can; retry after the seconds in Retry-After.")
+			}
+		}
+	}
+}
+
+// Deadline gives each request timeout to finish: the database calls it makes stop when it
+// passes, and the client gets 503 with Retry-After instead of waiting on.
+func Deadline(timeout time.Duration, exempt func(echo.Context) bool) echo.MiddlewareFunc {
+	return middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
+		Timeout: timeout,
+		Skipper: exempt,
+		ErrorHandler: func(err error, c echo.Context) error {
+			if errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() != nil {
+				return unavailable(c, "timeout", "The request took longer than Portico allows; retry after the seconds in Retry-After.")
+			}
+			return err
+		},
+	})
+}
+
+// unavailable is a 503 that says when to come back.
+func unavailable(c echo.Context, code, message string) error {
+	c.Response().Header().Set("Retry-After", strconv.Itoa(int(retryAfterOverload/time.Second)))
+	return &APIError{Status: http.StatusServiceUnavailable, Type: TypeAPI, Code: code, Message: message}
+}
+
+// HeaderLimit answers 431 Request Header Fields Too Large, through the error handler and so
+// with every security header, to a request whose request line and header exceed limit bytes
+// (counted as they travel, near enough).
+func HeaderLimit(limit int) echo.MiddlewareFunc {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			r := c.Request()
+			size := len(r.Method) + len(r.RequestURI) + len(r.Proto) + len(r.Host) + 12
+			for name, values := range r.Header {
+				for _, v := range values {
+					size += len(name) + len(v) + 4
+				}
+			}
+			if size > limit {
+				return echo.NewHTTPError(http.StatusRequestHeaderFieldsTooLarge)
+			}
+			return next(c)
+		}
+	}
+}
