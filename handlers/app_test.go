@@ -16,6 +16,7 @@ import (
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // app is Portico's real router over a real database, served by httptest.
@@ -197,10 +198,23 @@ func TestStaticAssetsAreFingerprintedAndCached(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
-	a := newApp(t, testdb.SQLite(t))
+// TestMetricsAreNotPublic: the public router has no /metrics; the registry it fills is
+// served by MetricsHandler, which cmd puts on a listener of its own.
+func TestMetricsAreNotPublic(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := newAppWith(t, testdb.SQLite(t), func(o *handlers.Options) { o.Metrics = reg })
 	a.get(t, "/healthz")
-	body, _ := io.ReadAll(a.get(t, "/metrics").Body)
+	if res := a.get(t, "/metrics"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics: %d, want 404", res.StatusCode)
+	}
+	metrics := httptest.NewServer(handlers.MetricsHandler(reg))
+	defer metrics.Close()
+	res, err := http.Get(metrics.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
 	if !strings.Contains(string(body), `portico_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("metrics lack the /healthz request:\n%.2000s", body)
 	}

@@ -45,17 +45,22 @@ type DB struct {
 // OpenDB opens the database a setting names: a postgres:// URL opens PostgreSQL, anything
 // else (a path, sqlite://path or file:path) opens SQLite.
 func OpenDB(setting string) (*DB, error) {
-	cfg := &gorm.Config{
+	if isPostgres(setting) {
+		return openPostgres(setting, gormConfig())
+	}
+	return openSQLite(setting)
+}
+
+// gormConfig is the GORM configuration of one pool. Each pool needs its own: gorm.Open keeps
+// the pointer and hangs the pool's callbacks and plugins on it.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
 		PrepareStmt:            true,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		Logger:                 logger.Discard,
 	}
-	if isPostgres(setting) {
-		return openPostgres(setting, cfg)
-	}
-	return openSQLite(setting, cfg)
 }
 
 func isPostgres(setting string) bool {
@@ -158,7 +163,7 @@ func sqlitePath(setting string) string {
 	return path
 }
 
-func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
+func openSQLite(setting string) (*DB, error) {
 	path := sqlitePath(setting)
 	if path == "" {
 		return nil, fmt.Errorf("open sqlite: empty path")
@@ -172,7 +177,7 @@ func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg)
+	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
 	if err != nil {
 		return fail(err)
 	}
@@ -189,7 +194,7 @@ func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
 		return fail(err)
 	}
 
-	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), cfg)
+	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), gormConfig())
 	if err != nil {
 		wdb.Close()
 		return fail(err)

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
-	"github.com/labstack/echo/v4/middleware"
 )
 
 // CodeOverloaded is the API error code of a request refused because Portico is serving as
@@ -43,18 +42,27 @@ func Admission(limit int, exempt func(echo.Context) bool) echo.MiddlewareFunc {
 }
 
 // Deadline gives each request timeout to finish: the database calls it makes stop when it
-// passes, and the client gets 503 with Retry-After instead of waiting on.
+// passes, and the client gets 503 with Retry-After instead of waiting on. The deadline bounds
+// the work, not the answer: an error is answered (by the error handler, after this returns)
+// under the request's context without the deadline, so even the 503 page renders.
 func Deadline(timeout time.Duration, exempt func(echo.Context) bool) echo.MiddlewareFunc {
-	return middleware.ContextTimeoutWithConfig(middleware.ContextTimeoutConfig{
-		Timeout: timeout,
-		Skipper: exempt,
-		ErrorHandler: func(err error, c echo.Context) error {
-			if errors.Is(err, context.DeadlineExceeded) && c.Request().Context().Err() != nil {
+	return func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			if exempt(c) {
+				return next(c)
+			}
+			ctx, cancel := context.WithTimeout(c.Request().Context(), timeout)
+			defer cancel()
+			c.SetRequest(c.Request().WithContext(ctx))
+			err := next(c)
+			// Keep what the handlers put in the context (the page, the span), drop the deadline.
+			c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
+			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 				return unavailable(c, "timeout", "The request took longer than Portico allows; retry after the seconds in Retry-After.")
 			}
 			return err
-		},
-	})
+		}
+	}
 }
 
 // unavailable is a 503 that says when to come back.
