@@ -1,18 +1,23 @@
 package handlers
 
 import (
+	"runtime"
 	"time"
 
 	"github.com/labstack/echo/v4"
 )
 
-// The defaults of admission control, sized for this 2-core class of machine: 256 requests
-// in flight keep both cores and the database busy (a portal page takes about 0.2 ms of CPU),
-// and a queue longer than that only adds latency.
-const (
-	DefaultMaxInFlight    = 256
-	DefaultRequestTimeout = 10 * time.Second
-)
+// The defaults of admission control. A portal page takes about half a millisecond of CPU,
+// so 32 requests in flight per CPU keep every core busy (requests also wait on the
+// database) while the last one admitted still finishes in tens of milliseconds; a request
+// beyond waits at most admissionWait for a place.
+var DefaultMaxInFlight = 32 * runtime.GOMAXPROCS(0)
+
+// DefaultRequestTimeout is the default deadline of one request.
+const DefaultRequestTimeout = 10 * time.Second
+
+// admissionWait is how long a request beyond the cap waits for a place before its 503.
+const admissionWait = 100 * time.Millisecond
 
 // HeaderLimit is the largest request header Portico reads, answered with 431 beyond.
 // ServerMaxHeaderBytes is net/http's own hard limit, set above ours: net/http answers past

@@ -35,7 +35,7 @@ func registerRoutes(e *echo.Echo, s site) {
 		web.HeaderLimit(HeaderLimit),
 		// Overload degrades to quick refusals, never to an unbounded queue; health checks
 		// always get through, so a busy instance is not mistaken for a dead one.
-		web.Admission(s.opts.MaxInFlight, isHealthCheck),
+		web.Admission(s.opts.MaxInFlight, admissionWait, isHealthCheck),
 		web.Deadline(s.opts.RequestTimeout, isHealthCheck),
 		middleware.BodyLimit(bodyLimit),
 		// Fastest compression: pages shrink about as much, for a fraction of the CPU.

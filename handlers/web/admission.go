@@ -18,12 +18,14 @@ const CodeOverloaded = "overloaded"
 // in flight to finish, short enough that a person hardly notices.
 const retryAfterOverload = time.Second
 
-// Admission caps the requests served at once at limit. One more is refused at once with
-// 503 and Retry-After (JSON under /v1, a page elsewhere) instead of waiting in a queue that
-// grows without bound: past capacity every queued request only makes every other one
-// later, while a quick refusal lets clients and load balancers go elsewhere or come back.
-// Requests exempt answers (health checks) are always served.
-func Admission(limit int, exempt func(echo.Context) bool) echo.MiddlewareFunc {
+// Admission caps the requests served at once at limit. A request beyond it waits up to
+// wait for a place, then is refused with 503 and Retry-After (JSON under /v1, a page
+// elsewhere) instead of joining a queue that grows without bound: past capacity every queued
+// request only makes every other one later, while a quick refusal lets clients and load
+// balancers go elsewhere or come back. The short wait absorbs bursts, and keeps clients that
+// retry at once from spending the CPU on refusals. Requests exempt answers (health checks)
+// are always served.
+func Admission(limit int, wait time.Duration, exempt func(echo.Context) bool) echo.MiddlewareFunc {
 	slots := make(chan struct{}, limit)
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -32,14 +34,32 @@ func Admission(limit int, exempt func(echo.Context) bool) echo.MiddlewareFunc {
 			}
 			select {
 			case slots <- struct{}{}:
-				defer func() { <-slots }()
-				return next(c)
 			default:
-				return unavailable(c, CodeOverloaded, "Portico is serving as many requests as it can; retry after the seconds in Retry-After.")
+				if err := waitForSlot(c.Request().Context(), slots, wait); err != nil {
+					return unavailable(c, CodeOverloaded, "Portico is serving as many requests as it can; retry after the seconds in Retry-After.")
+				}
 			}
+			defer func() { <-slots }()
+			return next(c)
 		}
 	}
 }
+
+// waitForSlot takes a place in slots within wait, or fails.
+func waitForSlot(ctx context.Context, slots chan struct{}, wait time.Duration) error {
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	select {
+	case slots <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return errFull
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+var errFull = errors.New("no place within the wait")
 
 // Deadline gives each request timeout to finish: the database calls it makes stop when it
 // passes, and the client gets 503 with Retry-After instead of waiting on. The deadline bounds
