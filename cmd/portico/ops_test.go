@@ -159,6 +159,18 @@ func TestStartRefusesACorruptFile(t *testing.T) {
 	}
 }
 
+func TestStartRefusesAReadOnlyFile(t *testing.T) {
+	database := filepath.Join(t.TempDir(), "portico.db")
+	if out, err := portico(t, "migrate", "--database", database); err != nil {
+		t.Fatalf("migrate: %v\n%s", err, out)
+	}
+	testdb.ReadOnly(t, database)
+	_, err := portico(t, "serve", "--database", database, "--addr", "127.0.0.1:0", "--metrics-addr", "off")
+	if err == nil || !strings.Contains(err.Error(), "the database cannot serve") || !strings.Contains(err.Error(), "readonly") {
+		t.Errorf("serve on a read-only file: %v", err)
+	}
+}
+
 func TestBackupCommand(t *testing.T) {
 	dir := t.TempDir()
 	database := filepath.Join(dir, "portico.db")

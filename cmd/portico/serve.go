@@ -22,6 +22,13 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	demo := fs.Bool("demo", false, "load the demo merchant if missing, and print a demo API key and portal link")
 	return func(ctx context.Context, e *env) error {
 		e.cfg.ensureSessionKey(e.log)
+		// A database that cannot be written (a read-only file or mount, a standby) is a
+		// configuration error: say so now rather than answer every write with a 500.
+		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := e.db.Ready(probe); err != nil {
+			return fmt.Errorf("the database cannot serve: %w", err)
+		}
 		return serve(ctx, e, e.log, *demo)
 	}
 }
