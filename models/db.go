@@ -46,7 +46,7 @@ type DB struct {
 // else (a path, sqlite://path or file:path) opens SQLite.
 func OpenDB(setting string) (*DB, error) {
 	if isPostgres(setting) {
-		return openPostgres(setting, gormConfig())
+		return openPostgres(setting)
 	}
 	return openSQLite(setting)
 }
@@ -117,12 +117,13 @@ func connectTimeout(dsn string) (string, time.Duration, error) {
 	return dsn, time.Duration(seconds) * time.Second, nil
 }
 
-func openPostgres(dsn string, cfg *gorm.Config) (*DB, error) {
+func openPostgres(dsn string) (*DB, error) {
 	where := DescribeDatabase(dsn)
 	dsn, timeout, err := connectTimeout(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
+	cfg := gormConfig()
 	cfg.DisableAutomaticPing = true
 	db, err := gorm.Open(postgres.Open(dsn), cfg)
 	if err != nil {
