@@ -15,27 +15,12 @@ import (
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/internal/testdb"
-	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
 	"go.opentelemetry.io/otel/sdk/trace"
 	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	oteltrace "go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 )
-
-// sqliteFile opens and migrates a SQLite file of the test's own, closed when it ends.
-func sqliteFile(t *testing.T, path string) *models.DB {
-	t.Helper()
-	db, err := models.OpenDB(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := migrations.Up(db.Writer()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // rawPost starts a POST whose body has not arrived yet: the request is in flight until
 // finish sends the rest and returns the response.
@@ -74,7 +59,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 
 func TestReadyzFailsOnAReadOnlyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "portico.db")
-	sqliteFile(t, path).Close()
+	testdb.Open(t, path).Close()
 	testdb.ReadOnly(t, path)
 	db, err := models.OpenDB(path)
 	if err != nil {
@@ -98,7 +83,7 @@ func TestReadyzFailsOnAReadOnlyFile(t *testing.T) {
 // written into the damaged file.
 func TestCorruptFileStopsServing(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "portico.db")
-	db := sqliteFile(t, path)
+	db := testdb.Open(t, path)
 	a := newApp(t, db)
 	m, key := merchantWithKey(t, a.store, "Acme")
 	for i := range 400 {
@@ -107,14 +92,7 @@ func TestCorruptFileStopsServing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	db.Close()
-	testdb.Corrupt(t, path, 20)
-	db, err := models.OpenDB(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	a = newApp(t, db)
+	a = newApp(t, testdb.Corrupt(t, db, path, 20))
 
 	var failed bool
 	for page := 1; page <= 4 && !failed; page++ {
@@ -136,6 +114,16 @@ func TestCorruptFileStopsServing(t *testing.T) {
 	if created > 0 {
 		t.Errorf("%d of 20 customers were written into the damaged file", created)
 	}
+}
+
+// signedIn opens a new link of the fixture's customer in a new browser, and returns it
+// with the link's URL.
+func (f *portalFixture) signedIn(t *testing.T, in models.PortalLinkInput) (*visitor, string) {
+	t.Helper()
+	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, in)
+	v := f.visitor()
+	v.open(t, linkURL)
+	return v, linkURL
 }
 
 // get and post send one API request and return its status, without the contract check the
@@ -164,9 +152,7 @@ func (c *apiClient) send(t *testing.T, method, path, body string) int {
 func TestAdmissionControl(t *testing.T) {
 	f := newPortalFixture(t, testdb.SQLite(t), func(o *handlers.Options) { o.MaxInFlight = 1 })
 	_, key := merchantWithKey(t, f.store, "Busy")
-	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
-	v := f.visitor()
-	v.open(t, linkURL)
+	v, _ := f.signedIn(t, models.PortalLinkInput{})
 
 	// One request in flight (its body is still arriving) fills the only slot.
 	finish := rawPost(t, f.app, "/v1/customers", key, `{"name":"Slow Sam","external_id":"slow"}`)
@@ -207,9 +193,7 @@ func TestRequestDeadline(t *testing.T) {
 	db := testdb.SQLite(t)
 	f := newPortalFixture(t, db, func(o *handlers.Options) { o.RequestTimeout = 200 * time.Millisecond })
 	_, key := merchantWithKey(t, f.store, "Stuck")
-	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
-	v := f.visitor()
-	v.open(t, linkURL)
+	v, _ := f.signedIn(t, models.PortalLinkInput{})
 	token := v.csrfToken(t)
 
 	// The only writer connection is held: writes wait for it until their deadline.
@@ -327,9 +311,7 @@ func TestTokensRedactedInAnyPathShape(t *testing.T) {
 func TestShortIdleTimeoutIsKept(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newPortalFixture(t, db, nil)
-		linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{IdleTimeout: time.Minute})
-		v := f.visitor()
-		v.open(t, linkURL)
+		v, _ := f.signedIn(t, models.PortalLinkInput{IdleTimeout: time.Minute})
 		defer f.clock.advance(-(68*time.Second + 61*time.Second))
 		f.clock.advance(40 * time.Second)
 		v.page(t, "/portal", http.StatusOK)
@@ -356,9 +338,7 @@ func TestContactsPerCustomerAreCapped(t *testing.T) {
 			t.Errorf("API beyond the cap: %s", r.body)
 		}
 
-		linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
-		v := f.visitor()
-		v.open(t, linkURL)
+		v, _ := f.signedIn(t, models.PortalLinkInput{})
 		res := v.post(t, "/portal/contacts", url.Values{"csrf_token": {v.csrfToken(t)}, "name": {"Ada"}, "email": {"ada@example.com"}})
 		if res.StatusCode != http.StatusUnprocessableEntity {
 			t.Fatalf("portal beyond the cap: %d, want 422", res.StatusCode)
@@ -389,9 +369,7 @@ func apiKeyFor(t *testing.T, s *models.Store, merchantID string) string {
 
 func TestPortalPostsAreLimitedPerSession(t *testing.T) {
 	f := newPortalFixture(t, testdb.SQLite(t), nil)
-	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
-	v := f.visitor()
-	v.open(t, linkURL)
+	v, linkURL := f.signedIn(t, models.PortalLinkInput{})
 	token := v.csrfToken(t)
 	invalid := url.Values{"csrf_token": {token}, "name": {""}, "email": {"not an email"}}
 	for i := range 30 {
@@ -417,9 +395,7 @@ func TestPortalPostsAreLimitedPerSession(t *testing.T) {
 
 func TestCSRFTokenOnlyFromTheBody(t *testing.T) {
 	f := newPortalFixture(t, testdb.SQLite(t), nil)
-	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
-	v := f.visitor()
-	v.open(t, linkURL)
+	v, _ := f.signedIn(t, models.PortalLinkInput{})
 	token := v.csrfToken(t)
 	if res := v.post(t, "/portal/logout?csrf_token="+url.QueryEscape(token), url.Values{}); res.StatusCode != http.StatusForbidden {
 		t.Errorf("token in the query string: %d, want 403", res.StatusCode)

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,24 +13,9 @@ import (
 	"time"
 
 	"github.com/portico/portico/internal/testdb"
-	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
 	"gorm.io/gorm"
 )
-
-// openFile opens and migrates the SQLite file at path, closing it when the test ends.
-func openFile(t *testing.T, path string) *models.DB {
-	t.Helper()
-	db, err := models.OpenDB(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := migrations.Up(db.Writer()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
 
 // fill gives a merchant n customers with long names, so the file has pages to spare.
 func fill(t *testing.T, s *models.Store, n int) string {
@@ -84,7 +68,7 @@ func TestReadyProvesReadsAndWrites(t *testing.T) {
 
 func TestReadyFailsOnAReadOnlyFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "portico.db")
-	db := openFile(t, path)
+	db := testdb.Open(t, path)
 	fill(t, models.NewStore(db), 3)
 	db.Close()
 	testdb.ReadOnly(t, path)
@@ -103,7 +87,7 @@ func TestReadyFailsOnAReadOnlyFile(t *testing.T) {
 func TestCorruptFile(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "portico.db")
-	db := openFile(t, path)
+	db := testdb.Open(t, path)
 	merchant := fill(t, models.NewStore(db), 400)
 	if checked, err := db.QuickCheck(ctx); !checked || err != nil {
 		t.Fatalf("quick check of a sound file: checked %v, %v", checked, err)
@@ -111,14 +95,7 @@ func TestCorruptFile(t *testing.T) {
 	if problems, err := db.IntegrityCheck(ctx); len(problems) > 0 || err != nil {
 		t.Fatalf("integrity check of a sound file: %v %v", problems, err)
 	}
-	db.Close()
-	testdb.Corrupt(t, path, 20)
-
-	db, err := models.OpenDB(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db = testdb.Corrupt(t, db, path, 20)
 	checked, err := db.QuickCheck(ctx)
 	var corrupt *models.CorruptionError
 	if !checked || !errors.As(err, &corrupt) || !errors.Is(err, models.ErrDatabaseCorrupt) || !strings.Contains(err.Error(), path) {
@@ -156,7 +133,7 @@ func TestCorruptFile(t *testing.T) {
 func TestBackupUnderConcurrentWrites(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	db := openFile(t, filepath.Join(dir, "portico.db"))
+	db := testdb.Open(t, filepath.Join(dir, "portico.db"))
 	s := models.NewStore(db)
 	m, err := s.CreateMerchant(ctx, "Busy", "")
 	if err != nil {
@@ -234,35 +211,22 @@ func TestBackupRefusesPostgres(t *testing.T) {
 // TestPostgresConnectTimeout points Portico at a server that accepts connections and never
 // says a word: opening must give up after connect_timeout with a clear error, not hang.
 func TestPostgresConnectTimeout(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			t.Cleanup(func() { conn.Close() })
-		}
-	}()
-	setting := "postgres://portico:s3cret@" + ln.Addr().String() + "/billing?connect_timeout=1"
+	addr := testdb.SilentServer(t)
+	setting := "postgres://portico:s3cret@" + addr + "/billing?connect_timeout=1"
 	start := time.Now()
-	_, err = models.OpenDB(setting)
+	_, err := models.OpenDB(setting)
 	took := time.Since(start)
 	if err == nil {
 		t.Fatal("opened a database that never answered")
 	}
-	want := "connect to PostgreSQL at " + ln.Addr().String() + "/billing: no answer within 1s"
+	want := "connect to PostgreSQL at " + addr + "/billing: no answer within 1s"
 	if !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "s3cret") {
 		t.Errorf("error = %q, want it to contain %q and no password", err, want)
 	}
 	if took > 3*time.Second {
 		t.Errorf("gave up after %s, want about 1s", took)
 	}
-	if got := models.DescribeDatabase(setting); got != ln.Addr().String()+"/billing" {
+	if got := models.DescribeDatabase(setting); got != addr+"/billing" {
 		t.Errorf("DescribeDatabase = %q", got)
 	}
 	if got := models.DescribeDatabase("postgres://u:p@db.internal/portico"); got != "db.internal:5432/portico" {

@@ -147,7 +147,7 @@ func TestStartRefusesACorruptFile(t *testing.T) {
 	if out, err := portico(t, "check", "--database", database); err != nil || !strings.Contains(out, "integrity_check: ok") || !strings.Contains(out, "reads and writes: ok") {
 		t.Fatalf("check of a sound file: %v\n%s", err, out)
 	}
-	testdb.Corrupt(t, database, 20)
+	testdb.CorruptFile(t, database, 20)
 	for _, cmd := range []string{"serve", "migrate", "check"} {
 		out, err := portico(t, cmd, "--database", database, "--addr", "127.0.0.1:0", "--metrics-addr", "off")
 		if err == nil || !strings.Contains(err.Error(), "is corrupt") || !strings.Contains(err.Error(), "restore the latest backup") {
@@ -212,29 +212,16 @@ func TestBackupCommand(t *testing.T) {
 // naming where Portico connects (without the password) and a clear error after
 // connect_timeout, not a silent hang.
 func TestPostgresThatNeverAnswers(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	go func() {
-		for {
-			conn, err := ln.Accept()
-			if err != nil {
-				return
-			}
-			defer conn.Close()
-		}
-	}()
-	setting := "postgres://portico:s3cret@" + ln.Addr().String() + "/billing?connect_timeout=1"
+	addr := testdb.SilentServer(t)
+	setting := "postgres://portico:s3cret@" + addr + "/billing?connect_timeout=1"
 	var out, errOut bytes.Buffer
 	start := time.Now()
-	err = run(context.Background(), []string{"migrate", "--database", setting}, func(string) string { return "" }, &out, &errOut)
+	err := run(context.Background(), []string{"migrate", "--database", setting}, func(string) string { return "" }, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "no answer within 1s") || time.Since(start) > 3*time.Second {
 		t.Fatalf("after %s: %v", time.Since(start), err)
 	}
 	logs := errOut.String()
-	if !strings.Contains(logs, "database="+ln.Addr().String()+"/billing") || strings.Contains(logs+err.Error(), "s3cret") {
+	if !strings.Contains(logs, "database="+addr+"/billing") || strings.Contains(logs+err.Error(), "s3cret") {
 		t.Errorf("the log does not name the server, or shows the password:\n%s", logs)
 	}
 }
