@@ -39,3 +39,4 @@ lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
 bench: build ## Go benchmarks, then a load run of the portal and the API against a bare Echo baseline
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
 	$(GO) run ./internal/loadrun -binary $(BIN) -duration 10s -connections 32
+	$(GO) run ./internal/loadrun -binary $(BIN) -duration 10s -overload 1000

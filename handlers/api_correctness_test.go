@@ -5,7 +5,6 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -68,7 +67,7 @@ func TestLogsAndMetricsCarryTheRealStatus(t *testing.T) {
 			t.Errorf("no request log line for %s %s with status %d:\n%s", tc.method, tc.path, tc.status, logs)
 		}
 		series := fmt.Sprintf(`portico_http_requests_total{method=%q,route=%q,status="%d"}`, tc.method, tc.route, tc.status)
-		if body := metricsOf(t, a); !strings.Contains(body, series) {
+		if body := a.scrape(t); !strings.Contains(body, series) {
 			t.Errorf("metrics lack %s", series)
 		}
 	}
@@ -83,15 +82,9 @@ func TestLogsAndMetricsCarryTheRealStatus(t *testing.T) {
 	}
 	res.Body.Close()
 	if res.StatusCode != http.StatusInternalServerError || !strings.Contains(a.logs.String(), "path=/v1/customers status=500") ||
-		!strings.Contains(metricsOf(t, a), `portico_http_requests_total{method="GET",route="/v1/customers",status="500"} 1`) {
+		!strings.Contains(a.scrape(t), `portico_http_requests_total{method="GET",route="/v1/customers",status="500"} 1`) {
 		t.Errorf("a store failure: %d; logged and counted as 500? logs:\n%s", res.StatusCode, a.logs.String())
 	}
-}
-
-func metricsOf(t *testing.T, a *app) string {
-	t.Helper()
-	body, _ := io.ReadAll(a.get(t, "/metrics").Body)
-	return string(body)
 }
 
 // TestExternalIDsAreAddressable creates customers by external IDs a shop really has — a

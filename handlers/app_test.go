@@ -16,6 +16,7 @@ import (
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 // app is Portico's real router over a real database, served by httptest.
@@ -25,6 +26,8 @@ type app struct {
 	store *models.Store
 	logs  *syncBuffer
 	clock *clock // the store's clock: real time until a test advances it
+	// metrics is the registry the app fills; cmd serves it on a listener of its own.
+	metrics *prometheus.Registry
 }
 
 type syncBuffer struct {
@@ -66,7 +69,8 @@ func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 		BaseURL:     base,
 		SessionKeys: [][]byte{testSessionKey},
 		APIRate:     1000, APIBurst: 1000, LinkRate: 1000,
-		Logger: slog.New(slog.NewTextHandler(logs, nil)),
+		Logger:  slog.New(slog.NewTextHandler(logs, nil)),
+		Metrics: prometheus.NewRegistry(),
 	}
 	if configure != nil {
 		configure(&opts)
@@ -77,7 +81,15 @@ func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 	}
 	srv := httptest.NewServer(e)
 	t.Cleanup(srv.Close)
-	return &app{Server: srv, db: db, store: store, logs: logs, clock: clock}
+	return &app{Server: srv, db: db, store: store, logs: logs, clock: clock, metrics: opts.Metrics}
+}
+
+// scrape is what the metrics listener would serve now.
+func (a *app) scrape(t testing.TB) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	handlers.MetricsHandler(a.metrics).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	return rec.Body.String()
 }
 
 // get fetches a path without following redirects.
@@ -200,10 +212,23 @@ func TestStaticAssetsAreFingerprintedAndCached(t *testing.T) {
 	}
 }
 
-func TestMetrics(t *testing.T) {
-	a := newApp(t, testdb.SQLite(t))
+// TestMetricsAreNotPublic: the public router has no /metrics; the registry it fills is
+// served by MetricsHandler, which cmd puts on a listener of its own.
+func TestMetricsAreNotPublic(t *testing.T) {
+	reg := prometheus.NewRegistry()
+	a := newAppWith(t, testdb.SQLite(t), func(o *handlers.Options) { o.Metrics = reg })
 	a.get(t, "/healthz")
-	body, _ := io.ReadAll(a.get(t, "/metrics").Body)
+	if res := a.get(t, "/metrics"); res.StatusCode != http.StatusNotFound {
+		t.Errorf("public /metrics: %d, want 404", res.StatusCode)
+	}
+	metrics := httptest.NewServer(handlers.MetricsHandler(reg))
+	defer metrics.Close()
+	res, err := http.Get(metrics.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
 	if !strings.Contains(string(body), `portico_http_requests_total{method="GET",route="/healthz",status="200"} 1`) {
 		t.Errorf("metrics lack the /healthz request:\n%.2000s", body)
 	}

@@ -10,6 +10,10 @@ import (
 	"github.com/portico/portico/models"
 )
 
+// readyDeadline bounds the readiness probe: an instance whose writer is stuck for longer
+// than this is not ready, whatever the probe would find later.
+const readyDeadline = 2 * time.Second
+
 // HealthHandler answers load balancers and orchestrators.
 type HealthHandler struct {
 	store *models.Store
@@ -21,11 +25,12 @@ func (h *HealthHandler) live(c echo.Context) error {
 	return c.JSON(http.StatusOK, map[string]string{"status": "ok"})
 }
 
-// ready says whether the process can serve: the database answers.
+// ready says whether the instance can serve now: the database answers a read and takes a
+// write transaction (rolled back) within readyDeadline.
 func (h *HealthHandler) ready(c echo.Context) error {
-	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	ctx, cancel := context.WithTimeout(c.Request().Context(), readyDeadline)
 	defer cancel()
-	if err := h.store.Ping(ctx); err != nil {
+	if err := h.store.Ready(ctx); err != nil {
 		h.log.Error("readiness check failed", "err", err)
 		return c.JSON(http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": "database"})
 	}

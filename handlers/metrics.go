@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"net/http"
 	"strconv"
 	"time"
 
@@ -11,16 +12,14 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
 
-// metrics are the Prometheus series Portico exports at /metrics.
+// metrics are the Prometheus series of the HTTP layer.
 type metrics struct {
-	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	duration *prometheus.HistogramVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
 	m := &metrics{
-		registry: reg,
 		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "portico_http_requests_total",
 			Help: "HTTP requests by route pattern, method and status.",
@@ -52,7 +51,10 @@ func (m *metrics) middleware(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-func (m *metrics) handler() echo.HandlerFunc {
-	// The gzip middleware compresses; compressing here too would do it twice.
-	return echo.WrapHandler(promhttp.HandlerFor(m.registry, promhttp.HandlerOpts{DisableCompression: true}))
+// MetricsHandler serves a registry's metrics in Prometheus's format. It belongs on a listener
+// of its own, never the public one: the series tell per-route and per-outcome volumes.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	return mux
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/portico/portico/handlers/web"
 )
 
-// bodyLimit caps every request body.
-const bodyLimit = "1M"
+// bodyLimit caps every request body: 1 MiB, 1,048,576 bytes, as the API documents.
+const bodyLimit = "1MiB"
 
 // site is what the routes are built from: a handler per surface, and the shared parts.
 type site struct {
@@ -27,11 +27,17 @@ type site struct {
 func registerRoutes(e *echo.Echo, s site) {
 	e.Use(
 		middleware.RequestID(),
+		web.Tracing(s.opts.TracerProvider),
 		web.RequestLogger(s.opts.Logger),
 		s.metrics.middleware,
 		// Inside the log and the metrics, so a panic is logged and counted as the 500 it becomes.
 		middleware.Recover(),
 		web.SecurityHeaders(s.opts.BaseURL.Scheme == "https"),
+		web.HeaderLimit(HeaderLimit),
+		// Overload degrades to quick refusals, never to an unbounded queue; health checks
+		// always get through, so a busy instance is not mistaken for a dead one.
+		web.Admission(s.opts.MaxInFlight, admissionWait, isHealthCheck),
+		web.Deadline(s.opts.RequestTimeout, isHealthCheck),
 		middleware.BodyLimit(bodyLimit),
 		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed}),
@@ -39,7 +45,6 @@ func registerRoutes(e *echo.Echo, s site) {
 
 	e.GET("/healthz", s.health.live)
 	e.GET("/readyz", s.health.ready)
-	e.GET("/metrics", s.metrics.handler())
 	e.GET("/static/:file", s.assets.serve)
 	e.GET("/brand/:file", serveBrand)
 
@@ -97,8 +102,9 @@ func registerRoutes(e *echo.Echo, s site) {
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
 	e.GET("/p/:token", s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
 
-	// The portal itself: every page needs a live session; every POST a CSRF token.
-	p := e.Group("/portal", portal.RefuseCrossSiteSubresources, s.portal.RequireSession, s.portal.VerifyCSRF)
+	// The portal itself: every page needs a live session; every POST a CSRF token and a
+	// place within the session's allowance of form submissions.
+	p := e.Group("/portal", portal.RefuseCrossSiteSubresources, s.portal.RequireSession, portal.LimitPosts(portalPostsPerMinute), s.portal.VerifyCSRF)
 	p.GET("", s.portal.ShowOverview)
 	p.GET("/invoices", s.portal.ListInvoices)
 	p.GET("/invoices/:id", s.portal.ShowInvoice)

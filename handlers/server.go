@@ -4,11 +4,13 @@
 package handlers
 
 import (
+	"cmp"
 	"fmt"
 	"log/slog"
 	"net"
 	"net/netip"
 	"net/url"
+	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/api"
@@ -18,6 +20,7 @@ import (
 	"github.com/portico/portico/static"
 	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
+	"go.opentelemetry.io/otel/trace"
 )
 
 // Options configures the HTTP application.
@@ -29,9 +32,16 @@ type Options struct {
 	APIBurst       int
 	LinkRate       int // link openings per minute per client IP
 	Logger         *slog.Logger
-	// Metrics is the registry /metrics serves; the HTTP series are added to it, beside
-	// whatever the caller registered (the webhook deliverer's). Nil: a registry of its own.
+
+	// Metrics is where the HTTP metrics are registered; the caller serves it on a listener
+	// of its own (MetricsHandler). Nil: a registry nobody reads.
 	Metrics *prometheus.Registry
+	// MaxInFlight caps the requests served at once (0: DefaultMaxInFlight); RequestTimeout
+	// is each request's deadline (0: DefaultRequestTimeout).
+	MaxInFlight    int
+	RequestTimeout time.Duration
+	// TracerProvider receives a span per request; nil turns tracing off.
+	TracerProvider trace.TracerProvider
 }
 
 // New builds the application: an Echo instance with every route and middleware.
@@ -50,6 +60,8 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	if opts.Metrics == nil {
 		opts.Metrics = prometheus.NewRegistry()
 	}
+	opts.MaxInFlight = cmp.Or(opts.MaxInFlight, DefaultMaxInFlight)
+	opts.RequestTimeout = cmp.Or(opts.RequestTimeout, DefaultRequestTimeout)
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.IPExtractor = ipExtractor(opts.TrustedProxies)

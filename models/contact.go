@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Contact is a person at a customer who deals with billing.
@@ -77,7 +79,13 @@ func (q ContactQuery) order() string {
 	return column + dir + ", id" + dir
 }
 
-// CreateContact adds a contact to a customer (by ID or external:ID).
+// MaxContactsPerCustomer caps a customer's contacts: enough for any billing department, and
+// a bound on what one portal session or API key can pile up.
+const MaxContactsPerCustomer = 50
+
+// CreateContact adds a contact to a customer (by ID or external:ID), unless the customer
+// has MaxContactsPerCustomer already: that is a ValidationError of the form as a whole
+// (field "", code too_many_contacts).
 func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Actor, customerRef string, in ContactInput) (*Contact, error) {
 	if err := in.validate(true); err != nil {
 		return nil, err
@@ -90,6 +98,18 @@ func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Acto
 			return err
 		}
 		c.CustomerID = id
+		// The customer's row lock makes concurrent creates count one after another.
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Model(&Customer{}).
+			Where("merchant_id = ? AND id = ?", merchantID, id).Select("id").Take(&Customer{}).Error; err != nil {
+			return err
+		}
+		var count int64
+		if err := tx.Model(&Contact{}).Where("merchant_id = ? AND customer_id = ?", merchantID, id).Count(&count).Error; err != nil {
+			return err
+		}
+		if count >= MaxContactsPerCustomer {
+			return invalid("", "too_many_contacts", fmt.Sprintf("A customer has at most %d contacts; delete one to add another.", MaxContactsPerCustomer))
+		}
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}

@@ -1,11 +1,16 @@
 package models
 
 import (
+	"cmp"
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"net/url"
 	"runtime"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/driver/postgres"
@@ -30,27 +35,96 @@ const (
 // PostgreSQL both are the same pool.
 type DB struct {
 	Dialect Dialect
+	path    string // the SQLite file
+	dsn     string // the SQLite connection string, without the pool's own options
 	write   *gorm.DB
 	read    *gorm.DB
+	corrupt atomic.Pointer[error] // the first corruption SQLite reported, if any
 }
 
 // OpenDB opens the database a setting names: a postgres:// URL opens PostgreSQL, anything
 // else (a path, sqlite://path or file:path) opens SQLite.
 func OpenDB(setting string) (*DB, error) {
-	cfg := &gorm.Config{
+	if isPostgres(setting) {
+		return openPostgres(setting)
+	}
+	return openSQLite(setting)
+}
+
+// gormConfig is the GORM configuration of one pool. Each pool needs its own: gorm.Open keeps
+// the pointer and hangs the pool's callbacks and plugins on it.
+func gormConfig() *gorm.Config {
+	return &gorm.Config{
 		PrepareStmt:            true,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		Logger:                 logger.Discard,
 	}
-	if strings.HasPrefix(setting, "postgres://") || strings.HasPrefix(setting, "postgresql://") {
-		return openPostgres(setting, cfg)
-	}
-	return openSQLite(setting, cfg)
 }
 
-func openPostgres(dsn string, cfg *gorm.Config) (*DB, error) {
+func isPostgres(setting string) bool {
+	return strings.HasPrefix(setting, "postgres://") || strings.HasPrefix(setting, "postgresql://")
+}
+
+// SQLiteFile returns the file a database setting names, when it names a SQLite database.
+func SQLiteFile(setting string) (string, bool) {
+	if isPostgres(setting) {
+		return "", false
+	}
+	return sqlitePath(setting), true
+}
+
+// DescribeDatabase names the database a setting points at, fit for a log line: host:port/name
+// for PostgreSQL (never the user or password), the file for SQLite.
+func DescribeDatabase(setting string) string {
+	if !isPostgres(setting) {
+		return sqlitePath(setting)
+	}
+	u, err := url.Parse(setting)
+	if err != nil {
+		return "PostgreSQL (unparsable URL)"
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(cmp.Or(u.Hostname(), "localhost"), "5432")
+	}
+	return host + u.Path
+}
+
+// DefaultConnectTimeout bounds connecting to PostgreSQL when the URL sets no connect_timeout:
+// a server that accepts connections but never answers must not hang Portico silently.
+const DefaultConnectTimeout = 10 * time.Second
+
+// connectTimeout returns the URL with connect_timeout set (the default when absent) and the
+// timeout it names.
+func connectTimeout(dsn string) (string, time.Duration, error) {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "", 0, errors.New("the PostgreSQL URL does not parse")
+	}
+	q := u.Query()
+	raw := q.Get("connect_timeout")
+	if raw == "" {
+		q.Set("connect_timeout", strconv.Itoa(int(DefaultConnectTimeout/time.Second)))
+		u.RawQuery = q.Encode()
+		return u.String(), DefaultConnectTimeout, nil
+	}
+	seconds, err := strconv.Atoi(raw)
+	if err != nil || seconds < 1 {
+		return "", 0, fmt.Errorf("connect_timeout=%q: must be a whole number of seconds, at least 1", raw)
+	}
+	return dsn, time.Duration(seconds) * time.Second, nil
+}
+
+func openPostgres(dsn string) (*DB, error) {
+	where := DescribeDatabase(dsn)
+	dsn, timeout, err := connectTimeout(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("open postgres: %w", err)
+	}
+	cfg := gormConfig()
+	cfg.DisableAutomaticPing = true
 	db, err := gorm.Open(postgres.Open(dsn), cfg)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
@@ -62,6 +136,17 @@ func openPostgres(dsn string, cfg *gorm.Config) (*DB, error) {
 	sqlDB.SetMaxOpenConns(20)
 	sqlDB.SetMaxIdleConns(10)
 	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	// The driver applies connect_timeout to each attempt (sslmode=prefer makes two); this
+	// bounds the whole first connection by it.
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := sqlDB.PingContext(ctx); err != nil {
+		sqlDB.Close()
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("connect to PostgreSQL at %s: no answer within %s (set connect_timeout in the URL to change it): %w", where, timeout, err)
+		}
+		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", where, err)
+	}
 	return &DB{Dialect: Postgres, write: db, read: db}, nil
 }
 
@@ -70,19 +155,32 @@ func openPostgres(dsn string, cfg *gorm.Config) (*DB, error) {
 // transaction waits for the lock instead of failing (WAL skips the busy handler on upgrade).
 const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=FULL"
 
-func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
+// sqlitePath is the file a SQLite setting names.
+func sqlitePath(setting string) string {
 	path := strings.TrimPrefix(strings.TrimPrefix(setting, "sqlite://"), "file:")
 	if i := strings.IndexByte(path, '?'); i >= 0 {
 		path = path[:i]
 	}
+	return path
+}
+
+func openSQLite(setting string) (*DB, error) {
+	path := sqlitePath(setting)
 	if path == "" {
 		return nil, fmt.Errorf("open sqlite: empty path")
 	}
 	base := "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
 
-	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), cfg)
+	// A damaged file often fails here already, reading the schema: say so plainly.
+	fail := func(err error) (*DB, error) {
+		if isCorruption(err) {
+			return nil, &CorruptionError{Path: path, Problems: []string{err.Error()}}
+		}
+		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
+	}
+	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		return fail(err)
 	}
 	wdb, err := write.DB()
 	if err != nil {
@@ -93,12 +191,14 @@ func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
 	wdb.SetConnMaxLifetime(0)
 	// Open the writer first so the file exists and is in WAL mode before readers attach.
 	if err := wdb.Ping(); err != nil {
-		return nil, fmt.Errorf("open sqlite: %w", err)
+		wdb.Close()
+		return fail(err)
 	}
 
-	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), cfg)
+	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), gormConfig())
 	if err != nil {
-		return nil, fmt.Errorf("open sqlite readers: %w", err)
+		wdb.Close()
+		return fail(err)
 	}
 	rdb, err := read.DB()
 	if err != nil {
@@ -107,20 +207,23 @@ func openSQLite(setting string, cfg *gorm.Config) (*DB, error) {
 	readers := max(2, runtime.NumCPU())
 	rdb.SetMaxOpenConns(readers)
 	rdb.SetMaxIdleConns(readers)
-	return &DB{Dialect: SQLite, write: write, read: read}, nil
+	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read}
+	if err := db.watchForCorruption(); err != nil {
+		return nil, err
+	}
+	return db, nil
+}
+
+// pools are the connection pools: the writer, and the readers when they are apart.
+func (db *DB) pools() []*gorm.DB {
+	if db.read == db.write {
+		return []*gorm.DB{db.write}
+	}
+	return []*gorm.DB{db.write, db.read}
 }
 
 // Writer is the pool that changes data; migrations run on it.
 func (db *DB) Writer() *gorm.DB { return db.write }
-
-// Ping checks that the database answers.
-func (db *DB) Ping(ctx context.Context) error {
-	var one int
-	if err := db.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
-		return fmt.Errorf("ping database: %w", err)
-	}
-	return nil
-}
 
 // Close closes both pools.
 func (db *DB) Close() error {

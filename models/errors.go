@@ -47,7 +47,10 @@ type ValidationError struct {
 func (e *ValidationError) Error() string {
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = f.Field + ": " + f.Message
+		parts[i] = f.Message
+		if f.Field != "" { // "" is the input as a whole
+			parts[i] = f.Field + ": " + f.Message
+		}
 	}
 	return "invalid input: " + strings.Join(parts, "; ")
 }

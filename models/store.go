@@ -15,7 +15,7 @@ import (
 type Store struct {
 	db       *DB
 	clock    func() time.Time
-	dataKeys *DataKeys // seals secrets at rest; nil: nothing secret can be stored
+	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
 }
 
@@ -46,9 +46,6 @@ func NewStore(db *DB, opts ...StoreOption) *Store {
 // and every "is it overdue / expired yet" it decides. UTC, truncated to microseconds so a
 // time read back from PostgreSQL equals the time written.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
-
-// Ping checks that the database answers.
-func (s *Store) Ping(ctx context.Context) error { return s.db.Ping(ctx) }
 
 // reader is a query on the read pool limited to one merchant's rows.
 func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {

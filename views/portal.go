@@ -11,7 +11,8 @@ import (
 )
 
 // FieldErrors are a form's validation failures: field name → error code. The page
-// translates each code ("form.error.<code>") beside its field.
+// translates each code ("form.error.<code>") beside its field; the code of "" (the form as
+// a whole) goes in the summary above the form.
 type FieldErrors map[string]string
 
 // Field is one labelled input of a form.

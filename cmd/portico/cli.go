@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"os"
 	"strings"
 	"time"
 
@@ -14,65 +16,96 @@ import (
 	"github.com/portico/portico/models"
 )
 
-const usage = `Portico: a hosted customer self-service portal.
-
-Usage:
-  portico [serve] [--demo]                         start the server (migrates first)
-  portico migrate                                  apply pending schema migrations
-  portico demo                                     load the demo merchant; print an API key and a portal link
-  portico merchant create --name NAME [--slug S]   create a merchant and print its ID
-  portico apikey create --merchant ID|SLUG [--name N]
-                                                   mint an API key (the secret is printed once)
-  portico apikey revoke PREFIX                     revoke an API key at once
-  portico link --merchant ID|SLUG --customer ID|external:ID [--expires-in 24h]
-               [--frame-ancestors "https://a.example ..."] [--section invoices] [--locale de]
-                                                   mint a portal link and print its URL
-
-Every command takes the settings below as flags or environment variables (flags win).
-Run "portico COMMAND -h" to list them.
-`
-
-// command is one subcommand: its flags beyond the shared settings, and what it does.
+// command is one subcommand: how it is called, what it does in one line, its flags beyond
+// the shared settings, and what it needs of the database.
 type command struct {
-	flags func(fs *flag.FlagSet) func(ctx context.Context, e *env) error
+	name     string // one or two words: "serve", "apikey create"
+	args     string // what follows the name in its usage line
+	summary  string
+	flags    func(fs *flag.FlagSet) func(ctx context.Context, e *env) error
+	database databaseUse
 }
 
-// env is what a command runs with: its settings, output and an open store.
+// databaseUse says how a command opens the database.
+type databaseUse int
+
+const (
+	// migrated: checked (SQLite's quick_check) and migrated before the command runs.
+	migrated databaseUse = iota
+	// asItIs: opened without checks or migrations, for the commands that examine or copy it.
+	asItIs
+	// noDatabase: not opened at all.
+	noDatabase
+)
+
+// env is what a command runs with: its settings, output, logger and (unless it needs none)
+// an open store.
 type env struct {
 	cfg    *config
 	args   []string
+	getenv func(string) string
 	stdout io.Writer
 	stderr io.Writer
+	log    *slog.Logger
 	db     *models.DB
 	store  *models.Store
 }
 
-var commands = map[string]command{
-	"serve":           {flags: serveFlags},
-	"migrate":         {flags: noFlags(migrateCommand)},
-	"demo":            {flags: noFlags(demoCommand)},
-	"merchant create": {flags: merchantCreateFlags},
-	"apikey create":   {flags: apikeyCreateFlags},
-	"apikey revoke":   {flags: noFlags(apikeyRevokeCommand)},
-	"link":            {flags: linkFlags},
+// commands lists every subcommand in the order help shows them; serve is the default.
+var commands = []command{
+	{name: "serve", args: "[--demo]", summary: "start the server (the default command); migrates first", flags: serveFlags},
+	{name: "migrate", summary: "apply pending schema migrations", flags: noFlags(migrateCommand)},
+	{name: "demo", summary: "load the demo merchant (slug demo); print an API key and a portal link", flags: noFlags(demoCommand)},
+	{name: "merchant create", args: "--name NAME [--slug SLUG]", summary: "create a merchant and print its ID", flags: merchantCreateFlags},
+	{name: "apikey create", args: "--merchant ID|SLUG [--name NAME]", summary: "mint an API key (the secret is printed once)", flags: apikeyCreateFlags},
+	{name: "apikey revoke", args: "PREFIX", summary: "revoke an API key at once", flags: noFlags(apikeyRevokeCommand)},
+	{name: "link", args: "--merchant ID|SLUG --customer ID|external:ID [flags]", summary: "mint a portal link and print its URL", flags: linkFlags},
+	{name: "backup", args: "FILE", summary: "write a consistent copy of the live SQLite database to FILE (PostgreSQL: use pg_dump)", flags: noFlags(backupCommand), database: asItIs},
+	{name: "check", summary: "check the database: SQLite's full integrity_check, then a read and a write", flags: noFlags(checkCommand), database: asItIs},
+	{name: "healthcheck", summary: "ask the Portico at --addr whether it is ready; exit 0 if so (for container health checks)", flags: noFlags(healthcheckCommand), database: noDatabase},
+}
+
+// usage is what `portico --help` prints: every command with its one line.
+func usage() string {
+	var b strings.Builder
+	b.WriteString("Portico: a hosted customer self-service portal for billing.\n\nUsage: portico COMMAND [flags] [arguments]\n\nCommands:\n")
+	for _, c := range commands {
+		fmt.Fprintf(&b, "  %-16s %s\n", c.name, c.summary)
+	}
+	b.WriteString("\nEvery command takes the settings (--addr, --database, …) as flags or PORTICO_* environment\n" +
+		"variables; flags win. \"portico COMMAND -h\" shows a command's arguments and flags.\n")
+	return b.String()
+}
+
+func findCommand(name string) (command, bool) {
+	for _, c := range commands {
+		if c.name == name {
+			return c, true
+		}
+	}
+	return command{}, false
 }
 
 // run parses the command line and runs one command.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	name, args := commandName(args)
 	if name == "help" {
-		fmt.Fprint(stdout, usage)
+		fmt.Fprint(stdout, usage())
 		return nil
 	}
-	cmd, ok := commands[name]
+	cmd, ok := findCommand(name)
 	if !ok {
-		fmt.Fprint(stderr, usage)
+		fmt.Fprint(stderr, usage())
 		return fmt.Errorf("unknown command %q", name)
 	}
 	fs := newFlagSet()
 	fs.SetOutput(stderr)
 	values := addConfigFlags(fs, getenv)
 	action := cmd.flags(fs)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: portico %s %s\n\n%s.\n\nFlags:\n", cmd.name, cmd.args, cmd.summary)
+		fs.PrintDefaults()
+	}
 	positional, err := parseInterspersed(fs, args)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -83,17 +116,55 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err != nil {
 		return fmt.Errorf("configuration: %w", err)
 	}
-	db, err := models.OpenDB(cfg.Database)
-	if err != nil {
-		return err
+	e := &env{cfg: cfg, args: positional, getenv: getenv, stdout: stdout, stderr: stderr, log: cfg.logger(stderr)}
+	if cmd.database == noDatabase {
+		return action(ctx, e)
 	}
-	defer db.Close()
-	if err := migrations.Up(db.Writer()); err != nil {
-		return err
+	if path, ok := models.SQLiteFile(cfg.Database); ok && cmd.database == asItIs {
+		if _, err := os.Stat(path); err != nil {
+			return fmt.Errorf("no database to %s: %w", cmd.name, err)
+		}
 	}
-	return action(ctx, &env{cfg: cfg, args: positional, stdout: stdout, stderr: stderr, db: db, store: models.NewStore(db,
+	e.log.Info("opening the database", "database", models.DescribeDatabase(cfg.Database))
+	if e.db, err = models.OpenDB(cfg.Database); err != nil {
+		return refuseDamage(err)
+	}
+	defer e.db.Close()
+	e.store = models.NewStore(e.db,
 		models.WithDataKeys(cfg.DataKeys),
-		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))})
+		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))
+	if cmd.database == migrated {
+		if err := checkBeforeStart(ctx, e); err != nil {
+			return err
+		}
+		if err := migrations.Up(e.db.Writer()); err != nil {
+			return err
+		}
+	}
+	return action(ctx, e)
+}
+
+// checkBeforeStart runs SQLite's quick_check on a file small enough to check quickly, so
+// Portico never starts serving (and writing) on a damaged file.
+func checkBeforeStart(ctx context.Context, e *env) error {
+	checked, err := e.db.QuickCheck(ctx)
+	if err != nil {
+		return refuseDamage(err)
+	}
+	if !checked && e.db.Dialect == models.SQLite {
+		e.log.Warn("the database file is too large to check at every start; run portico check regularly",
+			"limit_bytes", models.QuickCheckMaxSize)
+	}
+	return nil
+}
+
+// refuseDamage adds what to do to an error that says the database file is damaged.
+func refuseDamage(err error) error {
+	if errors.Is(err, models.ErrDatabaseCorrupt) {
+		return fmt.Errorf("%w\nPortico will not run on a damaged database file: restore the latest backup "+
+			"(README, \"Backups and restore\"); portico check lists every problem", err)
+	}
+	return err
 }
 
 // parseInterspersed parses flags wherever they stand, so "apikey revoke PREFIX --database x"
@@ -115,17 +186,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 func newFlagSet() *flag.FlagSet { return flag.NewFlagSet("portico", flag.ContinueOnError) }
 
 // commandName splits the command's name (one or two words) from its flags and arguments.
+// Without a name the command is serve; help alone is asked with -h, --help or help.
 func commandName(args []string) (string, []string) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
+	if len(args) == 0 {
 		return "serve", args
 	}
 	switch args[0] {
-	case "-h", "--help", "help":
+	case "-h", "-help", "--help", "help":
 		return "help", nil
 	case "merchant", "apikey":
 		if len(args) > 1 {
 			return args[0] + " " + args[1], args[2:]
 		}
+	}
+	if strings.HasPrefix(args[0], "-") {
+		return "serve", args
 	}
 	return args[0], args[1:]
 }

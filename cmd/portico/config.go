@@ -7,6 +7,7 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -14,6 +15,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/handlers"
 )
 
 // config is every setting of a Portico process, read once from the environment and flags
@@ -40,6 +42,9 @@ type config struct {
 	// AllowPrivateWebhooks lets webhooks go to loopback and private addresses, over http
 	// too: for development and tests only, so refused with an https base URL.
 	AllowPrivateWebhooks bool
+	MetricsAddr     string // empty: no metrics listener
+	MaxInFlight     int    // requests served at once; more are refused with 503
+	RequestTimeout  time.Duration
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
@@ -60,6 +65,9 @@ var settings = []struct {
 	{"link-rate", "PORTICO_LINK_RATE", "30", "portal link openings per minute per client IP"},
 	{"shutdown-timeout", "PORTICO_SHUTDOWN_TIMEOUT", "30s", "how long shutdown waits for in-flight requests"},
 	{"allow-private-webhooks", "PORTICO_ALLOW_PRIVATE_WEBHOOKS", "false", "let webhooks go to loopback and private addresses, over http too (development only; refused with an https base URL)"},
+	{"metrics-addr", "PORTICO_METRICS_ADDR", "127.0.0.1:9464", "address of the Prometheus /metrics listener, never the public one; off disables it"},
+	{"max-in-flight", "PORTICO_MAX_IN_FLIGHT", strconv.Itoa(handlers.DefaultMaxInFlight), "requests served at once; more are refused at once with 503 and Retry-After"},
+	{"request-timeout", "PORTICO_REQUEST_TIMEOUT", handlers.DefaultRequestTimeout.String(), "deadline of one portal page or API call; past it the request gets 503"},
 }
 
 // addConfigFlags registers every setting on fs, defaulting to the environment's value. A
@@ -148,6 +156,20 @@ func parseConfig(v map[string]*string) (*config, error) {
 	}
 	if cfg.ShutdownTimeout, err = time.ParseDuration(*v["shutdown-timeout"]); err != nil || cfg.ShutdownTimeout <= 0 {
 		fail("shutdown-timeout", errors.New("must be a duration like 30s"))
+	}
+	switch cfg.MetricsAddr = *v["metrics-addr"]; cfg.MetricsAddr {
+	case "off", "":
+		cfg.MetricsAddr = ""
+	default:
+		if _, _, err := net.SplitHostPort(cfg.MetricsAddr); err != nil {
+			fail("metrics-addr", errors.New("must be host:port, or off"))
+		}
+	}
+	if cfg.MaxInFlight, err = strconv.Atoi(*v["max-in-flight"]); err != nil || cfg.MaxInFlight < 1 {
+		fail("max-in-flight", errors.New("must be a positive whole number"))
+	}
+	if cfg.RequestTimeout, err = time.ParseDuration(*v["request-timeout"]); err != nil || cfg.RequestTimeout <= 0 {
+		fail("request-timeout", errors.New("must be a duration like 10s"))
 	}
 	production := cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https"
 	if cfg.AllowPrivateWebhooks, err = strconv.ParseBool(*v["allow-private-webhooks"]); err != nil {

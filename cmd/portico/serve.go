@@ -22,11 +22,35 @@ import (
 func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	demo := fs.Bool("demo", false, "load the demo merchant if missing, and print a demo API key and portal link")
 	return func(ctx context.Context, e *env) error {
-		log := e.cfg.logger(e.stderr)
-		e.cfg.ensureSessionKey(log)
-		e.cfg.warnTemporaryDataKeys(log)
-		return serve(ctx, e, log, *demo)
+		e.cfg.ensureSessionKey(e.log)
+		e.cfg.warnTemporaryDataKeys(e.log)
+		// A database that cannot be written (a read-only file or mount, a standby) is a
+		// configuration error: say so now rather than answer every write with a 500.
+		probe, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		if err := e.db.Ready(probe); err != nil {
+			return fmt.Errorf("the database cannot serve: %w", err)
+		}
+		return serve(ctx, e, e.log, *demo)
 	}
+}
+
+// serveMetrics serves /metrics on a listener of its own, off the public port. It is not
+// essential to serving customers: when its address is taken, Portico logs the error and
+// serves on without it (the scraper's "up" series shows the gap).
+func serveMetrics(addr string, reg *prometheus.Registry, log *slog.Logger) *http.Server {
+	srv := &http.Server{Handler: handlers.MetricsHandler(reg), ReadHeaderTimeout: 5 * time.Second, WriteTimeout: 30 * time.Second}
+	if addr == "" {
+		return srv
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		log.Error("metrics listener: not serving /metrics", "err", err)
+		return srv
+	}
+	go srv.Serve(ln)
+	log.Info("metrics are served", "url", "http://"+ln.Addr().String()+"/metrics")
+	return srv
 }
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight requests finish.
@@ -37,7 +61,11 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	if err := deliverer.Register(registry); err != nil {
 		return err
 	}
-	app, err := handlers.New(e.store, handlers.Options{
+	tp, endpoint, err := startTracing(ctx, e.getenv)
+	if err != nil {
+		return err
+	}
+	opts := handlers.Options{
 		BaseURL:        e.cfg.BaseURL,
 		SessionKeys:    e.cfg.SessionKeys,
 		TrustedProxies: e.cfg.TrustedProxies,
@@ -46,7 +74,19 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		LinkRate:       e.cfg.LinkRate,
 		Logger:         log,
 		Metrics:        registry,
-	})
+		MaxInFlight:    e.cfg.MaxInFlight,
+		RequestTimeout: e.cfg.RequestTimeout,
+	}
+	if tp != nil {
+		// Spans still buffered go out before Portico exits.
+		defer tp.Shutdown(context.WithoutCancel(ctx))
+		if err := e.db.Trace(tp); err != nil {
+			return err
+		}
+		opts.TracerProvider = tp
+		log.Info("tracing: exporting spans over OTLP/HTTP", "endpoint", endpoint)
+	}
+	app, err := handlers.New(e.store, opts)
 	if err != nil {
 		return err
 	}
@@ -56,9 +96,11 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
 		IdleTimeout:       2 * time.Minute,
-		MaxHeaderBytes:    64 << 10,
+		MaxHeaderBytes:    handlers.ServerMaxHeaderBytes,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	metrics := serveMetrics(e.cfg.MetricsAddr, opts.Metrics, log)
+	defer metrics.Close()
 
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	defer stop()

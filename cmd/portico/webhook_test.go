@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -26,17 +25,12 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	}))
 	defer rcv.Close()
 
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
+	addr, metricsAddr := freeAddr(t), freeAddr(t)
 	ctx, cancel := context.WithCancel(context.Background())
 	var out lockedBuffer
 	done := make(chan error, 1)
 	go func() {
-		done <- run(ctx, []string{"serve", "--demo", "--allow-private-webhooks", "--addr", addr, "--base-url", "http://" + addr,
+		done <- run(ctx, []string{"serve", "--demo", "--allow-private-webhooks", "--addr", addr, "--metrics-addr", metricsAddr, "--base-url", "http://" + addr,
 			"--database", filepath.Join(t.TempDir(), "portico.db"), "--log-level", "warn"}, func(string) string { return "" }, &out, io.Discard)
 	}()
 	defer func() {
@@ -77,7 +71,7 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	// The outcome is counted once it is recorded, a moment after the receiver answered.
 	var metrics []byte
 	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		res, err := http.Get("http://" + addr + "/metrics")
+		res, err := http.Get("http://" + metricsAddr + "/metrics")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -27,11 +27,16 @@ import (
 
 // Handler serves the merchant API under /v1: JSON in and out, authenticated by API key.
 type Handler struct {
-	store   *models.Store
-	catalog *views.Catalog // for invoice PDFs in the customer's language
-	baseURL *url.URL
-	openAPI []byte // the contract, as JSON
+	store        *models.Store
+	catalog      *views.Catalog // for invoice PDFs in the customer's language
+	baseURL      *url.URL
+	openAPI      []byte              // the contract, as JSON
+	authFailures *web.FailureLimiter // per client IP
 }
+
+// authFailuresPerMinute is how many bad API keys one client IP may present a minute before
+// it is refused without a database lookup.
+const authFailuresPerMinute = 20
 
 // New returns the API's handler.
 func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL) (*Handler, error) {
@@ -39,7 +44,7 @@ func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL) (*Handle
 	if err != nil {
 		return nil, err
 	}
-	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc}, nil
+	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc, authFailures: web.NewFailureLimiter(authFailuresPerMinute)}, nil
 }
 
 type apiKeyKey struct{}
@@ -62,9 +67,14 @@ func unauthorized(code, message string) *web.APIError {
 }
 
 // Authenticate admits requests with a live API key in `Authorization: Bearer <key>`, and
-// records the key's use at most once a minute.
+// records the key's use at most once a minute. A client IP that keeps presenting bad keys
+// is refused with 429 before its next key costs a database lookup.
 func (h *Handler) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
+		if blocked, wait := h.authFailures.Blocked(c.RealIP()); blocked {
+			c.Response().Header().Set("Retry-After", strconv.Itoa(max(1, int(wait.Seconds()+0.999))))
+			return echo.ErrTooManyRequests
+		}
 		header := c.Request().Header.Get(echo.HeaderAuthorization)
 		if header == "" {
 			return unauthorized("api_key_missing", "No API key: send Authorization: Bearer <key>.")
@@ -75,6 +85,7 @@ func (h *Handler) Authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		key, err := h.store.AuthenticateAPIKey(c.Request().Context(), secret)
 		if errors.Is(err, models.ErrNotFound) {
+			h.authFailures.Fail(c.RealIP())
 			return unauthorized("api_key_invalid", "The API key is unknown or revoked.")
 		} else if err != nil {
 			return err

@@ -45,6 +45,11 @@ func LinkRateLimit(perMinute int) echo.MiddlewareFunc {
 	})
 }
 
+// LimitPosts allows each portal session perMinute form submissions; more get the 429 page.
+func LimitPosts(perMinute int) echo.MiddlewareFunc {
+	return web.RateLimit(perMinute, func(c echo.Context) string { return portalAccess(c).Session.ID }, web.IsRead)
+}
+
 // Handler serves the customer portal: the link entry, the session, and the pages.
 type Handler struct {
 	store       *models.Store
@@ -158,7 +163,8 @@ func (h *Handler) VerifyCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := h.crossOrigin.Check(r); err != nil {
 			return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused")
 		}
-		token := c.FormValue("csrf_token")
+		// From the body only: a token in a URL leaks into logs, history and Referer.
+		token := r.PostFormValue("csrf_token")
 		if subtle.ConstantTimeCompare([]byte(token), []byte(portalAccess(c).Session.CSRFSecret)) != 1 {
 			return echo.NewHTTPError(http.StatusForbidden, "missing or wrong CSRF token")
 		}

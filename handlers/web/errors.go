@@ -63,6 +63,9 @@ func (h *ErrorHandler) Handle(err error, c echo.Context) {
 	switch {
 	case e.Status == StatusClientClosedRequest:
 		return // the client went away; there is nobody to answer, and the request log says so
+	case e.Code == CodeOverloaded:
+		// Shed by admission control on purpose: the request log counts them, one error
+		// line each would only add to the load.
 	case e.Status >= 500:
 		h.Log.Error("request failed", "err", err, "method", req.Method, "path", RedactedPath(req.URL.Path), "request_id", requestID)
 	}

@@ -33,8 +33,15 @@ func main() {
 	binary := flag.String("binary", "bin/portico", "the Portico binary to run")
 	duration := flag.Duration("duration", 10*time.Second, "how long each route is driven")
 	connections := flag.Int("connections", 32, "concurrent connections")
+	overload := flag.Int("overload", 0, "instead: drive the invoice list with this many connections, with and without admission control")
 	flag.Parse()
-	if err := run(*binary, *duration, *connections); err != nil {
+	var err error
+	if *overload > 0 {
+		err = overloadRun(*binary, *duration, *overload)
+	} else {
+		err = run(*binary, *duration, *connections)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
 		os.Exit(1)
 	}

@@ -6,8 +6,10 @@ package testdb
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"net"
 	"net/url"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"testing"
 
@@ -39,7 +41,7 @@ func SQLiteSetting(t testing.TB) string {
 // SQLite opens and migrates a new SQLite database.
 func SQLite(t testing.TB) *models.DB {
 	t.Helper()
-	return open(t, SQLiteSetting(t))
+	return Open(t, SQLiteSetting(t))
 }
 
 // PostgresSetting creates a fresh schema and returns a database setting that uses it. The
@@ -79,10 +81,11 @@ func PostgresSetting(t testing.TB) string {
 // Postgres opens and migrates a fresh PostgreSQL schema.
 func Postgres(t testing.TB) *models.DB {
 	t.Helper()
-	return open(t, PostgresSetting(t))
+	return Open(t, PostgresSetting(t))
 }
 
-func open(t testing.TB, setting string) *models.DB {
+// Open opens and migrates the database a setting names, closing it when the test ends.
+func Open(t testing.TB, setting string) *models.DB {
 	t.Helper()
 	db, err := models.OpenDB(setting)
 	if err != nil {
@@ -93,4 +96,94 @@ func open(t testing.TB, setting string) *models.DB {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// ReadOnly makes a closed SQLite file read-only until the test ends, as a wrong owner or a
+// read-only mount would: chmod for an ordinary user, and for root, whom permissions do not
+// stop, the immutable attribute (chattr +i). Without a way to do it the test is skipped, and
+// fails under CI=true.
+func ReadOnly(t testing.TB, path string) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if err := os.Chmod(path, 0o444); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("chattr +i %s: %v %s", path, err, out)
+		}
+		t.Skipf("SKIPPED: cannot make %s read-only for root (chattr +i: %v %s)", path, err, out)
+	}
+	t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+}
+
+// Corrupt closes an open SQLite database, overwrites n pages in the middle of its file
+// with random bytes, as a failing disk or a stray write would, and opens it again as it is
+// (no checks, no migrations), closing it when the test ends.
+func Corrupt(t testing.TB, db *models.DB, path string, n int) *models.DB {
+	t.Helper()
+	db.Close()
+	CorruptFile(t, path, n)
+	db, err := models.OpenDB(path)
+	if err != nil {
+		t.Fatalf("reopen the damaged file: %v", err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// CorruptFile overwrites n pages in the middle of a closed SQLite file with random bytes.
+func CorruptFile(t testing.TB, path string, n int) {
+	t.Helper()
+	const pageSize = 4096
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pages := int(info.Size() / pageSize)
+	if pages < n+2 {
+		t.Fatalf("%s has %d pages, too few to corrupt %d in the middle", path, pages, n)
+	}
+	garbage := make([]byte, n*pageSize)
+	rand.Read(garbage)
+	if _, err := f.WriteAt(garbage, int64(pages/2-n/2)*pageSize); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Sync(); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// SilentServer is the address of a TCP server that accepts connections and never says a
+// word, as a hung database server would. It stops when the test ends.
+func SilentServer(t testing.TB) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ln.Close() })
+	go func() {
+		var conns []net.Conn
+		defer func() {
+			for _, c := range conns {
+				c.Close()
+			}
+		}()
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			conns = append(conns, conn)
+		}
+	}()
+	return ln.Addr().String()
 }
