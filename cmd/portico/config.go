@@ -14,8 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/portico/portico/models"
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/models"
 )
 
 // config is every setting of a Portico process, read once from the environment and flags
@@ -42,9 +42,9 @@ type config struct {
 	// AllowPrivateWebhooks lets webhooks go to loopback and private addresses, over http
 	// too: for development and tests only, so refused with an https base URL.
 	AllowPrivateWebhooks bool
-	MetricsAddr     string // empty: no metrics listener
-	MaxInFlight     int    // requests served at once; more are refused with 503
-	RequestTimeout  time.Duration
+	MetricsAddr          string // empty: no metrics listener
+	MaxInFlight          int    // requests served at once; more are refused with 503
+	RequestTimeout       time.Duration
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
