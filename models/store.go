@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -48,27 +49,63 @@ func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
 }
 
 // Scope is whose rows a call on customer-owned data may see or change: always one
-// merchant's, and for a portal session only one customer's of that merchant.
+// merchant's, and at most one customer's of that merchant. Every Store method on
+// customer-owned rows takes one, so tenant isolation is part of every query.
 type Scope struct {
 	MerchantID string
-	CustomerID string // empty: any customer of the merchant
+	// CustomerID names one customer by ID, or by the merchant's own ID as "external:ID"
+	// (how the API's /customers/{id}/… routes name them). Empty: any customer of the
+	// merchant.
+	CustomerID string
 }
 
 // MerchantScope is the scope of an API key: all of one merchant's customers.
 func MerchantScope(merchantID string) Scope { return Scope{MerchantID: merchantID} }
 
-// CustomerScope is the scope of a portal session: one customer of one merchant.
-func CustomerScope(merchantID, customerID string) Scope {
-	return Scope{MerchantID: merchantID, CustomerID: customerID}
+// CustomerScope is the scope of one customer of one merchant: a portal session's, or an
+// API call on /customers/{id}/…; customerRef is an ID or external:ID.
+func CustomerScope(merchantID, customerRef string) Scope {
+	return Scope{MerchantID: merchantID, CustomerID: customerRef}
 }
 
-// where limits q to the rows of a customer-owned table that sc may see.
+// where limits q to the rows of a customer-owned table that sc may see. A reference that
+// names no customer of the merchant matches no row.
 func (sc Scope) where(q *gorm.DB) *gorm.DB {
 	q = q.Where("merchant_id = ?", sc.MerchantID)
-	if sc.CustomerID != "" {
+	switch {
+	case sc.CustomerID == "":
+	case strings.HasPrefix(sc.CustomerID, ExternalRef):
+		q = q.Where("customer_id = (?)", customerIDQuery(q.Session(&gorm.Session{NewDB: true}), sc.MerchantID, sc.CustomerID))
+	default:
 		q = q.Where("customer_id = ?", sc.CustomerID)
 	}
 	return q
+}
+
+// customer resolves the one customer sc names, inside tx. A scope of the whole merchant, or
+// one naming no customer of it, is ErrNotFound: rows that belong to a customer are always
+// reached through theirs.
+func (sc Scope) customer(tx *gorm.DB) (string, error) {
+	if sc.CustomerID == "" {
+		return "", ErrNotFound
+	}
+	return customerID(tx, sc.MerchantID, sc.CustomerID)
+}
+
+// customerID resolves a customer reference (an ID or external:ID) inside a transaction.
+func customerID(tx *gorm.DB, merchantID, ref string) (string, error) {
+	if !validCustomerRef(ref) {
+		return "", ErrNotFound
+	}
+	var c Customer
+	err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error
+	return c.ID, err
+}
+
+// customerIDQuery is a subquery for the ID of the customer a reference names, so a read can
+// check ownership in the same statement.
+func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
+	return whereCustomerRef(db.Model(&Customer{}).Select("id").Where("merchant_id = ?", merchantID), ref)
 }
 
 // scoped is a query on the read pool limited to the rows sc may see.
@@ -152,8 +189,13 @@ type Page struct {
 	PerPage int
 }
 
-// MaxPerPage caps every list.
-const MaxPerPage = 100
+// Caps of every list, in the API and the portal alike.
+const (
+	MaxPerPage = 100
+	// MaxPageNumber is the deepest page a list serves: deeper pages are an OFFSET scan
+	// nobody reads.
+	MaxPageNumber = 1_000_000
+)
 
 func (p Page) normalized() Page {
 	if p.Number < 1 {

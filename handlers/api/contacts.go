@@ -38,7 +38,7 @@ func (h *Handler) ListContacts(c echo.Context) error {
 	default:
 		return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: "order", Message: "order must be ASC or DESC."}
 	}
-	rows, info, err := h.store.ListContacts(c.Request().Context(), merchantID(c), c.Param("id"), q)
+	rows, info, err := h.store.ListContacts(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), q)
 	if err != nil {
 		return err
 	}
@@ -50,7 +50,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.CreateContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	contact, err := h.store.CreateContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -58,7 +58,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 }
 
 func (h *Handler) GetContact(c echo.Context) error {
-	contact, err := h.store.GetContact(c.Request().Context(), merchantID(c), c.Param("id"), c.Param("contact_id"))
+	contact, err := h.store.GetContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), c.Param("contact_id"))
 	if err != nil {
 		return err
 	}
@@ -70,7 +70,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.UpdateContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("contact_id"), req.input())
+	contact, err := h.store.UpdateContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("contact_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 }
 
 func (h *Handler) DeleteContact(c echo.Context) error {
-	if err := h.store.DeleteContact(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("contact_id")); err != nil {
+	if err := h.store.DeleteContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("contact_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -27,7 +27,7 @@ func (r entitlementRequest) input() models.EntitlementInput {
 }
 
 func (h *Handler) ListEntitlements(c echo.Context) error {
-	rows, err := h.store.ListEntitlements(c.Request().Context(), merchantID(c), c.Param("id"))
+	rows, err := h.store.ListEntitlements(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")))
 	if err != nil {
 		return err
 	}
@@ -39,7 +39,7 @@ func (h *Handler) CreateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.CreateEntitlement(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	e, err := h.store.CreateEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -51,7 +51,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.UpdateEntitlement(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("entitlement_id"), req.input())
+	e, err := h.store.UpdateEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("entitlement_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -59,7 +59,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 }
 
 func (h *Handler) DeleteEntitlement(c echo.Context) error {
-	if err := h.store.DeleteEntitlement(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), c.Param("entitlement_id")); err != nil {
+	if err := h.store.DeleteEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("entitlement_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -19,7 +19,7 @@ type paymentDetailsRequest struct {
 }
 
 func (h *Handler) GetPaymentDetails(c echo.Context) error {
-	d, err := h.store.GetPaymentDetails(c.Request().Context(), merchantID(c), c.Param("id"))
+	d, err := h.store.GetPaymentDetails(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")))
 	if err != nil {
 		return err
 	}
@@ -34,7 +34,7 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 		return err
 	}
 	in := models.PaymentDetailsInput(req)
-	d, err := h.store.SetPaymentDetails(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), in)
+	d, err := h.store.SetPaymentDetails(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}

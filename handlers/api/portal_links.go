@@ -64,7 +64,7 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, token, err := h.store.MintPortalLink(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), in)
+	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +78,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), merchantID(c), c.Param("id"), page)
+	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), page)
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 
 // RevokePortalLink ends a link and every session opened from it, at once.
 func (h *Handler) RevokePortalLink(c echo.Context) error {
-	if _, err := h.store.RevokePortalLink(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id")); err != nil {
+	if _, err := h.store.RevokePortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
