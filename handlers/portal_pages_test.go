@@ -221,6 +221,40 @@ func TestPortalPagesSpeakGerman(t *testing.T) {
 	}
 }
 
+// TestEveryPortalPageHasTheSectionNav: every page of a session links the six sections, in
+// order, and marks the one the page belongs to.
+func TestEveryPortalPageHasTheSectionNav(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	v := f.signIn(t, "en")
+	sections := []string{"/portal", "/portal/invoices", "/portal/payments", "/portal/subscriptions", "/portal/entitlements", "/portal/profile"}
+	sub, contact := "/portal/subscriptions/"+f.monthly.ID, "/portal/contacts/"+f.contact.ID
+	for path, current := range map[string]string{
+		"/portal":                               "/portal",
+		"/portal/invoices?status=open":          "/portal/invoices",
+		"/portal/invoices/" + f.invoices[24].ID: "/portal/invoices",
+		"/portal/payments":                      "/portal/payments",
+		"/portal/subscriptions":                 "/portal/subscriptions",
+		sub:                                     "/portal/subscriptions",
+		sub + "/cancel":                         "/portal/subscriptions",
+		"/portal/entitlements":                  "/portal/entitlements",
+		"/portal/profile":                       "/portal/profile",
+		"/portal/contacts":                      "/portal/profile",
+		contact:                                 "/portal/profile",
+		contact + "/delete":                     "/portal/profile",
+		"/portal/payment-details":               "/portal/profile",
+	} {
+		nav := v.page(t, path, http.StatusOK).Find(`nav.sections`)
+		var links []string
+		nav.Find("a").Each(func(_ int, a *goquery.Selection) { links = append(links, a.AttrOr("href", "")) })
+		if strings.Join(links, " ") != strings.Join(sections, " ") {
+			t.Errorf("%s: section nav links %q, want %q", path, links, sections)
+		}
+		if marked := nav.Find(`a[aria-current="page"]`); marked.Length() != 1 || marked.AttrOr("href", "") != current {
+			t.Errorf("%s: the nav marks %q, want %s alone", path, marked.AttrOr("href", ""), current)
+		}
+	}
+}
+
 func TestPortalEmptyStates(t *testing.T) {
 	f := newPortalFixture(t, testdb.SQLite(t), nil)
 	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
