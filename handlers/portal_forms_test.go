@@ -138,7 +138,7 @@ func TestCancellingASubscription(t *testing.T) {
 			defer f.clock.advance(-21 * 24 * time.Hour)
 			v = f.signIn(t, "en")
 			doc := v.page(t, path, http.StatusOK)
-			if doc.Find(`form[action="` + path + `/resume"]`).Length() != 0 || strings.Contains(text(doc.Find("main")), "Keep my subscription") {
+			if doc.Find(`form[action="`+path+`/resume"]`).Length() != 0 || strings.Contains(text(doc.Find("main")), "Keep my subscription") {
 				t.Error("the page offers to keep a subscription whose period has ended")
 			}
 			res := v.post(t, path+"/resume", url.Values{"csrf_token": {v.csrfToken(t)}})
