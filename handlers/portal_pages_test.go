@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"regexp"
@@ -325,12 +326,27 @@ func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
 func TestInvoiceListStaysLight(t *testing.T) {
 	f := newBilling(t, testdb.SQLite(t), nil)
 	v := f.signIn(t, "en")
+	v.header.Set("Accept-Encoding", "gzip")
 	res := v.get(t, "/portal/invoices")
-	body, _ := io.ReadAll(res.Body)
-	if len(body) >= 30*1024 {
-		t.Errorf("invoice list with 25 invoices is %d bytes, want under 30 KB", len(body))
+	compressed, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("invoice list: %d, Content-Encoding %q; want 200, gzip", res.StatusCode, res.Header.Get("Content-Encoding"))
 	}
-	if strings.Contains(string(body), "<script") || strings.Contains(string(body), "style=") {
+	if len(compressed) > 14*1024 {
+		t.Errorf("invoice list with 25 invoices is %d bytes gzipped, want at most 14 KB", len(compressed))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := doc.Find("main table tbody tr").Length(); rows != 25 {
+		t.Errorf("the page lists %d invoices, want 25", rows)
+	}
+	if doc.Find("script").Length() != 0 || doc.Find("[style]").Length() != 0 || doc.Find("style").Length() != 0 {
 		t.Error("the page ships a script or an inline style")
 	}
 }
