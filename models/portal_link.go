@@ -124,8 +124,11 @@ func checkFrameAncestor(src string) string {
 		}
 	}
 	rest := strings.ToLower(src)
-	scheme := ""
+	scheme := "" // none given: the host source matches the page's own scheme
 	if i := strings.Index(rest, "://"); i >= 0 {
+		if i == 0 {
+			return "must name its scheme before ://"
+		}
 		scheme, rest = rest[:i], rest[i+3:]
 	}
 	if strings.ContainsAny(rest, "/?#@") {
