@@ -36,8 +36,20 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose body is
-// still arriving, sends the process SIGTERM, then finishes the body: the request must
+// waitFor polls cond until it holds, failing the test with what after timeout.
+func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(timeout)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("waited %s: %s", timeout, what)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose handler is
+// waiting for its body, sends the process SIGTERM, then sends the body: the request must
 // complete and its customer exist, and the server must then stop cleanly.
 func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -55,37 +67,40 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	}()
 
 	key := regexp.MustCompile(`API key: +(sk_\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for key.FindStringSubmatch(out.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server printed no API key:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	waitFor(t, 20*time.Second, "the server printed no API key:\n"+out.String(), func() bool { return key.MatchString(out.String()) })
 	secret := key.FindStringSubmatch(out.String())[1]
 
+	// Expect: 100-continue makes the server say when the handler starts reading the body,
+	// so the test knows the request is in flight without guessing how long that takes.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	body := `{"name":"Late Larry","external_id":"in-flight"}`
-	fmt.Fprintf(conn, "POST /v1/customers HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		addr, secret, len(body), body[:10])
-	time.Sleep(200 * time.Millisecond) // the handler is now waiting for the rest of the body
+	fmt.Fprintf(conn, "POST /v1/customers HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		addr, secret, len(body))
+	responses := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if interim, err := http.ReadResponse(responses, nil); err != nil || interim.StatusCode != http.StatusContinue {
+		t.Fatalf("no 100 Continue: the handler never started on the request (%v, %v)", interim, err)
+	}
 
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // shutdown has begun: new connections are refused
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Error("the server still accepts connections after SIGTERM")
-	}
-	if _, err := io.WriteString(conn, body[10:]); err != nil {
+	waitFor(t, 10*time.Second, "the server still accepts connections after SIGTERM", func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	if _, err := io.WriteString(conn, body); err != nil {
 		t.Fatal(err)
 	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(responses, nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no response: %v", err)
 	}
