@@ -34,6 +34,11 @@ const (
 // session starts there).
 const EntryRoute = "/p/:token"
 
+// EntryURL is the path of a portal link: its token at the portal's door.
+func EntryURL(token string) string {
+	return strings.Replace(EntryRoute, ":token", url.PathEscape(token), 1)
+}
+
 // portalURL is the path of a portal route, with id in place of its :id.
 func portalURL(route, id string) string {
 	if id == "" {

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 type portalLinkRequest struct {
@@ -121,5 +122,5 @@ func presentPortalLink(l *models.PortalLink) portalLinkJSON {
 // PortalLinkURL is the address of a portal link: always built from the configured base URL,
 // never from the request's Host header.
 func PortalLinkURL(base *url.URL, token string) string {
-	return base.String() + "/p/" + token
+	return base.String() + views.EntryURL(token)
 }
