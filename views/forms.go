@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/portico/portico/models"
 )
 
@@ -147,6 +148,14 @@ func (f Field) inputID() string { return "field-" + strings.ReplaceAll(f.Name, "
 
 // errorID is the element ID of a field's error message, for aria-describedby.
 func (f Field) errorID() string { return f.inputID() + "-error" }
+
+// invalidAttrs mark an input whose value was refused and tie it to its error message.
+func (f Field) invalidAttrs() templ.OrderedAttributes {
+	if f.Error == "" {
+		return nil
+	}
+	return templ.OrderedAttributes{{Key: "aria-invalid", Value: "true"}, {Key: "aria-describedby", Value: f.errorID()}}
+}
 
 func (f Field) inputType() string {
 	if f.Type == "" {
