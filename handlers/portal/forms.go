@@ -48,8 +48,9 @@ func bindForm(c echo.Context, form any) error {
 	return nil
 }
 
-// listPage is the page of a portal list a request asks for; anything but a page number is 400.
-func listPage(c echo.Context) (models.Page, error) {
+// requestedPage is the page of a portal list a request asks for; anything but a page number
+// is 400.
+func requestedPage(c echo.Context) (models.Page, error) {
 	n, ok := web.PositiveParam(c, "page", models.MaxPageNumber)
 	if !ok {
 		return models.Page{}, echo.NewHTTPError(http.StatusBadRequest, "page must be a positive number")

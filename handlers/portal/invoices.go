@@ -29,7 +29,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if !slices.Contains(views.InvoiceFilters, tab) {
 		return echo.NewHTTPError(http.StatusBadRequest, "unknown invoice status")
 	}
-	page, err := listPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}

@@ -11,7 +11,7 @@ import (
 
 // ListPayments shows one page of the customer's payments and refunds.
 func (h *Handler) ListPayments(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}

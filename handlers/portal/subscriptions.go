@@ -12,7 +12,7 @@ import (
 
 // ListSubscriptions shows the customer's subscriptions.
 func (h *Handler) ListSubscriptions(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}
