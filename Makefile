@@ -27,8 +27,11 @@ test: generate ## run every test (also on PostgreSQL when PORTICO_TEST_POSTGRES 
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 .PHONY: cover
-cover: generate ## run every test and print each package's statement coverage by its own tests
-	@$(GO) test -count=1 -timeout 20m -cover ./... | awk '{ print } /coverage:/ { n++ } END { if (n == 0) exit 1 }'
+cover: generate ## run every test and print each package's statement coverage by the whole suite
+	@rm -rf test-output/cover && mkdir -p test-output/cover
+	@$(GO) test -count=1 -timeout 20m -cover -coverpkg=./... ./... -args -test.gocoverdir=$(CURDIR)/test-output/cover > test-output/cover.log \
+		|| { cat test-output/cover.log; exit 1; }
+	@$(GO) tool covdata percent -i=test-output/cover | sed 's|github.com/portico/portico/||' | sort
 
 FUZZTIME ?= 10s
 
