@@ -16,6 +16,7 @@ import (
 type apiWorld struct {
 	app                  *app
 	a, b                 *apiClient
+	keyA, merchantA      string
 	customer, contact    string
 	invoice, payment     string
 	subscription, link   string
@@ -26,9 +27,9 @@ type apiWorld struct {
 func newAPIWorld(t *testing.T, db *models.DB) *apiWorld {
 	t.Helper()
 	app := newApp(t, db)
-	_, keyA := merchantWithKey(t, app.store, "Acme")
+	merchantA, keyA := merchantWithKey(t, app.store, "Acme")
 	_, keyB := merchantWithKey(t, app.store, "Other")
-	w := &apiWorld{app: app, a: app.api(keyA), b: app.api(keyB)}
+	w := &apiWorld{app: app, a: app.api(keyA), b: app.api(keyB), keyA: keyA, merchantA: merchantA.ID}
 	post := func(path string, body any) string {
 		t.Helper()
 		return w.a.call(t, http.MethodPost, path, body).expect(t, http.StatusCreated).str("id")
@@ -118,7 +119,9 @@ func TestAPIResources(t *testing.T) {
 
 		t.Run("invoices", func(t *testing.T) {
 			inv := api.call(t, http.MethodGet, "/v1/invoices/"+w.invoice, nil).expect(t, http.StatusOK)
-			if inv.json["total"] != float64(11662) || inv.json["amount_due"] != float64(6662) || inv.str("pdf") != "http://portico.test/v1/invoices/"+w.invoice+"/pdf" {
+			// 11662 less the 500 credit note and the 5000 payment.
+			if inv.json["total"] != float64(11662) || inv.json["amount_credited"] != float64(500) || inv.json["amount_due"] != float64(6162) ||
+				inv.str("pdf") != "http://portico.test/v1/invoices/"+w.invoice+"/pdf" {
 				t.Errorf("invoice = %s", inv.body)
 			}
 			mismatch := api.call(t, http.MethodPost, "/v1/invoices", map[string]any{
@@ -163,7 +166,7 @@ func TestAPIResources(t *testing.T) {
 		})
 
 		t.Run("payments", func(t *testing.T) {
-			pay := api.call(t, http.MethodPost, "/v1/payments", map[string]any{"customer_id": w.customer, "invoice_id": w.invoice, "amount": 6662, "currency": "EUR", "method": "bank_transfer"}).expect(t, http.StatusCreated)
+			pay := api.call(t, http.MethodPost, "/v1/payments", map[string]any{"customer_id": w.customer, "invoice_id": w.invoice, "amount": 6162, "currency": "EUR", "method": "bank_transfer"}).expect(t, http.StatusCreated)
 			inv := api.call(t, http.MethodGet, "/v1/invoices/"+w.invoice, nil).expect(t, http.StatusOK)
 			if inv.str("status") != "paid" || inv.json["amount_due"] != float64(0) {
 				t.Errorf("after paying in full: %s", inv.body)

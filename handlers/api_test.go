@@ -24,6 +24,7 @@ import (
 // contract is the OpenAPI document the app serves, with a router to find each response's
 // operation in it.
 type contract struct {
+	doc    *openapi3.T
 	router routers.Router
 }
 
@@ -58,7 +59,7 @@ func (a *app) contract(t testing.TB) *contract {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &contract{router: router}
+	c := &contract{doc: doc, router: router}
 	contracts[a.URL] = c
 	return c
 }

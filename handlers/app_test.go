@@ -47,6 +47,9 @@ func (b *syncBuffer) String() string {
 // testSessionKey is the session key tests use unless they rotate keys.
 var testSessionKey = bytes.Repeat([]byte{7}, 32)
 
+// testDataKeys seal what the store keeps secret (stored API responses).
+var testDataKeys, _ = models.NewDataKeys([][]byte{bytes.Repeat([]byte{9}, models.DataKeySize)})
+
 func newApp(t testing.TB, db *models.DB) *app {
 	t.Helper()
 	return newAppWith(t, db, nil)
@@ -56,7 +59,7 @@ func newApp(t testing.TB, db *models.DB) *app {
 func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) *app {
 	t.Helper()
 	clock := &clock{}
-	store := models.NewStore(db, models.WithClock(clock.now))
+	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys))
 	logs := &syncBuffer{}
 	base, _ := url.Parse("http://portico.test")
 	opts := handlers.Options{

@@ -313,7 +313,7 @@ func TestContactsForms(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newBilling(t, db, nil)
 		contacts := func() string {
-			list, _, err := f.store.ListContacts(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.ContactQuery{Sort: "name"})
+			list, _, err := f.store.ListContacts(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID), models.ContactQuery{Sort: "name"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -362,7 +362,7 @@ func TestPaymentDetailsForm(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newBilling(t, db, nil)
 		saved := func() string {
-			d, err := f.store.GetPaymentDetails(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID))
+			d, err := f.store.GetPaymentDetails(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -315,7 +315,7 @@ func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
 			if err != nil || sub.CanceledAt != nil {
 				t.Errorf("%s: subscription changed: %v %+v", name, err, sub)
 			}
-			contacts, _, err := f.store.ListContacts(t.Context(), models.CustomerScope(f.merchant.ID, rows.contact.CustomerID), models.ContactQuery{})
+			contacts, _, err := f.store.ListContacts(t.Context(), models.MerchantScope(f.merchant.ID).Customer(rows.contact.CustomerID), models.ContactQuery{})
 			if err != nil || len(contacts) != 1 || contacts[0].Name != "Secret contact" {
 				t.Errorf("%s: contacts changed: %v %+v", name, err, contacts)
 			}

@@ -83,7 +83,7 @@ func TestOpeningALink(t *testing.T) {
 		other.page(t, "/portal", http.StatusOK)
 		v.page(t, "/portal", http.StatusOK)
 
-		links, _, err := f.store.ListPortalLinks(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.Page{PerPage: 100})
+		links, _, err := f.store.ListPortalLinks(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID), models.Page{PerPage: 100})
 		if err != nil {
 			t.Fatal(err)
 		}

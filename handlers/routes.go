@@ -27,10 +27,11 @@ type site struct {
 // registerRoutes is the map of Portico: every route and the middleware in front of it.
 func registerRoutes(e *echo.Echo, s site) {
 	e.Use(
-		middleware.Recover(),
 		middleware.RequestID(),
 		web.RequestLogger(s.opts.Logger),
 		s.metrics.middleware,
+		// Inside the log and the metrics, so a panic is logged and counted as the 500 it becomes.
+		middleware.Recover(),
 		web.SecurityHeaders(s.opts.BaseURL.Scheme == "https"),
 		middleware.BodyLimit(bodyLimit),
 		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
@@ -47,6 +48,7 @@ func registerRoutes(e *echo.Echo, s site) {
 	// POSTs with an Idempotency-Key. Its contract is public.
 	e.GET("/v1/openapi.json", s.api.ServeOpenAPI)
 	v1 := e.Group("/v1", s.api.Authenticate, api.RateLimit(s.opts.APIRate, s.opts.APIBurst), api.RequireJSON, s.api.Idempotent)
+	v1.RouteNotFound("/*", api.NoRoute) // 405 with Allow for a wrong method, 404 for no such path
 	v1.GET("/merchant", s.api.GetMerchant)
 	v1.PATCH("/merchant", s.api.UpdateMerchant)
 	v1.POST("/customers", s.api.CreateCustomer)

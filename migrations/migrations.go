@@ -17,6 +17,7 @@ import (
 var steps = []*gormigrate.Migration{
 	initialSchema,
 	outboxDelivery,
+	moneyAndClaims,
 }
 
 var options = &gormigrate.Options{

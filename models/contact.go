@@ -110,7 +110,7 @@ func (s *Store) ListContacts(ctx context.Context, sc Scope, q ContactQuery) ([]C
 	if err != nil {
 		return nil, PageInfo{}, storeError("list contacts", err)
 	}
-	rows, info, err := listPage[Contact](s.scoped(ctx, CustomerScope(sc.MerchantID, id)), q.Page, q.order())
+	rows, info, err := listPage[Contact](s.scoped(ctx, sc.Customer(id)), q.Page, q.order())
 	return rows, info, storeError("list contacts", err)
 }
 

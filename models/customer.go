@@ -2,10 +2,13 @@ package models
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Address is a postal address.
@@ -36,6 +39,14 @@ type Customer struct {
 // ExternalRef is how API callers name a customer by the merchant's own ID: "external:42".
 const ExternalRef = "external:"
 
+// MaxExternalIDLength is the most characters (Unicode code points, after NFC) an external
+// ID may have, on creation and on lookup alike.
+const MaxExternalIDLength = 128
+
+// normalizeExternalID is the one form an external ID is stored and looked up in: NFC, so
+// "zoë" typed with a combining diaeresis and with a precomposed ë name the same customer.
+func normalizeExternalID(id string) string { return norm.NFC.String(id) }
+
 // CustomerInput creates or partially updates a customer: nil fields are left as they are.
 type CustomerInput struct {
 	ExternalID      *string
@@ -52,10 +63,17 @@ type AddressInput struct {
 	Line1, Line2, PostalCode, City, State, Country *string
 }
 
+func (in *CustomerInput) normalize() {
+	if in.ExternalID != nil {
+		id := normalizeExternalID(*in.ExternalID)
+		in.ExternalID = &id
+	}
+}
+
 func (in CustomerInput) validate(creating bool) error {
 	var v validator
 	if in.ExternalID != nil {
-		v.text("external_id", *in.ExternalID, 128, true)
+		v.text("external_id", *in.ExternalID, MaxExternalIDLength, true)
 	}
 	if in.Name != nil || creating {
 		v.text("name", deref(in.Name), 200, true)
@@ -93,23 +111,27 @@ func validateAddress(v *validator, prefix string, a *AddressInput) {
 	}
 }
 
-func (in CustomerInput) apply(c *Customer) {
+// apply sets the fields the input names and returns their columns.
+func (in CustomerInput) apply(c *Customer) []string {
+	var columns changedColumns
 	if in.ExternalID != nil {
 		c.ExternalID = in.ExternalID
+		columns.set("external_id", true)
 	}
-	setIf(&c.Name, in.Name)
-	setIf(&c.Email, in.Email)
-	setIf(&c.Phone, in.Phone)
+	columns.set("name", assign(&c.Name, in.Name))
+	columns.set("email", assign(&c.Email, in.Email))
+	columns.set("phone", assign(&c.Phone, in.Phone))
 	if a := in.Address; a != nil {
-		setIf(&c.Address.Line1, a.Line1)
-		setIf(&c.Address.Line2, a.Line2)
-		setIf(&c.Address.PostalCode, a.PostalCode)
-		setIf(&c.Address.City, a.City)
-		setIf(&c.Address.State, a.State)
-		setIf(&c.Address.Country, a.Country)
+		columns.set("address_line1", assign(&c.Address.Line1, a.Line1))
+		columns.set("address_line2", assign(&c.Address.Line2, a.Line2))
+		columns.set("address_postal_code", assign(&c.Address.PostalCode, a.PostalCode))
+		columns.set("address_city", assign(&c.Address.City, a.City))
+		columns.set("address_state", assign(&c.Address.State, a.State))
+		columns.set("address_country", assign(&c.Address.Country, a.Country))
 	}
-	setIf(&c.TaxID, in.TaxID)
-	setIf(&c.PreferredLocale, in.PreferredLocale)
+	columns.set("tax_id", assign(&c.TaxID, in.TaxID))
+	columns.set("preferred_locale", assign(&c.PreferredLocale, in.PreferredLocale))
+	return columns
 }
 
 func deref[T any](p *T) T {
@@ -122,6 +144,7 @@ func deref[T any](p *T) T {
 
 // CreateCustomer adds a customer.
 func (s *Store) CreateCustomer(ctx context.Context, merchantID string, actor Actor, in CustomerInput) (*Customer, error) {
+	in.normalize()
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
@@ -140,32 +163,50 @@ func (s *Store) CreateCustomer(ctx context.Context, merchantID string, actor Act
 }
 
 // whereCustomerRef narrows q to the customer a reference names: an ID, or external:ID.
+// The reference must have passed validCustomerRef.
 func whereCustomerRef(q *gorm.DB, ref string) *gorm.DB {
 	if ext, ok := strings.CutPrefix(ref, ExternalRef); ok {
-		return q.Where("external_id = ?", ext)
+		return q.Where("external_id = ?", normalizeExternalID(ext))
 	}
 	return q.Where("id = ?", ref)
 }
 
-// validCustomerRef rejects references that cannot name a customer, before any query.
+// validCustomerRef rejects references that cannot name a customer, before any query. An
+// external ID is held to the rules it was created under.
 func validCustomerRef(ref string) bool {
 	if ext, ok := strings.CutPrefix(ref, ExternalRef); ok {
-		return ext != "" && len(ext) <= 128
+		var v validator
+		v.text("external_id", normalizeExternalID(ext), MaxExternalIDLength, true)
+		return v.err() == nil
 	}
 	return validID("cus", ref)
 }
 
-// scopedToCustomer is a read limited to sc and, when ref is set, to the customer it names
-// (an API list filter such as ?customer=external:42).
+// ValidCustomerID reports whether id has the form of a customer's ID (cus_…).
+func ValidCustomerID(id string) bool { return validID("cus", id) }
+
+// scopedToCustomer is a read limited to sc and, when ref is set, to the customer it names;
+// a ref that names no customer of the merchant is ErrNotFound.
 func (s *Store) scopedToCustomer(ctx context.Context, sc Scope, ref string) (*gorm.DB, error) {
 	q := s.scoped(ctx, sc)
 	if ref == "" {
 		return q, nil
 	}
-	if !validCustomerRef(ref) {
-		return nil, ErrNotFound
+	id, err := customerID(s.db.read.WithContext(ctx), sc.MerchantID, ref)
+	if err != nil {
+		return nil, storeError("find customer", err)
 	}
-	return q.Where("customer_id = (?)", customerIDQuery(s.db.read, sc.MerchantID, ref)), nil
+	return q.Where("customer_id = ?", id), nil
+}
+
+// filteredByCustomer is scopedToCustomer for a list filter (?customer_id=external:42): a
+// ref that names no customer is the caller's malformed request, a FilterError.
+func (s *Store) filteredByCustomer(ctx context.Context, sc Scope, ref string) (*gorm.DB, error) {
+	q, err := s.scopedToCustomer(ctx, sc, ref)
+	if errors.Is(err, ErrNotFound) {
+		return nil, &FilterError{Field: "customer_id", Message: "names no customer"}
+	}
+	return q, err
 }
 
 // GetCustomer loads a customer by ID or external:ID.
@@ -203,8 +244,11 @@ func customerEvent(c *Customer) map[string]any {
 	}
 }
 
-// UpdateCustomer applies a partial update.
+// UpdateCustomer applies a partial update. It writes only the fields the update names, on
+// the row locked for the change, so the merchant's API and the customer's own profile form
+// editing different fields at the same moment both keep their change.
 func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Actor, ref string, in CustomerInput) (*Customer, error) {
+	in.normalize()
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}
@@ -213,12 +257,14 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 	}
 	var c Customer
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
+		if err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
 			return err
 		}
-		in.apply(&c)
-		if err := tx.Save(&c).Error; err != nil {
-			return err
+		if columns := in.apply(&c); len(columns) > 0 {
+			c.UpdatedAt = s.Now()
+			if err := tx.Model(&c).Select(append(columns, "updated_at")).Updates(&c).Error; err != nil {
+				return err
+			}
 		}
 		if err := s.record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
 			return err
@@ -233,16 +279,33 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 	return &c, nil
 }
 
-// DeleteCustomer removes a customer and everything that belongs to them (the schema
-// cascades), including their portal links and sessions.
+// ErrCustomerHasBillingRecords refuses to delete a customer whose invoices or payments
+// exist: billing records are kept for the books, and the schema would cascade them away.
+var ErrCustomerHasBillingRecords = &StateError{Message: "the customer has invoices or payments, which are kept for bookkeeping, so the customer cannot be deleted"}
+
+// DeleteCustomer removes a customer with no invoices or payments, and everything else that
+// belongs to them (the schema cascades), including their portal links and sessions. The
+// customer row is locked first, so an invoice or payment written at the same moment either
+// lands before the check (and the delete is refused) or fails for want of its customer.
 func (s *Store) DeleteCustomer(ctx context.Context, merchantID string, actor Actor, ref string) error {
 	if !validCustomerRef(ref) {
 		return ErrNotFound
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		var c Customer
-		if err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error; err != nil {
+		err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).
+			Select("id").Take(&c).Error
+		if err != nil {
 			return err
+		}
+		for _, table := range []any{&Invoice{}, &Payment{}} {
+			var n int64
+			if err := tx.Model(table).Where("merchant_id = ? AND customer_id = ?", merchantID, c.ID).Count(&n).Error; err != nil {
+				return err
+			}
+			if n > 0 {
+				return ErrCustomerHasBillingRecords
+			}
 		}
 		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, c.ID).Delete(&Customer{}).Error; err != nil {
 			return err

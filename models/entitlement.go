@@ -143,7 +143,7 @@ func (s *Store) ListEntitlements(ctx context.Context, sc Scope) ([]Entitlement, 
 		return nil, storeError("list entitlements", err)
 	}
 	var rows []Entitlement
-	err = s.scoped(ctx, CustomerScope(sc.MerchantID, id)).Order("feature_key, id").Find(&rows).Error
+	err = s.scoped(ctx, sc.Customer(id)).Order("feature_key, id").Find(&rows).Error
 	return rows, storeError("list entitlements", err)
 }
 

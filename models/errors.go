@@ -35,7 +35,11 @@ type FieldError struct {
 	Message string
 }
 
-// ValidationError lists every invalid field of one input.
+// MaxFieldErrors caps the field errors one input reports: enough to fix a form, never a
+// response larger than the request could justify.
+const MaxFieldErrors = 20
+
+// ValidationError lists the invalid fields of one input, at most MaxFieldErrors of them.
 type ValidationError struct {
 	Fields []FieldError
 }
@@ -58,12 +62,27 @@ func (e *ValidationError) For(field string) (FieldError, bool) {
 	return FieldError{}, false
 }
 
-// fieldErrors collects field errors while an input is checked.
+// FilterError reports a list filter whose value names nothing that exists (a customer
+// that is not the merchant's): the request is malformed, not a missing page.
+type FilterError struct {
+	Field   string
+	Message string
+}
+
+func (e *FilterError) Error() string { return e.Field + " " + e.Message }
+
+// fieldErrors collects field errors while an input is checked; past MaxFieldErrors it
+// drops the rest.
 type fieldErrors []FieldError
 
 func (fe *fieldErrors) add(field, code, message string) {
-	*fe = append(*fe, FieldError{Field: field, Code: code, Message: message})
+	if len(*fe) < MaxFieldErrors {
+		*fe = append(*fe, FieldError{Field: field, Code: code, Message: message})
+	}
 }
+
+// full reports whether no further error would be kept, so a check over many items can stop.
+func (fe fieldErrors) full() bool { return len(fe) >= MaxFieldErrors }
 
 // err returns nil when nothing was added, so callers can `return v.err()`.
 func (fe fieldErrors) err() error {

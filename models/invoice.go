@@ -3,10 +3,12 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // InvoiceKind tells invoices from credit notes; both share numbering and the table.
@@ -34,7 +36,9 @@ const (
 	StatusOverdue InvoiceStatus = "overdue"
 )
 
-// invoiceTransitions lists the statuses each status may move to.
+// invoiceTransitions is the one state machine of billing documents: the statuses each
+// status may move to. Every status change of an invoice or credit note goes through
+// Invoice.moveTo, which checks it here.
 var invoiceTransitions = map[InvoiceKind]map[InvoiceStatus][]InvoiceStatus{
 	KindInvoice: {
 		StatusDraft:         {StatusOpen, StatusVoid},
@@ -46,11 +50,21 @@ var invoiceTransitions = map[InvoiceKind]map[InvoiceStatus][]InvoiceStatus{
 	},
 }
 
-// Limits that keep every sum far from int64 overflow.
+// InvoiceStatusTargets are the statuses a status change may ask for.
+var InvoiceStatusTargets = []InvoiceStatus{StatusOpen, StatusPaid, StatusVoid, StatusUncollectible}
+
+// InvoiceStatusFilters are the statuses an invoice list can be filtered by.
+var InvoiceStatusFilters = []InvoiceStatus{StatusDraft, StatusOpen, StatusOverdue, StatusPaid, StatusVoid, StatusUncollectible, StatusIssued}
+
+// InvoiceKinds are the kinds of billing document.
+var InvoiceKinds = []InvoiceKind{KindInvoice, KindCreditNote}
+
+// Limits that keep every sum far from int64 overflow, and every request's work bounded.
 const (
-	maxLineAmount   = 1_000_000_000_000 // minor units: 10 billion in a two-decimal currency
-	maxQuantity     = 1_000_000_000
-	maxLines        = 500
+	maxLineAmount = 1_000_000_000_000 // minor units: 10 billion in a two-decimal currency
+	maxQuantity   = 1_000_000_000
+	// MaxInvoiceLines is the most lines one invoice may have.
+	MaxInvoiceLines = 500
 	maxTaxRateBasis = 10_000 // 100 %
 )
 
@@ -69,6 +83,7 @@ type Invoice struct {
 	Total             int64
 	AmountPaid        int64
 	AmountRefunded    int64
+	AmountCredited    int64 // by issued credit notes; an invoice's amount due is net of it
 	AmountDue         int64
 	IssuedAt          time.Time
 	DueAt             *time.Time
@@ -174,10 +189,15 @@ func (in InvoiceInput) validate() error {
 	switch {
 	case len(in.Lines) == 0:
 		v.add("lines", "required", "needs at least one line")
-	case len(in.Lines) > maxLines:
-		v.add("lines", "too_many", "has more than 500 lines")
+	case len(in.Lines) > MaxInvoiceLines:
+		// Nothing past the limit is looked at: the answer stays small whatever was sent.
+		v.add("lines", "too_many", "has more than "+strconv.Itoa(MaxInvoiceLines)+" lines")
+		return v.err()
 	}
 	for i, l := range in.Lines {
+		if v.full() {
+			break
+		}
 		p := "lines[" + strconv.Itoa(i) + "]."
 		v.text(p+"description", l.Description, 500, true)
 		if l.Quantity < 1 || l.Quantity > maxQuantity {
@@ -263,14 +283,17 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 		}
 		inv.CustomerID = id
 		if in.CreditedInvoiceID != nil {
-			if err := checkCreditedInvoice(tx, inv); err != nil {
+			if err := s.credit(tx, inv); err != nil {
 				return err
 			}
 		}
 		if err := tx.Create(inv).Error; err != nil {
-			return uniqueOr("create invoice", "number", err)
+			return uniqueOr("create invoice", "number", referenceOr(err, "customer_id"))
 		}
 		details := map[string]any{"invoice_id": inv.ID, "number": inv.Number, "kind": inv.Kind, "total": inv.Total, "currency": inv.Currency}
+		if inv.CreditedInvoiceID != nil {
+			details["credited_invoice_id"] = *inv.CreditedInvoiceID
+		}
 		if err := s.record(tx, merchantID, id, actor, "invoice.created", details); err != nil {
 			return err
 		}
@@ -282,24 +305,113 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 	return inv, nil
 }
 
-// checkCreditedInvoice makes sure a credit note credits an invoice of the same customer and
-// currency.
-func checkCreditedInvoice(tx *gorm.DB, note *Invoice) error {
+// credit applies a new credit note to the invoice it credits, which must be the same
+// customer's, in the same currency, issued (not a draft, not void), and not credited
+// beyond its total. The note comes off what is still due; whatever exceeds that is money
+// the customer paid and is owed back (the merchant refunds it). The invoice row stays
+// locked until the transaction ends, so concurrent credit notes and payments queue behind
+// one another and never take off more than there is.
+func (s *Store) credit(tx *gorm.DB, note *Invoice) error {
+	inv, err := lockCreditedInvoice(tx, note)
+	if err != nil || note.Status != StatusIssued {
+		return err // a note created void credits nothing
+	}
+	switch creditable := inv.Total - inv.AmountCredited; {
+	case inv.Status != StatusOpen && inv.Status != StatusUncollectible && inv.Status != StatusPaid:
+		return &StateError{Message: "a " + string(inv.Status) + " invoice cannot be credited"}
+	case note.Total > creditable:
+		return invalid("total", "exceeds_creditable_amount", "is more than the credited invoice can still be credited ("+strconv.FormatInt(creditable, 10)+")")
+	}
+	before := *inv
+	inv.AmountCredited += note.Total
+	if inv.Status != StatusPaid {
+		inv.AmountDue = inv.owed()
+		if inv.AmountDue == 0 {
+			if err := inv.moveTo(StatusPaid); err != nil {
+				return err
+			}
+		}
+	}
+	return s.saveInvoice(tx, inv, &before)
+}
+
+// owed is what an issued invoice still asks for: its total less what was paid and
+// credited, never below zero.
+func (inv *Invoice) owed() int64 { return max(0, inv.Total-inv.AmountPaid-inv.AmountCredited) }
+
+// lockCreditedInvoice loads, locked for update, the invoice a credit note credits.
+func lockCreditedInvoice(tx *gorm.DB, note *Invoice) (*Invoice, error) {
 	if !validID("inv", *note.CreditedInvoiceID) {
-		return invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
+		return nil, invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
 	}
-	var credited Invoice
-	err := tx.Select("id", "currency", "kind").
-		Where("merchant_id = ? AND customer_id = ? AND id = ?", note.MerchantID, note.CustomerID, *note.CreditedInvoiceID).
-		Take(&credited).Error
+	inv, err := lockInvoice(tx, note.MerchantID, *note.CreditedInvoiceID)
 	switch {
-	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && credited.Kind != KindInvoice):
-		return invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
+	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (inv.Kind != KindInvoice || inv.CustomerID != note.CustomerID)):
+		return nil, invalid("credited_invoice_id", "not_found", "is not an invoice of this customer")
 	case err != nil:
-		return err
-	case credited.Currency != note.Currency:
-		return invalid("currency", "currency_mismatch", "must be the credited invoice's currency")
+		return nil, err
+	case inv.Currency != note.Currency:
+		return nil, invalid("currency", "currency_mismatch", "must be the credited invoice's currency ("+inv.Currency+")")
 	}
+	return inv, nil
+}
+
+// lockInvoice loads an invoice and locks its row until the transaction ends: a concurrent
+// change waits, then reads what this one wrote. (SQLite has one writer at a time, so there
+// the lock is the write transaction itself.)
+func lockInvoice(tx *gorm.DB, merchantID, invoiceID string) (*Invoice, error) {
+	var inv Invoice
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("merchant_id = ? AND id = ?", merchantID, invoiceID).Take(&inv).Error
+	if err != nil {
+		return nil, err
+	}
+	return &inv, nil
+}
+
+// saveInvoice writes the columns of inv that differ from before, and nothing else, so a
+// change never overwrites a column it did not mean to change.
+func (s *Store) saveInvoice(tx *gorm.DB, inv, before *Invoice) error {
+	changes := map[string]any{}
+	for _, c := range []struct {
+		column   string
+		now, was any
+	}{
+		{"status", inv.Status, before.Status},
+		{"amount_paid", inv.AmountPaid, before.AmountPaid},
+		{"amount_refunded", inv.AmountRefunded, before.AmountRefunded},
+		{"amount_credited", inv.AmountCredited, before.AmountCredited},
+		{"amount_due", inv.AmountDue, before.AmountDue},
+	} {
+		if c.now != c.was {
+			changes[c.column] = c.now
+		}
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	inv.UpdatedAt = s.Now()
+	changes["updated_at"] = inv.UpdatedAt
+	return tx.Model(&Invoice{}).Where("merchant_id = ? AND id = ?", inv.MerchantID, inv.ID).Updates(changes).Error
+}
+
+// moveTo changes the document's status along invoiceTransitions and settles the money the
+// new status implies: paid settles what is due, void cancels it, and opening a draft makes
+// its total (less what was paid or credited) due.
+func (inv *Invoice) moveTo(to InvoiceStatus) error {
+	if !slices.Contains(invoiceTransitions[inv.Kind][inv.Status], to) {
+		return &StateError{Message: "a " + string(inv.Status) + " " + kindName(inv.Kind) + " cannot become " + string(to)}
+	}
+	switch to {
+	case StatusOpen:
+		inv.AmountDue = inv.owed()
+	case StatusPaid:
+		inv.AmountPaid += inv.AmountDue
+		inv.AmountDue = 0
+	case StatusVoid:
+		inv.AmountDue = 0
+	}
+	inv.Status = to
 	return nil
 }
 
@@ -331,7 +443,7 @@ func (s *Store) GetInvoice(ctx context.Context, sc Scope, invoiceID string) (*In
 		return nil, ErrNotFound
 	}
 	var inv Invoice
-	err := s.scoped(ctx, sc).Where("id = ?", invoiceID).
+	err := sc.invoices(s.scoped(ctx, sc)).Where("id = ?", invoiceID).
 		Preload("Lines", func(db *gorm.DB) *gorm.DB { return db.Order("position") }).
 		Take(&inv).Error
 	if err != nil {
@@ -381,7 +493,7 @@ func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFil
 
 // invoiceQuery selects the invoices sc may see that match f.
 func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*gorm.DB, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, err
 	}
@@ -408,34 +520,42 @@ func filterStatus(q *gorm.DB, status InvoiceStatus, at time.Time) *gorm.DB {
 	return q.Where("status = ?", status)
 }
 
-// UpdateInvoiceStatus moves an invoice to a new status if its kind's transitions allow it.
-// Marking an invoice paid settles what was due.
+// UpdateInvoiceStatus moves an invoice or credit note to a new status along the state
+// machine (see Invoice.moveTo). The row is locked for the change, so a void racing a
+// payment has one winner and the other is refused. Voiding a credit note gives its amount
+// back to the invoice it credited.
 func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, actor Actor, invoiceID string, status InvoiceStatus) (*Invoice, error) {
+	var v validator
+	if status == "" {
+		v.add("status", "required", "is required")
+	} else {
+		v.oneOf("status", string(status), strs(InvoiceStatusTargets)...)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
 	if !validID("inv", invoiceID) {
 		return nil, ErrNotFound
 	}
-	var inv Invoice
+	var inv *Invoice
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, invoiceID).Take(&inv).Error; err != nil {
+		var err error
+		if inv, err = lockInvoice(tx, merchantID, invoiceID); err != nil {
 			return err
 		}
-		if !canTransition(inv.Kind, inv.Status, status) {
-			return &StateError{Message: "a " + string(inv.Status) + " " + kindName(inv.Kind) + " cannot become " + string(status)}
-		}
-		from := inv.Status
-		inv.Status = status
-		switch status {
-		case StatusPaid:
-			inv.AmountPaid, inv.AmountDue = inv.Total, 0
-		case StatusVoid:
-			inv.AmountDue = 0
-		case StatusOpen:
-			inv.AmountDue = inv.Total - inv.AmountPaid
-		}
-		if err := tx.Select("status", "amount_paid", "amount_due", "updated_at").Save(&inv).Error; err != nil {
+		before := *inv
+		if err := inv.moveTo(status); err != nil {
 			return err
 		}
-		details := map[string]any{"invoice_id": inv.ID, "from": from, "to": status}
+		if inv.Kind == KindCreditNote && inv.CreditedInvoiceID != nil && before.Status == StatusIssued {
+			if err := s.uncredit(tx, inv); err != nil {
+				return err
+			}
+		}
+		if err := s.saveInvoice(tx, inv, &before); err != nil {
+			return err
+		}
+		details := map[string]any{"invoice_id": inv.ID, "from": before.Status, "to": status}
 		if err := s.record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details); err != nil {
 			return err
 		}
@@ -447,13 +567,25 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 	return s.GetInvoice(ctx, MerchantScope(merchantID), inv.ID)
 }
 
-func canTransition(kind InvoiceKind, from, to InvoiceStatus) bool {
-	for _, s := range invoiceTransitions[kind][from] {
-		if s == to {
-			return true
+// uncredit gives a voided credit note's amount back to the invoice it credited: due again
+// while the invoice is open or uncollectible. A paid invoice stays settled, so a credit
+// note it needs to be settled can no longer be voided.
+func (s *Store) uncredit(tx *gorm.DB, note *Invoice) error {
+	inv, err := lockInvoice(tx, note.MerchantID, *note.CreditedInvoiceID)
+	if err != nil {
+		return err
+	}
+	before := *inv
+	inv.AmountCredited -= note.Total
+	switch inv.Status {
+	case StatusOpen, StatusUncollectible:
+		inv.AmountDue = inv.owed()
+	case StatusPaid:
+		if inv.owed() > 0 {
+			return &StateError{Message: "the credited invoice is paid with the help of this credit note, so the note can no longer be voided"}
 		}
 	}
-	return false
+	return s.saveInvoice(tx, inv, &before)
 }
 
 func kindName(k InvoiceKind) string {

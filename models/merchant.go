@@ -133,7 +133,7 @@ func (p MerchantSettings) validate() error {
 		v.webURL("logo_url", *p.LogoURL)
 	}
 	if p.AccentColor != nil {
-		v.colour("accent_colour", *p.AccentColor)
+		v.colour("accent_color", *p.AccentColor)
 	}
 	if p.DefaultLocale != nil {
 		v.locale("default_locale", *p.DefaultLocale)

@@ -2,6 +2,8 @@ package models
 
 import (
 	"context"
+	"errors"
+	"strconv"
 	"time"
 
 	"gorm.io/gorm"
@@ -82,7 +84,9 @@ func (in PaymentInput) validate() error {
 
 // CreatePayment records a payment or refund. A succeeded payment against an invoice settles
 // what is due (marking it paid when nothing is left); a succeeded refund adds to what was
-// refunded. The payment and the invoice change in one transaction.
+// refunded. The payment and the invoice change in one transaction, with the invoice row
+// locked, so concurrent payments never take more than is due, nor refunds more than was
+// paid.
 func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Actor, in PaymentInput) (*Payment, error) {
 	in.normalize()
 	if err := in.validate(); err != nil {
@@ -103,12 +107,12 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 		}
 		p.CustomerID = id
 		if p.InvoiceID != nil {
-			if err := applyToInvoice(tx, p); err != nil {
+			if err := s.applyToInvoice(tx, p); err != nil {
 				return err
 			}
 		}
 		if err := tx.Create(p).Error; err != nil {
-			return err
+			return referenceOr(err, "customer_id")
 		}
 		details := map[string]any{"payment_id": p.ID, "kind": p.Kind, "amount": p.Amount, "currency": p.Currency, "invoice_id": p.InvoiceID}
 		if err := s.record(tx, merchantID, id, actor, "payment.created", details); err != nil {
@@ -122,42 +126,59 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 	return p, nil
 }
 
-// applyToInvoice checks a payment against its invoice and moves the invoice's money.
-func applyToInvoice(tx *gorm.DB, p *Payment) error {
+// applyToInvoice checks a payment against its invoice, locked for the rest of the
+// transaction, and moves the invoice's money.
+func (s *Store) applyToInvoice(tx *gorm.DB, p *Payment) error {
 	if !validID("inv", *p.InvoiceID) {
 		return invalid("invoice_id", "not_found", "is not an invoice of this customer")
 	}
-	var inv Invoice
-	err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ? AND kind = ?", p.MerchantID, p.CustomerID, *p.InvoiceID, KindInvoice).Take(&inv).Error
-	if err != nil {
-		return notFoundAs(err, "invoice_id")
-	}
-	if inv.Currency != p.Currency {
+	inv, err := lockInvoice(tx, p.MerchantID, *p.InvoiceID)
+	switch {
+	case errors.Is(err, gorm.ErrRecordNotFound) || (err == nil && (inv.Kind != KindInvoice || inv.CustomerID != p.CustomerID)):
+		return invalid("invoice_id", "not_found", "is not an invoice of this customer")
+	case err != nil:
+		return err
+	case inv.Currency != p.Currency:
 		return invalid("currency", "currency_mismatch", "must be the invoice's currency ("+inv.Currency+")")
+	case inv.Status == StatusDraft:
+		// A draft is the merchant's work in progress: nothing the customer sees may point
+		// at it, a pending payment included.
+		return &StateError{Message: "a draft invoice cannot take payments"}
+	case p.Status != PaymentSucceeded:
+		return nil // a pending or failed payment moves no money
 	}
-	if p.Status != PaymentSucceeded {
-		return nil
-	}
+	before := *inv
 	switch p.Kind {
 	case KindPayment:
 		if inv.Status != StatusOpen && inv.Status != StatusUncollectible {
 			return &StateError{Message: "a " + string(inv.Status) + " invoice cannot take payments"}
 		}
 		if p.Amount > inv.AmountDue {
-			return invalid("amount", "exceeds_amount_due", "is more than the invoice's amount due")
+			return invalid("amount", "exceeds_amount_due", "is more than the invoice's amount due ("+strconv.FormatInt(inv.AmountDue, 10)+")")
 		}
 		inv.AmountPaid += p.Amount
 		inv.AmountDue -= p.Amount
 		if inv.AmountDue == 0 {
-			inv.Status = StatusPaid
+			if err := inv.moveTo(StatusPaid); err != nil {
+				return err
+			}
 		}
 	case KindRefund:
 		if p.Amount > inv.AmountPaid-inv.AmountRefunded {
-			return invalid("amount", "exceeds_amount_paid", "is more than was paid on the invoice and not yet refunded")
+			return invalid("amount", "exceeds_amount_paid", "is more than was paid on the invoice and not yet refunded ("+strconv.FormatInt(inv.AmountPaid-inv.AmountRefunded, 10)+")")
 		}
 		inv.AmountRefunded += p.Amount
 	}
-	return tx.Select("status", "amount_paid", "amount_due", "amount_refunded", "updated_at").Save(&inv).Error
+	return s.saveInvoice(tx, inv, &before)
+}
+
+// referenceOr turns a foreign-key violation (the customer was deleted while the row was
+// being written) into a validation error on field.
+func referenceOr(err error, field string) error {
+	if errors.Is(err, gorm.ErrForeignKeyViolated) {
+		return invalid(field, "not_found", "does not name an existing record")
+	}
+	return err
 }
 
 // PaymentFilter narrows a payment list; empty fields do not filter.
@@ -167,20 +188,48 @@ type PaymentFilter struct {
 	Kind        PaymentKind
 }
 
-// ListPayments returns one page of payments, newest first.
+// PaymentKinds are the kinds a payment list can be filtered by.
+var PaymentKinds = []PaymentKind{KindPayment, KindRefund}
+
+// ListPayments returns one page of payments, newest first. A customer never sees a
+// payment that names a draft invoice. A filter that names an invoice sc cannot see is a
+// FilterError.
 func (s *Store) ListPayments(ctx context.Context, sc Scope, f PaymentFilter, page Page) ([]Payment, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
 	if f.InvoiceID != "" {
+		if err := s.checkInvoiceFilter(ctx, sc, f.InvoiceID); err != nil {
+			return nil, PageInfo{}, err
+		}
 		q = q.Where("invoice_id = ?", f.InvoiceID)
 	}
 	if f.Kind != "" {
 		q = q.Where("kind = ?", f.Kind)
 	}
+	if sc.customerView() {
+		drafts := s.db.read.Model(&Invoice{}).Select("id").Where("merchant_id = ? AND status = ?", sc.MerchantID, StatusDraft)
+		q = q.Where("(invoice_id IS NULL OR invoice_id NOT IN (?))", drafts)
+	}
 	rows, info, err := listPage[Payment](q, page, "paid_at DESC, id DESC")
 	return rows, info, storeError("list payments", err)
+}
+
+// checkInvoiceFilter makes sure a list filter names an invoice sc may see.
+func (s *Store) checkInvoiceFilter(ctx context.Context, sc Scope, invoiceID string) error {
+	unknown := &FilterError{Field: "invoice_id", Message: "names no invoice"}
+	if !validID("inv", invoiceID) {
+		return unknown
+	}
+	var n int64
+	if err := sc.invoices(s.scoped(ctx, sc)).Model(&Invoice{}).Where("id = ?", invoiceID).Count(&n).Error; err != nil {
+		return storeError("check invoice filter", err)
+	}
+	if n == 0 {
+		return unknown
+	}
+	return nil
 }
 
 // GetPayment loads one payment.

@@ -79,6 +79,7 @@ func (in *PortalLinkInput) validate() error {
 	}
 	if len(in.FrameAncestors) > maxFrameAncestors {
 		v.add("frame_ancestors", "too_many", "allows at most 10 entries")
+		return v.err() // nothing past the limit is looked at
 	}
 	for i, src := range in.FrameAncestors {
 		if msg := checkFrameAncestor(src); msg != "" {
@@ -264,7 +265,7 @@ func (s *Store) ListPortalLinks(ctx context.Context, sc Scope, page Page) ([]Por
 	if err != nil {
 		return nil, PageInfo{}, storeError("list portal links", err)
 	}
-	rows, info, err := listPage[PortalLink](s.scoped(ctx, CustomerScope(sc.MerchantID, id)), page, "created_at DESC, id DESC")
+	rows, info, err := listPage[PortalLink](s.scoped(ctx, sc.Customer(id)), page, "created_at DESC, id DESC")
 	return rows, info, storeError("list portal links", err)
 }
 

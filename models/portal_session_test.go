@@ -51,7 +51,7 @@ func TestActivityIsWrittenAtMostOnceAMinute(t *testing.T) {
 		clock := &testClock{}
 		s := models.NewStore(db, models.WithClock(clock.now))
 		tn := newTenant(t, s, "Acme")
-		_, token, err := s.MintPortalLink(ctx, models.CustomerScope(tn.merchant, tn.customer), actor, models.PortalLinkInput{ExpiresIn: 48 * time.Hour, IdleTimeout: 12 * time.Hour})
+		_, token, err := s.MintPortalLink(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, models.PortalLinkInput{ExpiresIn: 48 * time.Hour, IdleTimeout: 12 * time.Hour})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -113,7 +113,7 @@ func TestOpeningALinkDecidesOnce(t *testing.T) {
 		clock := &testClock{}
 		s := models.NewStore(db, models.WithClock(clock.now))
 		tn := newTenant(t, s, "Acme")
-		sc := models.CustomerScope(tn.merchant, tn.customer)
+		sc := models.MerchantScope(tn.merchant).Customer(tn.customer)
 		mint := func(in models.PortalLinkInput) (*models.PortalLink, string) {
 			t.Helper()
 			link, token, err := s.MintPortalLink(ctx, sc, actor, in)

@@ -14,8 +14,9 @@ import (
 
 // Store is Portico's data access. It is safe for concurrent use.
 type Store struct {
-	db    *DB
-	clock func() time.Time
+	db       *DB
+	clock    func() time.Time
+	dataKeys *DataKeys // seals secrets at rest; nil: nothing secret can be stored
 }
 
 // StoreOption changes how a Store is built.
@@ -24,6 +25,12 @@ type StoreOption func(*Store)
 // WithClock makes the Store tell time by clock instead of the wall clock; tests move it.
 func WithClock(clock func() time.Time) StoreOption {
 	return func(s *Store) { s.clock = clock }
+}
+
+// WithDataKeys gives the Store the keys it seals secrets at rest with (PORTICO_DATA_KEYS).
+// Without them it refuses to store anything secret, stored API responses included.
+func WithDataKeys(keys *DataKeys) StoreOption {
+	return func(s *Store) { s.dataKeys = keys }
 }
 
 // NewStore returns a Store over an open database.
@@ -48,24 +55,34 @@ func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
 	return s.db.read.WithContext(ctx).Where("merchant_id = ?", merchantID)
 }
 
-// Scope is whose rows a call on customer-owned data may see or change: always one
-// merchant's, and at most one customer's of that merchant. Every Store method on
-// customer-owned rows takes one, so tenant isolation is part of every query.
+// Scope is whose rows a call on customer-owned data may see or change, and who is looking:
+// always one merchant's rows, and at most one customer's of that merchant. Every Store
+// method on customer-owned rows takes one, so tenant isolation is part of every query.
 type Scope struct {
 	MerchantID string
 	// CustomerID names one customer by ID, or by the merchant's own ID as "external:ID"
 	// (how the API's /customers/{id}/… routes name them). Empty: any customer of the
 	// merchant.
 	CustomerID string
+	// byMerchant: the merchant looks at one of its customers (drafts and all); a scope with
+	// a customer is otherwise that customer's own view.
+	byMerchant bool
 }
 
 // MerchantScope is the scope of an API key: all of one merchant's customers.
-func MerchantScope(merchantID string) Scope { return Scope{MerchantID: merchantID} }
+func MerchantScope(merchantID string) Scope { return Scope{MerchantID: merchantID, byMerchant: true} }
 
-// CustomerScope is the scope of one customer of one merchant: a portal session's, or an
-// API call on /customers/{id}/…; customerRef is an ID or external:ID.
-func CustomerScope(merchantID, customerRef string) Scope {
-	return Scope{MerchantID: merchantID, CustomerID: customerRef}
+// Customer narrows a merchant's scope to one of its customers, by ID or external:ID: what
+// the API's /customers/{id}/… routes act on. The merchant still sees what the customer
+// would not.
+func (sc Scope) Customer(customerRef string) Scope {
+	sc.CustomerID = customerRef
+	return sc
+}
+
+// CustomerScope is a customer's own view of their account: a portal session's scope.
+func CustomerScope(merchantID, customerID string) Scope {
+	return Scope{MerchantID: merchantID, CustomerID: customerID}
 }
 
 // where limits q to the rows of a customer-owned table that sc may see. A reference that
@@ -78,6 +95,19 @@ func (sc Scope) where(q *gorm.DB) *gorm.DB {
 		q = q.Where("customer_id = (?)", customerIDQuery(q.Session(&gorm.Session{NewDB: true}), sc.MerchantID, sc.CustomerID))
 	default:
 		q = q.Where("customer_id = ?", sc.CustomerID)
+	}
+	return q
+}
+
+// customerView reports whether sc is a customer's own view (a portal session). A customer
+// never sees the merchant's drafts, nor anything that would reveal one.
+func (sc Scope) customerView() bool { return sc.CustomerID != "" && !sc.byMerchant }
+
+// invoices limits a query on invoices to the documents sc may see: no drafts for a
+// customer.
+func (sc Scope) invoices(q *gorm.DB) *gorm.DB {
+	if sc.customerView() {
+		return q.Where("status <> ?", StatusDraft)
 	}
 	return q
 }
@@ -139,9 +169,13 @@ type Actor struct {
 // SystemActor is the actor for changes made from the command line.
 var SystemActor = Actor{Type: ActorSystem, ID: "cli"}
 
-// record writes the audit event (and, when eventType is set, the outbox event) that
-// belongs to a change, in the change's transaction.
+// record writes the audit event that belongs to a change, in the change's transaction.
+// Every change is recorded, so this is also where a change made for an idempotent request
+// commits only while the request still holds its key (see IdempotencyRecord).
 func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, action string, details any) error {
+	if err := s.markCarriedOut(tx, merchantID); err != nil {
+		return err
+	}
 	body, err := json.Marshal(details)
 	if err != nil {
 		return err
@@ -174,6 +208,26 @@ func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any)
 		Payload:    string(body),
 		CreatedAt:  s.Now(),
 	}).Error
+}
+
+// changedColumns collects the columns a partial update sets, so that it writes those and
+// no others: a concurrent change to another column survives it.
+type changedColumns []string
+
+// set adds column when changed.
+func (cc *changedColumns) set(column string, changed bool) {
+	if changed {
+		*cc = append(*cc, column)
+	}
+}
+
+// assign sets *dst to *src when src is given, and reports whether it did.
+func assign[T any](dst *T, src *T) bool {
+	if src == nil {
+		return false
+	}
+	*dst = *src
+	return true
 }
 
 func truncate(s string, n int) string {

@@ -2,9 +2,11 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // SubscriptionStatus is where a subscription is in its life.
@@ -19,7 +21,18 @@ const (
 	SubCanceled SubscriptionStatus = "canceled"
 )
 
-var subscriptionStatuses = []string{string(SubTrialing), string(SubActive), string(SubPastDue), string(SubPaused), string(SubCanceled)}
+// SubscriptionStatuses are every status a subscription can have.
+var SubscriptionStatuses = []SubscriptionStatus{SubTrialing, SubActive, SubPastDue, SubPaused, SubCanceled}
+
+// subscriptionTransitions is the one state machine of subscriptions: the statuses each
+// status may move to. A trial only starts a subscription, and canceled is final: a
+// canceled subscription is never billed again, so it cannot come back to life.
+var subscriptionTransitions = map[SubscriptionStatus][]SubscriptionStatus{
+	SubTrialing: {SubActive, SubPastDue, SubPaused, SubCanceled},
+	SubActive:   {SubPastDue, SubPaused, SubCanceled},
+	SubPastDue:  {SubActive, SubPaused, SubCanceled},
+	SubPaused:   {SubActive, SubPastDue, SubCanceled},
+}
 
 // Intervals a subscription can bill at.
 var Intervals = []string{"day", "week", "month", "year"}
@@ -82,7 +95,7 @@ func (in SubscriptionInput) validate(creating bool) error {
 		v.text("plan_name", deref(in.PlanName), 200, true)
 	}
 	if in.Status != nil {
-		v.oneOf("status", string(*in.Status), subscriptionStatuses...)
+		v.oneOf("status", string(*in.Status), strs(SubscriptionStatuses)...)
 	}
 	if in.Currency != nil || creating {
 		v.currency("currency", deref(in.Currency))
@@ -98,8 +111,11 @@ func (in SubscriptionInput) validate(creating bool) error {
 	if in.IntervalCount != nil && (*in.IntervalCount < 1 || *in.IntervalCount > 365) {
 		v.add("interval_count", "out_of_range", "must be between 1 and 365")
 	}
-	if creating && (in.CurrentPeriodStart == nil || in.CurrentPeriodEnd == nil) {
-		v.add("current_period_end", "required", "current_period_start and current_period_end are required")
+	if creating && in.CurrentPeriodStart == nil {
+		v.add("current_period_start", "required", "is required")
+	}
+	if creating && in.CurrentPeriodEnd == nil {
+		v.add("current_period_end", "required", "is required")
 	}
 	if in.CurrentPeriodStart != nil && in.CurrentPeriodEnd != nil && !in.CurrentPeriodEnd.After(*in.CurrentPeriodStart) {
 		v.add("current_period_end", "before_start", "must be after current_period_start")
@@ -107,19 +123,39 @@ func (in SubscriptionInput) validate(creating bool) error {
 	return v.err()
 }
 
-func (in SubscriptionInput) apply(sub *Subscription) {
-	setIf(&sub.PlanName, in.PlanName)
-	setIf(&sub.Status, in.Status)
-	setIf(&sub.Currency, in.Currency)
-	setIf(&sub.UnitAmount, in.UnitAmount)
-	setIf(&sub.Interval, in.Interval)
-	setIf(&sub.IntervalCount, in.IntervalCount)
-	if in.CurrentPeriodStart != nil {
-		sub.CurrentPeriodStart = in.CurrentPeriodStart.UTC()
+// apply sets the fields the input names, except the status (see Subscription.moveTo), and
+// returns their columns.
+func (in SubscriptionInput) apply(sub *Subscription) []string {
+	var columns changedColumns
+	columns.set("plan_name", assign(&sub.PlanName, in.PlanName))
+	columns.set("currency", assign(&sub.Currency, in.Currency))
+	columns.set("unit_amount", assign(&sub.UnitAmount, in.UnitAmount))
+	columns.set("interval", assign(&sub.Interval, in.Interval))
+	columns.set("interval_count", assign(&sub.IntervalCount, in.IntervalCount))
+	columns.set("current_period_start", assign(&sub.CurrentPeriodStart, utcPtr(in.CurrentPeriodStart)))
+	columns.set("current_period_end", assign(&sub.CurrentPeriodEnd, utcPtr(in.CurrentPeriodEnd)))
+	return columns
+}
+
+// moveTo changes the status along subscriptionTransitions and returns the columns it
+// changed. Canceling ends the subscription at once: a scheduled cancellation is superseded.
+// Asking for the status it already has changes nothing.
+func (sub *Subscription) moveTo(to SubscriptionStatus, at time.Time) ([]string, error) {
+	if to == sub.Status {
+		return nil, nil
 	}
-	if in.CurrentPeriodEnd != nil {
-		sub.CurrentPeriodEnd = in.CurrentPeriodEnd.UTC()
+	if !slices.Contains(subscriptionTransitions[sub.Status], to) {
+		return nil, &StateError{Message: "a " + string(sub.Status) + " subscription cannot become " + string(to)}
 	}
+	sub.Status = to
+	if to != SubCanceled {
+		return []string{"status"}, nil
+	}
+	if sub.CanceledAt == nil {
+		sub.CanceledAt = &at
+	}
+	sub.EndedAt, sub.CancelAtPeriodEnd = &at, false
+	return []string{"status", "canceled_at", "ended_at", "cancel_at_period_end"}, nil
 }
 
 // CreateSubscription adds a subscription to a customer.
@@ -129,6 +165,7 @@ func (s *Store) CreateSubscription(ctx context.Context, merchantID string, actor
 	}
 	sub := &Subscription{ID: newID("sub"), MerchantID: merchantID, Status: SubActive, IntervalCount: 1}
 	in.apply(sub)
+	assign(&sub.Status, in.Status) // any status may start a subscription (an import of a canceled one, too)
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		id, err := customerID(tx, merchantID, in.CustomerRef)
 		if err != nil {
@@ -140,7 +177,7 @@ func (s *Store) CreateSubscription(ctx context.Context, merchantID string, actor
 			sub.CanceledAt, sub.EndedAt = &t, &t
 		}
 		if err := tx.Create(sub).Error; err != nil {
-			return err
+			return referenceOr(err, "customer_id")
 		}
 		return s.record(tx, merchantID, id, actor, "subscription.created", map[string]any{"subscription_id": sub.ID, "plan_name": sub.PlanName})
 	})
@@ -170,7 +207,7 @@ type SubscriptionFilter struct {
 
 // ListSubscriptions returns one page of subscriptions, newest first.
 func (s *Store) ListSubscriptions(ctx context.Context, sc Scope, f SubscriptionFilter, page Page) ([]Subscription, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, sc, f.CustomerRef)
+	q, err := s.filteredByCustomer(ctx, sc, f.CustomerRef)
 	if err != nil {
 		return nil, PageInfo{}, err
 	}
@@ -181,32 +218,31 @@ func (s *Store) ListSubscriptions(ctx context.Context, sc Scope, f SubscriptionF
 	return rows, info, storeError("list subscriptions", err)
 }
 
-// UpdateSubscription applies a partial update from the merchant's billing system.
+// UpdateSubscription applies a partial update from the merchant's billing system. It
+// writes only the columns the update names (and what a status change implies), on the
+// row locked for the change, so it never undoes a cancellation the customer made at the
+// same moment; and a canceled subscription stays canceled.
 func (s *Store) UpdateSubscription(ctx context.Context, merchantID string, actor Actor, subscriptionID string, in SubscriptionInput) (*Subscription, error) {
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}
-	if !validID("sub", subscriptionID) {
-		return nil, ErrNotFound
-	}
-	var sub Subscription
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, subscriptionID).Take(&sub).Error; err != nil {
-			return err
-		}
-		in.apply(&sub)
-		if !sub.CurrentPeriodEnd.After(sub.CurrentPeriodStart) {
-			return invalid("current_period_end", "before_start", "must be after current_period_start")
-		}
-		if err := tx.Save(&sub).Error; err != nil {
-			return err
-		}
-		return s.record(tx, merchantID, sub.CustomerID, actor, "subscription.updated", map[string]any{"subscription_id": sub.ID})
+	return s.changeSubscription(ctx, MerchantScope(merchantID), actor, subscriptionID, subscriptionChange{
+		action: "subscription.updated",
+		apply: func(sub *Subscription, at time.Time) ([]string, error) {
+			columns := in.apply(sub)
+			if !sub.CurrentPeriodEnd.After(sub.CurrentPeriodStart) {
+				return nil, invalid("current_period_end", "before_start", "must be after current_period_start")
+			}
+			if in.Status != nil {
+				moved, err := sub.moveTo(*in.Status, at)
+				if err != nil {
+					return nil, err
+				}
+				columns = append(columns, moved...)
+			}
+			return columns, nil
+		},
 	})
-	if err != nil {
-		return nil, storeError("update subscription", err)
-	}
-	return &sub, nil
 }
 
 // Cancellation is a request to cancel a subscription.
@@ -225,63 +261,93 @@ func (c Cancellation) validate() error {
 	return v.err()
 }
 
-// CancelSubscription cancels now or schedules the cancellation for the period's end. It is
-// a conditional update, so two concurrent requests (a double click, two tabs) have one
-// effect: the second gets a StateError.
+// CancelSubscription cancels now or schedules the cancellation for the period's end. The
+// row is locked for the change, so two concurrent requests (a double click, two tabs) have
+// one effect: the second gets a StateError.
 func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, subscriptionID string, c Cancellation) (*Subscription, error) {
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	t := s.Now()
-	changes := map[string]any{
-		"canceled_at": t, "cancellation_reason": c.Reason, "cancellation_comment": c.Comment, "updated_at": t,
-	}
-	event := "subscription.canceled"
+	action := "subscription.canceled"
 	if c.AtPeriodEnd {
-		changes["cancel_at_period_end"] = true
-		event = "subscription.cancel_scheduled"
-	} else {
-		changes["status"], changes["ended_at"], changes["cancel_at_period_end"] = SubCanceled, t, false
+		action = "subscription.cancel_scheduled"
 	}
-	return s.changeSubscription(ctx, sc, actor, subscriptionID, event, changes,
-		"status <> ? AND cancel_at_period_end = ?", []any{SubCanceled, false},
-		"the subscription is already canceled or scheduled to cancel")
+	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
+		action: action, announce: true,
+		apply: func(sub *Subscription, at time.Time) ([]string, error) {
+			if sub.Status == SubCanceled || sub.CancelAtPeriodEnd {
+				return nil, &StateError{Message: "the subscription is already canceled or scheduled to cancel"}
+			}
+			sub.CanceledAt, sub.CancellationReason, sub.CancellationComment = &at, c.Reason, c.Comment
+			columns := []string{"canceled_at", "cancellation_reason", "cancellation_comment"}
+			if c.AtPeriodEnd {
+				sub.CancelAtPeriodEnd = true
+				return append(columns, "cancel_at_period_end"), nil
+			}
+			moved, err := sub.moveTo(SubCanceled, at)
+			return append(columns, moved...), err
+		},
+	})
 }
 
 // ResumeSubscription undoes a scheduled cancellation while the period has not ended.
 func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, subscriptionID string) (*Subscription, error) {
-	t := s.Now()
-	changes := map[string]any{
-		"cancel_at_period_end": false, "canceled_at": nil, "cancellation_reason": "", "cancellation_comment": "", "updated_at": t,
-	}
-	return s.changeSubscription(ctx, sc, actor, subscriptionID, "subscription.resumed", changes,
-		"status <> ? AND cancel_at_period_end = ? AND current_period_end > ?", []any{SubCanceled, true, t},
-		"the subscription has no cancellation that can be undone")
+	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
+		action: "subscription.resumed", announce: true,
+		apply: func(sub *Subscription, at time.Time) ([]string, error) {
+			if !sub.CanResume(at) {
+				return nil, &StateError{Message: "the subscription has no cancellation that can be undone"}
+			}
+			sub.CancelAtPeriodEnd, sub.CanceledAt, sub.CancellationReason, sub.CancellationComment = false, nil, "", ""
+			return []string{"cancel_at_period_end", "canceled_at", "cancellation_reason", "cancellation_comment"}, nil
+		},
+	})
 }
 
-// changeSubscription applies changes to a subscription if it is in the state cond
-// describes, and records the event; otherwise it answers refusal as a StateError.
-func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, id, event string, changes map[string]any, cond string, args []any, refusal string) (*Subscription, error) {
+// subscriptionChange is one kind of change to a subscription.
+type subscriptionChange struct {
+	action   string // the audit log's action, and the webhook event's type when announced
+	announce bool
+	// apply checks that the subscription's state allows the change (else a StateError),
+	// makes it, and returns the columns it changed.
+	apply func(sub *Subscription, at time.Time) ([]string, error)
+}
+
+// changeSubscription applies a change to a subscription sc may see, with its row locked
+// until the change commits: a concurrent change waits, then applies to what this one
+// wrote. Only the columns the change names are written.
+func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, id string, change subscriptionChange) (*Subscription, error) {
 	if !validID("sub", id) {
 		return nil, ErrNotFound
 	}
 	var sub Subscription
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		res := sc.where(tx.Model(&Subscription{})).Where("id = ?", id).Where(cond, args...).Updates(changes)
-		if res.Error != nil {
-			return res.Error
-		}
-		if err := sc.where(tx).Where("id = ?", id).Take(&sub).Error; err != nil {
+		if err := sc.where(tx.Clauses(clause.Locking{Strength: "UPDATE"})).Where("id = ?", id).Take(&sub).Error; err != nil {
 			return err
 		}
-		if res.RowsAffected == 0 {
-			return &StateError{Message: refusal}
+		at := s.Now()
+		columns, err := change.apply(&sub, at)
+		if err != nil {
+			return err
+		}
+		if len(columns) > 0 {
+			sub.UpdatedAt = at
+			columns = append(columns, "updated_at")
+			if err := sc.where(tx.Model(&sub)).Select(columns).Updates(&sub).Error; err != nil {
+				return err
+			}
 		}
 		details := map[string]any{"subscription_id": sub.ID, "reason": sub.CancellationReason, "cancel_at_period_end": sub.CancelAtPeriodEnd, "status": sub.Status}
-		if err := s.record(tx, sc.MerchantID, sub.CustomerID, actor, event, details); err != nil {
+		if !change.announce {
+			details = map[string]any{"subscription_id": sub.ID, "changed": columns}
+		}
+		if err := s.record(tx, sc.MerchantID, sub.CustomerID, actor, change.action, details); err != nil {
 			return err
 		}
-		return s.announce(tx, sc.MerchantID, event, details)
+		if !change.announce {
+			return nil
+		}
+		return s.announce(tx, sc.MerchantID, change.action, details)
 	})
 	if err != nil {
 		return nil, storeError("change subscription", err)

@@ -58,7 +58,7 @@ func (s *Store) InvoiceNumbers(ctx context.Context, sc Scope, ids []string) (map
 		return numbers, nil
 	}
 	var rows []Invoice
-	if err := s.scoped(ctx, sc).Select("id", "number").Where("id IN ?", ids).Find(&rows).Error; err != nil {
+	if err := sc.invoices(s.scoped(ctx, sc)).Select("id", "number").Where("id IN ?", ids).Find(&rows).Error; err != nil {
 		return nil, storeError("invoice numbers", err)
 	}
 	for _, r := range rows {

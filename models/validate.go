@@ -32,6 +32,9 @@ type validator struct {
 
 func (v *validator) add(field, code, message string) { v.errs.add(field, code, message) }
 
+// full reports whether the validator keeps no more errors: loops over items stop there.
+func (v *validator) full() bool { return v.errs.full() }
+
 func (v *validator) err() error { return v.errs.err() }
 
 // text checks a free-text field: valid UTF-8, no control characters, at most max runes.
@@ -61,13 +64,13 @@ func (v *validator) email(field, value string, required bool) {
 		}
 		return
 	}
-	if !validEmail(value) {
+	if !ValidEmail(value) {
 		v.add(field, "invalid_email", "must be an email address like name@example.com")
 	}
 }
 
-// validEmail accepts a bare address (no display name) with a dotted domain.
-func validEmail(s string) bool {
+// ValidEmail reports whether s is a bare address (no display name) with a dotted domain.
+func ValidEmail(s string) bool {
 	if len(s) > 254 {
 		return false
 	}
@@ -162,6 +165,15 @@ func isLoopbackHost(host string) bool {
 	}
 	ip := net.ParseIP(host)
 	return ip != nil && ip.IsLoopback()
+}
+
+// strs is a list of named strings (statuses, kinds) as plain strings, for oneOf.
+func strs[T ~string](values []T) []string {
+	out := make([]string, len(values))
+	for i, v := range values {
+		out[i] = string(v)
+	}
+	return out
 }
 
 // oneOf checks that value is one of allowed.

@@ -168,6 +168,9 @@ func pdfTotals(pdf *fpdf.Fpdf, t *Translator, inv *models.Invoice) {
 		if inv.AmountRefunded > 0 {
 			totals = append(totals, total{t.T("invoice.amount_refunded"), inv.AmountRefunded, false})
 		}
+		if inv.AmountCredited > 0 {
+			totals = append(totals, total{t.T("invoice.amount_credited"), inv.AmountCredited, false})
+		}
 		totals = append(totals, total{t.T("invoice.amount_due"), inv.AmountDue, true})
 	}
 	labelWidth := pdfColumns[2] + pdfColumns[3]

@@ -113,6 +113,7 @@ type InvoiceView struct {
 	Tax            Money
 	AmountPaid     Money
 	AmountRefunded Money
+	AmountCredited Money
 	Payments       []PaymentRow
 	CreditNotes    []InvoiceRow
 	Credited       *InvoiceRow // for a credit note: the invoice it credits
@@ -124,6 +125,7 @@ func NewInvoiceView(inv *models.Invoice, now time.Time) InvoiceView {
 		InvoiceRow: NewInvoiceRow(inv, now), Memo: inv.Memo,
 		Subtotal: Money{inv.Subtotal, inv.Currency}, Tax: Money{inv.Tax, inv.Currency},
 		AmountPaid: Money{inv.AmountPaid, inv.Currency}, AmountRefunded: Money{inv.AmountRefunded, inv.Currency},
+		AmountCredited: Money{inv.AmountCredited, inv.Currency},
 	}
 	for _, l := range inv.Lines {
 		v.Lines = append(v.Lines, InvoiceLine{

@@ -91,7 +91,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := migrations.Up(db.Writer()); err != nil {
 		return err
 	}
-	return action(ctx, &env{cfg: cfg, args: positional, stdout: stdout, stderr: stderr, db: db, store: models.NewStore(db)})
+	return action(ctx, &env{cfg: cfg, args: positional, stdout: stdout, stderr: stderr, db: db, store: models.NewStore(db, models.WithDataKeys(cfg.DataKeys))})
 }
 
 // parseInterspersed parses flags wherever they stand, so "apikey revoke PREFIX --database x"
@@ -211,7 +211,7 @@ func linkFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 
 // mintLink mints a portal link from the command line and returns its URL.
 func mintLink(ctx context.Context, e *env, merchantID, customerRef string, in models.PortalLinkInput) (string, *models.PortalLink, error) {
-	link, token, err := e.store.MintPortalLink(ctx, models.CustomerScope(merchantID, customerRef), models.SystemActor, in)
+	link, token, err := e.store.MintPortalLink(ctx, models.MerchantScope(merchantID).Customer(customerRef), models.SystemActor, in)
 	if err != nil {
 		return "", nil, fmt.Errorf("customer %q: %w", customerRef, err)
 	}

@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/portico/portico/models"
 )
 
 // config is every setting of a Portico process, read once from the environment and flags
@@ -29,6 +31,11 @@ type config struct {
 	APIBurst        int
 	LinkRate        int // link openings per minute per client IP
 	ShutdownTimeout time.Duration
+
+	// DataKeys encrypt secrets at rest. In development, when none is configured, a
+	// temporary one is generated (dataKeysGenerated) and serve warns about it.
+	DataKeys          *models.DataKeys
+	dataKeysGenerated bool
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
@@ -40,6 +47,7 @@ var settings = []struct {
 	{"base-url", "PORTICO_BASE_URL", "http://localhost:8080", "public URL of Portico; portal links are built from it"},
 	{"database", "PORTICO_DATABASE", "portico.db", "SQLite file path (or sqlite://path), or a postgres:// URL"},
 	{"session-keys", "PORTICO_SESSION_KEYS", "", "comma-separated base64 secrets (32+ bytes each); the first signs new cookies, the rest are still accepted"},
+	{"data-keys", "PORTICO_DATA_KEYS", "", "comma-separated base64 keys of 32 bytes; the first encrypts secrets at rest, all decrypt (rotation)"},
 	{"log-level", "PORTICO_LOG_LEVEL", "info", "debug, info, warn or error"},
 	{"log-format", "PORTICO_LOG_FORMAT", "text", "text or json"},
 	{"trusted-proxies", "PORTICO_TRUSTED_PROXIES", "", "comma-separated CIDRs whose X-Forwarded-For is believed"},
@@ -90,6 +98,11 @@ func parseConfig(v map[string]*string) (*config, error) {
 			cfg.SessionKeys = append(cfg.SessionKeys, key)
 		}
 	}
+	if raw := *v["data-keys"]; raw != "" {
+		if cfg.DataKeys, err = models.ParseDataKeys(raw); err != nil {
+			fail("data-keys", err)
+		}
+	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*v["log-level"])); err != nil {
 		fail("log-level", err)
 	}
@@ -118,8 +131,16 @@ func parseConfig(v map[string]*string) (*config, error) {
 	if cfg.ShutdownTimeout, err = time.ParseDuration(*v["shutdown-timeout"]); err != nil || cfg.ShutdownTimeout <= 0 {
 		fail("shutdown-timeout", errors.New("must be a duration like 30s"))
 	}
-	if cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https" && !cfg.sessionKeysSet {
+	production := cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https"
+	if production && !cfg.sessionKeysSet {
 		fail("session-keys", errors.New("must be set when the base URL is https (production)"))
+	}
+	switch {
+	case cfg.DataKeys != nil:
+	case production && *v["data-keys"] == "":
+		fail("data-keys", errors.New("must be set when the base URL is https (production)"))
+	default:
+		cfg.DataKeys, cfg.dataKeysGenerated = models.GenerateDataKeys(), true
 	}
 	return cfg, errors.Join(errs...)
 }
@@ -149,6 +170,15 @@ func (cfg *config) ensureSessionKey(log *slog.Logger) {
 	cfg.SessionKeys = [][]byte{key}
 	log.Warn("PORTICO_SESSION_KEYS is not set: using a temporary random key; portal sessions end when Portico restarts",
 		"generate_one_with", "openssl rand -base64 32")
+}
+
+// warnTemporaryDataKeys says loudly that the data key was generated for this process:
+// what it encrypts (stored API responses) cannot be read after a restart.
+func (cfg *config) warnTemporaryDataKeys(log *slog.Logger) {
+	if cfg.dataKeysGenerated {
+		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays stored now cannot be read after Portico restarts",
+			"generate_one_with", "openssl rand -base64 32")
+	}
 }
 
 func (cfg *config) logger(out interface{ Write([]byte) (int, error) }) *slog.Logger {

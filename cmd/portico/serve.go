@@ -22,6 +22,7 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 	return func(ctx context.Context, e *env) error {
 		log := e.cfg.logger(e.stderr)
 		e.cfg.ensureSessionKey(log)
+		e.cfg.warnTemporaryDataKeys(log)
 		return serve(ctx, e, log, *demo)
 	}
 }
@@ -64,11 +65,16 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	}
 
 	// Webhooks go out from the outbox in the background; a delivery in progress at shutdown
-	// is cut short and retried on the next start.
-	delivering := make(chan struct{})
+	// is cut short and retried on the next start. Expired Idempotency-Key records are swept
+	// beside them.
+	delivering, sweeping := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(delivering)
 		webhook.NewDeliverer(e.store, log).Run(ctx, time.Second)
+	}()
+	go func() {
+		defer close(sweeping)
+		sweepIdempotencyRecords(ctx, e.store, log, idempotencySweepInterval)
 	}()
 
 	if demo {
@@ -93,6 +99,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		return err
 	}
 	<-delivering
+	<-sweeping
 	log.Info("portico stopped")
 	return nil
 }

@@ -11,6 +11,8 @@ import (
 	"mime"
 	"net/http"
 	"net/url"
+	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -114,16 +116,25 @@ func RequireJSON(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-// bind decodes a JSON body strictly: unknown fields, wrong types and trailing data are 400.
-// An empty body is an empty object.
+// bind decodes a JSON body strictly: unknown fields, wrong types, trailing data and a body
+// that is not an object (null included) are 400. An empty body is an empty object.
 func bind[T any](c echo.Context) (T, error) {
 	var v T
-	dec := json.NewDecoder(c.Request().Body)
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&v)
-	if errors.Is(err, io.EOF) {
-		return v, nil
+	body, err := io.ReadAll(c.Request().Body)
+	if err != nil {
+		return v, badJSON(err)
 	}
+	trimmed := bytes.TrimSpace(body)
+	switch {
+	case len(trimmed) == 0:
+		return v, nil
+	case trimmed[0] != '{':
+		return v, &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "body_malformed",
+			Message: "The request body must be a JSON object."}
+	}
+	dec := json.NewDecoder(bytes.NewReader(trimmed))
+	dec.DisallowUnknownFields()
+	err = dec.Decode(&v)
 	if err == nil && dec.Decode(new(json.RawMessage)) != io.EOF {
 		err = errors.New("trailing data after the JSON object")
 	}
@@ -133,42 +144,72 @@ func bind[T any](c echo.Context) (T, error) {
 	return v, nil
 }
 
-// badJSON describes why a body could not be decoded.
+// badJSON describes why a body could not be decoded, in terms of the JSON the client sent.
 func badJSON(err error) error {
 	var (
-		typeErr *json.UnmarshalTypeError
-		httpErr *echo.HTTPError
+		apiErr    *web.APIError
+		typeErr   *json.UnmarshalTypeError
+		syntaxErr *json.SyntaxError
+		httpErr   *echo.HTTPError
+		invalid   *models.ValidationError
 	)
-	bad := &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "body_malformed", Message: "The request body is not valid JSON: " + err.Error()}
+	bad := &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "body_malformed", Message: "The request body is not valid JSON."}
 	switch {
 	case errors.As(err, &httpErr):
 		return httpErr // the body limit
+	case errors.As(err, &apiErr):
+		return apiErr // described where it was found (a line of an invoice)
+	case errors.As(err, &invalid):
+		return invalid // a limit checked while decoding (too many lines)
 	case errors.As(err, &typeErr):
-		bad.Code, bad.Param = "parameter_type_invalid", typeErr.Field
-		bad.Message = fmt.Sprintf("%s must be %s, not %s.", typeErr.Field, jsonKind(typeErr.Type.String()), typeErr.Value)
+		return typeError(typeErr.Field, typeErr.Type, typeErr.Value)
+	case errors.As(err, &syntaxErr):
+		bad.Message = fmt.Sprintf("The request body is not valid JSON (at byte %d).", syntaxErr.Offset)
 	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		bad.Code, bad.Param = "parameter_unknown", strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		bad.Message = "Unknown field " + bad.Param + "."
+		return unknownField(strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`))
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		bad.Message = "The request body is not valid JSON: it ends too early."
+	case strings.HasPrefix(err.Error(), "trailing data"):
+		bad.Message = "The request body has data after the JSON object."
 	}
 	return bad
 }
 
-// jsonKind names a Go type the way a JSON client thinks of it.
-func jsonKind(goType string) string {
-	goType = strings.TrimLeft(goType, "*")
-	switch {
-	case strings.HasPrefix(goType, "int"), strings.HasPrefix(goType, "uint"):
-		return "an integer"
-	case strings.HasPrefix(goType, "float"):
-		return "a number"
-	case goType == "bool":
-		return "a boolean"
-	case strings.HasPrefix(goType, "[]"):
-		return "an array"
-	case strings.HasPrefix(goType, "map"), strings.Contains(goType, "."):
-		return "an object"
+// typeError is the 400 of a field whose JSON value has the wrong type; value, when known,
+// is what was sent instead.
+func typeError(field string, t reflect.Type, value string) *web.APIError {
+	message := field + " must be " + jsonKind(t)
+	if value != "" {
+		message += ", not " + value
 	}
-	return "a string"
+	return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_type_invalid", Param: field, Message: message + "."}
+}
+
+// unknownField is the 400 of a field the API does not take.
+func unknownField(field string) *web.APIError {
+	return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_unknown", Param: field, Message: "Unknown field " + field + "."}
+}
+
+// jsonKind names a Go type the way a JSON client thinks of it.
+func jsonKind(t reflect.Type) string {
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch {
+	case t == reflect.TypeFor[time.Time]():
+		return "an RFC 3339 timestamp like 2026-01-31T09:00:00Z"
+	case t.Kind() >= reflect.Int && t.Kind() <= reflect.Uint64:
+		return "an integer"
+	case t.Kind() == reflect.Float32 || t.Kind() == reflect.Float64:
+		return "a number"
+	case t.Kind() == reflect.Bool:
+		return "a boolean"
+	case t.Kind() == reflect.Slice || t.Kind() == reflect.Array:
+		return "an array"
+	case t.Kind() == reflect.String:
+		return "a string"
+	}
+	return "an object"
 }
 
 // invalidField is the 422 of one field the handler checks before the store can.
@@ -176,9 +217,22 @@ func invalidField(field, code, message string) error {
 	return &models.ValidationError{Fields: []models.FieldError{{Field: field, Code: code, Message: message}}}
 }
 
-// listPage reads page and per_page (at most models.MaxPerPage).
-func listPage(c echo.Context) (models.Page, error) {
+// badParam is the 400 of a query or path parameter.
+func badParam(name, message string) error {
+	return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: name, Message: message}
+}
+
+// listQuery reads page and per_page (at most models.MaxPerPage) and refuses any query
+// parameter but those and filters: a misspelt filter would otherwise list everything.
+func listQuery(c echo.Context, filters ...string) (models.Page, error) {
 	var p models.Page
+	for name := range c.QueryParams() {
+		if name != "page" && name != "per_page" && !slices.Contains(filters, name) {
+			allowed := append([]string{"page", "per_page"}, filters...)
+			return p, &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_unknown", Param: name,
+				Message: "Unknown query parameter " + name + "; this list takes " + strings.Join(allowed, ", ") + "."}
+		}
+	}
 	for _, q := range []struct {
 		name string
 		dst  *int
@@ -186,12 +240,59 @@ func listPage(c echo.Context) (models.Page, error) {
 	}{{"page", &p.Number, models.MaxPageNumber}, {"per_page", &p.PerPage, models.MaxPerPage}} {
 		n, ok := web.PositiveParam(c, q.name, q.max)
 		if !ok {
-			return p, &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: q.name,
-				Message: fmt.Sprintf("%s must be a whole number from 1 to %d.", q.name, q.max)}
+			return p, badParam(q.name, fmt.Sprintf("%s must be a whole number from 1 to %d.", q.name, q.max))
 		}
 		*q.dst = n
 	}
 	return p, nil
+}
+
+// enumQuery reads a filter that takes one of allowed values; an unknown value is 400, not
+// an empty list.
+func enumQuery[T ~string](c echo.Context, name string, allowed []T) (T, error) {
+	v := T(c.QueryParam(name))
+	if v == "" || slices.Contains(allowed, v) {
+		return v, nil
+	}
+	names := make([]string, len(allowed))
+	for i, a := range allowed {
+		names[i] = string(a)
+	}
+	return "", badParam(name, name+" must be one of "+strings.Join(names, ", ")+".")
+}
+
+// param is a path parameter as the client meant it. Echo routes on the escaped path when
+// it holds an escaped slash, so an external ID like gid://shop/Customer/1 arrives as
+// gid:%2F%2Fshop%2FCustomer%2F1 and is unescaped here.
+func param(c echo.Context, name string) string {
+	v := c.Param(name)
+	if c.Request().URL.RawPath == "" {
+		return v // Echo routed on the decoded path: the value is decoded already
+	}
+	if unescaped, err := url.PathUnescape(v); err == nil {
+		return unescaped
+	}
+	return v
+}
+
+// NoRoute answers a request under /v1 that no route took: 405 with Allow when the path
+// exists for other methods, else 404. (The group's catch-all would otherwise make every
+// wrong method a 404.)
+func NoRoute(c echo.Context) error {
+	e, r := c.Echo(), c.Request()
+	var allowed []string
+	for _, method := range []string{http.MethodGet, http.MethodPost, http.MethodPut, http.MethodPatch, http.MethodDelete} {
+		probe := e.NewContext(r, nil)
+		e.Router().Find(method, echo.GetPath(r), probe)
+		if probe.Path() != c.Path() {
+			allowed = append(allowed, method)
+		}
+	}
+	if len(allowed) == 0 {
+		return echo.ErrNotFound
+	}
+	c.Response().Header().Set(echo.HeaderAllow, strings.Join(allowed, ", "))
+	return echo.ErrMethodNotAllowed
 }
 
 // listResponse is every list's shape: one page of data and where it sits.
@@ -239,27 +340,35 @@ func (h *Handler) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		r.Body = io.NopCloser(bytes.NewReader(body))
 		hash := sha256.Sum256(append([]byte(r.Method+" "+r.URL.RequestURI()+"\n"), body...))
-		ctx, merchant := r.Context(), merchantID(c)
-		previous, err := h.store.ClaimIdempotencyKey(ctx, merchant, key, hash[:])
+		ctx := r.Context()
+		claim, previous, err := h.store.ClaimIdempotencyKey(ctx, merchantID(c), key, hash[:])
 		switch {
 		case errors.Is(err, models.ErrIdempotencyMismatch):
-			return &web.APIError{Status: http.StatusConflict, Type: web.TypeIdempotency, Code: "idempotency_key_reused", Message: "This Idempotency-Key was used with a different request."}
+			return idempotencyConflict("idempotency_key_reused", "This Idempotency-Key was used with a different request.")
 		case errors.Is(err, models.ErrIdempotencyInProgress):
-			return &web.APIError{Status: http.StatusConflict, Type: web.TypeIdempotency, Code: "idempotency_key_in_use", Message: "A request with this Idempotency-Key is still running; retry in a moment."}
+			return idempotencyConflict("idempotency_key_in_use", "A request with this Idempotency-Key is still running; retry in a moment.")
+		case errors.Is(err, models.ErrIdempotencyResponseLost):
+			return idempotencyConflict("idempotency_response_lost",
+				"The request with this Idempotency-Key was carried out, but Portico stopped before it stored the response. Look the result up instead of retrying; a new key would do it again.")
+		case errors.Is(err, models.ErrIdempotencyUnreadable):
+			return idempotencyConflict("idempotency_response_unreadable",
+				"The request with this Idempotency-Key was carried out, but its stored response was encrypted with a data key that is no longer configured. Look the result up instead of retrying.")
 		case err != nil:
 			return err
 		case previous != nil:
 			c.Response().Header().Set("Idempotent-Replayed", "true")
-			return c.JSONBlob(previous.Status, previous.ResponseBody)
+			return c.JSONBlob(previous.Status, previous.Body)
 		}
 
-		// The outcome is stored even if the client has gone, and a request that never
-		// finishes (a panic) gives its key back, so a retry is not stuck behind it.
+		// The request's changes commit only while it holds the key (see models.IdempotencyRecord).
+		// The outcome is stored even if the client has gone, and a request that fails on our
+		// side before changing anything gives its key back, so a retry is not stuck behind it.
+		c.SetRequest(r.WithContext(models.WithIdempotencyClaim(ctx, claim)))
 		ctx = context.WithoutCancel(ctx)
 		finished := false
 		defer func() {
 			if !finished {
-				h.store.ReleaseIdempotencyKey(ctx, merchant, key)
+				h.store.ReleaseIdempotencyKey(ctx, claim)
 			}
 		}()
 		res := c.Response()
@@ -269,11 +378,15 @@ func (h *Handler) Idempotent(next echo.HandlerFunc) echo.HandlerFunc {
 			c.Error(err) // answer now, through the recorder, so the error is kept too
 		}
 		if res.Status >= http.StatusInternalServerError {
-			return nil // the deferred release lets a retry run
+			return nil // the deferred release lets a retry run, unless a change committed
 		}
 		finished = true
-		return h.store.FinishIdempotentRequest(ctx, merchant, key, res.Status, recorder.body.Bytes())
+		return h.store.FinishIdempotentRequest(ctx, claim, res.Status, recorder.body.Bytes())
 	}
+}
+
+func idempotencyConflict(code, message string) error {
+	return &web.APIError{Status: http.StatusConflict, Type: web.TypeIdempotency, Code: code, Message: message}
 }
 
 // bodyRecorder keeps a copy of what a handler writes.

@@ -2,18 +2,28 @@ package api
 
 import (
 	"encoding/json"
-	"time"
+	"regexp"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
 )
 
+// auditAction is the form of every audit action: resource.verb.
+var auditAction = regexp.MustCompile(`^[a-z_]{1,50}\.[a-z_]{1,50}$`)
+
 func (h *Handler) ListAuditEvents(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "customer_id", "action")
 	if err != nil {
 		return err
 	}
 	f := models.AuditFilter{CustomerID: c.QueryParam("customer_id"), Action: c.QueryParam("action")}
+	if f.CustomerID != "" && !models.ValidCustomerID(f.CustomerID) {
+		// Audit events outlive their customers, so an ID is checked for form only.
+		return badParam("customer_id", "customer_id must be a customer ID like cus_01j….")
+	}
+	if f.Action != "" && !auditAction.MatchString(f.Action) {
+		return badParam("action", "action must be an action like invoice.created.")
+	}
 	rows, info, err := h.store.ListAuditEvents(c.Request().Context(), merchantID(c), f, page)
 	if err != nil {
 		return err
@@ -31,7 +41,7 @@ type auditEventJSON struct {
 	Details    json.RawMessage `json:"details"`
 	IP         string          `json:"ip"`
 	UserAgent  string          `json:"user_agent"`
-	CreatedAt  time.Time       `json:"created_at"`
+	CreatedAt  Timestamp       `json:"created_at"`
 }
 
 func presentAuditEvent(e *models.AuditEvent) auditEventJSON {
@@ -39,5 +49,5 @@ func presentAuditEvent(e *models.AuditEvent) auditEventJSON {
 	if !json.Valid(details) {
 		details = json.RawMessage("{}")
 	}
-	return auditEventJSON{e.ID, "audit_event", e.CustomerID, string(e.ActorType), e.ActorID, e.Action, details, e.IP, e.UserAgent, e.CreatedAt}
+	return auditEventJSON{e.ID, "audit_event", e.CustomerID, string(e.ActorType), e.ActorID, e.Action, details, e.IP, e.UserAgent, stamp(e.CreatedAt)}
 }

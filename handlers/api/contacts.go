@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
@@ -23,7 +22,7 @@ func (r contactRequest) input() models.ContactInput {
 }
 
 func (h *Handler) ListContacts(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "sort", "order")
 	if err != nil {
 		return err
 	}
@@ -38,7 +37,7 @@ func (h *Handler) ListContacts(c echo.Context) error {
 	default:
 		return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: "order", Message: "order must be ASC or DESC."}
 	}
-	rows, info, err := h.store.ListContacts(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), q)
+	rows, info, err := h.store.ListContacts(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), q)
 	if err != nil {
 		return err
 	}
@@ -50,7 +49,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.CreateContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), req.input())
+	contact, err := h.store.CreateContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -58,7 +57,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 }
 
 func (h *Handler) GetContact(c echo.Context) error {
-	contact, err := h.store.GetContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), c.Param("contact_id"))
+	contact, err := h.store.GetContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), param(c, "contact_id"))
 	if err != nil {
 		return err
 	}
@@ -70,7 +69,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.UpdateContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("contact_id"), req.input())
+	contact, err := h.store.UpdateContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "contact_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -78,7 +77,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 }
 
 func (h *Handler) DeleteContact(c echo.Context) error {
-	if err := h.store.DeleteContact(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("contact_id")); err != nil {
+	if err := h.store.DeleteContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "contact_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -92,10 +91,10 @@ type contactJSON struct {
 	Email      string    `json:"email"`
 	Phone      string    `json:"phone"`
 	Role       string    `json:"role"`
-	CreatedAt  time.Time `json:"created_at"`
-	UpdatedAt  time.Time `json:"updated_at"`
+	CreatedAt  Timestamp `json:"created_at"`
+	UpdatedAt  Timestamp `json:"updated_at"`
 }
 
 func presentContact(c *models.Contact) contactJSON {
-	return contactJSON{c.ID, "contact", c.CustomerID, c.Name, c.Email, c.Phone, c.Role, c.CreatedAt, c.UpdatedAt}
+	return contactJSON{c.ID, "contact", c.CustomerID, c.Name, c.Email, c.Phone, c.Role, stamp(c.CreatedAt), stamp(c.UpdatedAt)}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
@@ -50,7 +49,7 @@ func (h *Handler) CreateCustomer(c echo.Context) error {
 }
 
 func (h *Handler) GetCustomer(c echo.Context) error {
-	cus, err := h.store.GetCustomer(c.Request().Context(), merchantID(c), c.Param("id"))
+	cus, err := h.store.GetCustomer(c.Request().Context(), merchantID(c), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -58,11 +57,15 @@ func (h *Handler) GetCustomer(c echo.Context) error {
 }
 
 func (h *Handler) ListCustomers(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "email")
 	if err != nil {
 		return err
 	}
-	rows, info, err := h.store.ListCustomers(c.Request().Context(), merchantID(c), c.QueryParam("email"), page)
+	email := c.QueryParam("email")
+	if email != "" && !models.ValidEmail(email) {
+		return badParam("email", "email must be an email address like name@example.com.")
+	}
+	rows, info, err := h.store.ListCustomers(c.Request().Context(), merchantID(c), email, page)
 	if err != nil {
 		return err
 	}
@@ -74,7 +77,7 @@ func (h *Handler) UpdateCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	cus, err := h.store.UpdateCustomer(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	cus, err := h.store.UpdateCustomer(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func (h *Handler) UpdateCustomer(c echo.Context) error {
 }
 
 func (h *Handler) DeleteCustomer(c echo.Context) error {
-	if err := h.store.DeleteCustomer(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id")); err != nil {
+	if err := h.store.DeleteCustomer(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -107,8 +110,8 @@ type customerJSON struct {
 	Address         addressJSON `json:"address"`
 	TaxID           string      `json:"tax_id"`
 	PreferredLocale string      `json:"preferred_locale"`
-	CreatedAt       time.Time   `json:"created_at"`
-	UpdatedAt       time.Time   `json:"updated_at"`
+	CreatedAt       Timestamp   `json:"created_at"`
+	UpdatedAt       Timestamp   `json:"updated_at"`
 }
 
 func presentCustomer(c *models.Customer) customerJSON {
@@ -116,6 +119,6 @@ func presentCustomer(c *models.Customer) customerJSON {
 	return customerJSON{
 		ID: c.ID, Object: "customer", ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
 		Address: addressJSON{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country},
-		TaxID:   c.TaxID, PreferredLocale: c.PreferredLocale, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt,
+		TaxID:   c.TaxID, PreferredLocale: c.PreferredLocale, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 	}
 }

@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
@@ -15,19 +14,22 @@ type entitlementRequest struct {
 	Limit          *int64     `json:"limit"`
 	Value          *string    `json:"value"`
 	Usage          *int64     `json:"usage"`
-	ValidFrom      *time.Time `json:"valid_from"`
-	ValidTo        *time.Time `json:"valid_to"`
+	ValidFrom      *Timestamp `json:"valid_from"`
+	ValidTo        *Timestamp `json:"valid_to"`
 }
 
 func (r entitlementRequest) input() models.EntitlementInput {
 	return models.EntitlementInput{
 		SubscriptionID: r.SubscriptionID, FeatureKey: r.FeatureKey, Name: r.Name, Limit: r.Limit,
-		Value: r.Value, Usage: r.Usage, ValidFrom: r.ValidFrom, ValidTo: r.ValidTo,
+		Value: r.Value, Usage: r.Usage, ValidFrom: r.ValidFrom.at(), ValidTo: r.ValidTo.at(),
 	}
 }
 
 func (h *Handler) ListEntitlements(c echo.Context) error {
-	rows, err := h.store.ListEntitlements(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")))
+	if _, err := listQuery(c); err != nil {
+		return err
+	}
+	rows, err := h.store.ListEntitlements(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")))
 	if err != nil {
 		return err
 	}
@@ -39,7 +41,7 @@ func (h *Handler) CreateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.CreateEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), req.input())
+	e, err := h.store.CreateEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -51,7 +53,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.UpdateEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("entitlement_id"), req.input())
+	e, err := h.store.UpdateEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "entitlement_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -59,7 +61,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 }
 
 func (h *Handler) DeleteEntitlement(c echo.Context) error {
-	if err := h.store.DeleteEntitlement(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), c.Param("entitlement_id")); err != nil {
+	if err := h.store.DeleteEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "entitlement_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -75,12 +77,12 @@ type entitlementJSON struct {
 	Limit          *int64     `json:"limit"`
 	Value          string     `json:"value"`
 	Usage          *int64     `json:"usage"`
-	ValidFrom      time.Time  `json:"valid_from"`
-	ValidTo        *time.Time `json:"valid_to"`
-	CreatedAt      time.Time  `json:"created_at"`
-	UpdatedAt      time.Time  `json:"updated_at"`
+	ValidFrom      Timestamp  `json:"valid_from"`
+	ValidTo        *Timestamp `json:"valid_to"`
+	CreatedAt      Timestamp  `json:"created_at"`
+	UpdatedAt      Timestamp  `json:"updated_at"`
 }
 
 func presentEntitlement(e *models.Entitlement) entitlementJSON {
-	return entitlementJSON{e.ID, "entitlement", e.CustomerID, e.SubscriptionID, e.FeatureKey, e.Name, e.Limit, e.Value, e.Usage, e.ValidFrom, e.ValidTo, e.CreatedAt, e.UpdatedAt}
+	return entitlementJSON{e.ID, "entitlement", e.CustomerID, e.SubscriptionID, e.FeatureKey, e.Name, e.Limit, e.Value, e.Usage, stamp(e.ValidFrom), stampOf(e.ValidTo), stamp(e.CreatedAt), stamp(e.UpdatedAt)}
 }

@@ -1,8 +1,14 @@
 package api
 
 import (
+	"bytes"
+	"encoding/json"
+	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -18,20 +24,63 @@ type invoiceLineRequest struct {
 	TaxRate     int64  `json:"tax_rate"`
 }
 
+// invoiceLines decodes lines one at a time and stops past models.MaxInvoiceLines, so a
+// body of a million empty lines costs no more than one of 501.
+type invoiceLines []invoiceLineRequest
+
+func (l *invoiceLines) UnmarshalJSON(b []byte) error {
+	if string(b) == "null" {
+		return nil
+	}
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.DisallowUnknownFields()
+	if tok, err := dec.Token(); err != nil || tok != json.Delim('[') {
+		return typeError("lines", reflect.TypeFor[[]invoiceLineRequest](), "")
+	}
+	for dec.More() {
+		if len(*l) == models.MaxInvoiceLines {
+			return invalidField("lines", "too_many", "has more than "+strconv.Itoa(models.MaxInvoiceLines)+" lines")
+		}
+		var line invoiceLineRequest
+		if err := dec.Decode(&line); err != nil {
+			return lineError(len(*l), err)
+		}
+		*l = append(*l, line)
+	}
+	return nil
+}
+
+// lineError names the line a decoding error is in, as the decoder names fields.
+func lineError(i int, err error) error {
+	prefix := "lines[" + strconv.Itoa(i) + "]"
+	var typeErr *json.UnmarshalTypeError
+	if errors.As(err, &typeErr) {
+		field := prefix
+		if typeErr.Field != "" {
+			field += "." + typeErr.Field
+		}
+		return typeError(field, typeErr.Type, typeErr.Value)
+	}
+	if name, ok := strings.CutPrefix(err.Error(), "json: unknown field "); ok {
+		return unknownField(prefix + "." + strings.Trim(name, `"`))
+	}
+	return err
+}
+
 type invoiceRequest struct {
-	CustomerID        string               `json:"customer_id"`
-	Kind              string               `json:"kind"`
-	Number            string               `json:"number"`
-	CreditedInvoiceID *string              `json:"credited_invoice_id"`
-	Status            string               `json:"status"`
-	Currency          string               `json:"currency"`
-	IssuedAt          *time.Time           `json:"issued_at"`
-	DueAt             *time.Time           `json:"due_at"`
-	PeriodStart       *time.Time           `json:"period_start"`
-	PeriodEnd         *time.Time           `json:"period_end"`
-	Memo              string               `json:"memo"`
-	Lines             []invoiceLineRequest `json:"lines"`
-	Total             *int64               `json:"total"` // optional: checked against the lines
+	CustomerID        string       `json:"customer_id"`
+	Kind              string       `json:"kind"`
+	Number            string       `json:"number"`
+	CreditedInvoiceID *string      `json:"credited_invoice_id"`
+	Status            string       `json:"status"`
+	Currency          string       `json:"currency"`
+	IssuedAt          *Timestamp   `json:"issued_at"`
+	DueAt             *Timestamp   `json:"due_at"`
+	PeriodStart       *Timestamp   `json:"period_start"`
+	PeriodEnd         *Timestamp   `json:"period_end"`
+	Memo              string       `json:"memo"`
+	Lines             invoiceLines `json:"lines"`
+	Total             *int64       `json:"total"` // optional: checked against the lines
 }
 
 func (h *Handler) CreateInvoice(c echo.Context) error {
@@ -42,7 +91,7 @@ func (h *Handler) CreateInvoice(c echo.Context) error {
 	in := models.InvoiceInput{
 		CustomerRef: req.CustomerID, Kind: models.InvoiceKind(req.Kind), Number: req.Number,
 		CreditedInvoiceID: req.CreditedInvoiceID, Status: models.InvoiceStatus(req.Status), Currency: req.Currency,
-		IssuedAt: req.IssuedAt, DueAt: req.DueAt, PeriodStart: req.PeriodStart, PeriodEnd: req.PeriodEnd,
+		IssuedAt: req.IssuedAt.at(), DueAt: req.DueAt.at(), PeriodStart: req.PeriodStart.at(), PeriodEnd: req.PeriodEnd.at(),
 		Memo: req.Memo, Total: req.Total,
 	}
 	for _, l := range req.Lines {
@@ -59,7 +108,7 @@ func (h *Handler) CreateInvoice(c echo.Context) error {
 }
 
 func (h *Handler) GetInvoice(c echo.Context) error {
-	inv, err := h.store.GetInvoice(c.Request().Context(), models.MerchantScope(merchantID(c)), c.Param("id"))
+	inv, err := h.store.GetInvoice(c.Request().Context(), models.MerchantScope(merchantID(c)), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -67,12 +116,16 @@ func (h *Handler) GetInvoice(c echo.Context) error {
 }
 
 func (h *Handler) ListInvoices(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "customer_id", "status", "kind")
 	if err != nil {
 		return err
 	}
-	f := models.InvoiceFilter{
-		CustomerRef: c.QueryParam("customer_id"), Status: models.InvoiceStatus(c.QueryParam("status")), Kind: models.InvoiceKind(c.QueryParam("kind")),
+	f := models.InvoiceFilter{CustomerRef: c.QueryParam("customer_id")}
+	if f.Status, err = enumQuery(c, "status", models.InvoiceStatusFilters); err != nil {
+		return err
+	}
+	if f.Kind, err = enumQuery(c, "kind", models.InvoiceKinds); err != nil {
+		return err
 	}
 	rows, info, err := h.store.ListInvoices(c.Request().Context(), models.MerchantScope(merchantID(c)), f, page)
 	if err != nil {
@@ -85,7 +138,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 // language, else the merchant's.
 func (h *Handler) InvoicePDF(c echo.Context) error {
 	ctx := c.Request().Context()
-	inv, err := h.store.GetInvoice(ctx, models.MerchantScope(merchantID(c)), c.Param("id"))
+	inv, err := h.store.GetInvoice(ctx, models.MerchantScope(merchantID(c)), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -107,13 +160,14 @@ type invoiceStatusRequest struct {
 }
 
 // UpdateInvoiceStatus moves an invoice along its allowed transitions (open → paid, void,
-// uncollectible…); anything else is 409.
+// uncollectible…); a status that is not a target is 422, a transition the state machine
+// does not allow is 409.
 func (h *Handler) UpdateInvoiceStatus(c echo.Context) error {
 	req, err := bind[invoiceStatusRequest](c)
 	if err != nil {
 		return err
 	}
-	inv, err := h.store.UpdateInvoiceStatus(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), models.InvoiceStatus(req.Status))
+	inv, err := h.store.UpdateInvoiceStatus(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), models.InvoiceStatus(req.Status))
 	if err != nil {
 		return err
 	}
@@ -144,16 +198,17 @@ type invoiceJSON struct {
 	Total             int64             `json:"total"`
 	AmountPaid        int64             `json:"amount_paid"`
 	AmountRefunded    int64             `json:"amount_refunded"`
+	AmountCredited    int64             `json:"amount_credited"`
 	AmountDue         int64             `json:"amount_due"`
-	IssuedAt          time.Time         `json:"issued_at"`
-	DueAt             *time.Time        `json:"due_at"`
-	PeriodStart       *time.Time        `json:"period_start"`
-	PeriodEnd         *time.Time        `json:"period_end"`
+	IssuedAt          Timestamp         `json:"issued_at"`
+	DueAt             *Timestamp        `json:"due_at"`
+	PeriodStart       *Timestamp        `json:"period_start"`
+	PeriodEnd         *Timestamp        `json:"period_end"`
 	Memo              string            `json:"memo"`
 	Lines             []invoiceLineJSON `json:"lines,omitempty"`
 	PDF               string            `json:"pdf"`
-	CreatedAt         time.Time         `json:"created_at"`
-	UpdatedAt         time.Time         `json:"updated_at"`
+	CreatedAt         Timestamp         `json:"created_at"`
+	UpdatedAt         Timestamp         `json:"updated_at"`
 }
 
 // presentInvoice returns a function showing invoices: pdf links need the base URL, overdue
@@ -164,10 +219,11 @@ func presentInvoice(base *url.URL, now time.Time) func(*models.Invoice) invoiceJ
 			ID: i.ID, Object: string(i.Kind), Kind: string(i.Kind), CustomerID: i.CustomerID, Number: i.Number,
 			CreditedInvoiceID: i.CreditedInvoiceID, Status: string(i.Status), Overdue: i.Overdue(now),
 			Currency: i.Currency, Subtotal: i.Subtotal, Tax: i.Tax, Total: i.Total, AmountPaid: i.AmountPaid,
-			AmountRefunded: i.AmountRefunded, AmountDue: i.AmountDue, IssuedAt: i.IssuedAt, DueAt: i.DueAt,
-			PeriodStart: i.PeriodStart, PeriodEnd: i.PeriodEnd, Memo: i.Memo,
+			AmountRefunded: i.AmountRefunded, AmountCredited: i.AmountCredited, AmountDue: i.AmountDue,
+			IssuedAt: stamp(i.IssuedAt), DueAt: stampOf(i.DueAt), PeriodStart: stampOf(i.PeriodStart), PeriodEnd: stampOf(i.PeriodEnd),
+			Memo:      i.Memo,
 			PDF:       base.String() + "/v1/invoices/" + i.ID + "/pdf",
-			CreatedAt: i.CreatedAt, UpdatedAt: i.UpdatedAt,
+			CreatedAt: stamp(i.CreatedAt), UpdatedAt: stamp(i.UpdatedAt),
 		}
 		for _, l := range i.Lines {
 			v.Lines = append(v.Lines, invoiceLineJSON{l.Description, l.Quantity, l.UnitAmount, l.Amount, l.TaxRate, l.TaxAmount})

@@ -2,24 +2,53 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
 )
 
 type paymentDetailsRequest struct {
-	Method        string `json:"method"`
-	AccountHolder string `json:"account_holder"`
-	IBAN          string `json:"iban"`
-	CardBrand     string `json:"card_brand"`
-	CardLast4     string `json:"card_last4"`
-	CardExpMonth  int    `json:"card_exp_month"`
-	CardExpYear   int    `json:"card_exp_year"`
+	Method        string  `json:"method"`
+	AccountHolder *string `json:"account_holder"`
+	IBAN          *string `json:"iban"`
+	CardBrand     *string `json:"card_brand"`
+	CardLast4     *string `json:"card_last4"`
+	CardExpMonth  *int    `json:"card_exp_month"`
+	CardExpYear   *int    `json:"card_exp_year"`
+}
+
+// input refuses the fields of the other method rather than dropping them unseen.
+func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
+	fields := []struct {
+		name   string
+		given  bool
+		method string
+	}{
+		{"account_holder", r.AccountHolder != nil, models.MethodSEPADebit}, {"iban", r.IBAN != nil, models.MethodSEPADebit},
+		{"card_brand", r.CardBrand != nil, models.MethodCard}, {"card_last4", r.CardLast4 != nil, models.MethodCard},
+		{"card_exp_month", r.CardExpMonth != nil, models.MethodCard}, {"card_exp_year", r.CardExpYear != nil, models.MethodCard},
+	}
+	for _, f := range fields {
+		if f.given && (r.Method == models.MethodSEPADebit || r.Method == models.MethodCard) && r.Method != f.method {
+			return models.PaymentDetailsInput{}, invalidField(f.name, "not_allowed", "is only for method "+f.method)
+		}
+	}
+	return models.PaymentDetailsInput{
+		Method: r.Method, AccountHolder: deref(r.AccountHolder), IBAN: deref(r.IBAN), CardBrand: deref(r.CardBrand),
+		CardLast4: deref(r.CardLast4), CardExpMonth: deref(r.CardExpMonth), CardExpYear: deref(r.CardExpYear),
+	}, nil
+}
+
+func deref[T any](p *T) T {
+	var zero T
+	if p == nil {
+		return zero
+	}
+	return *p
 }
 
 func (h *Handler) GetPaymentDetails(c echo.Context) error {
-	d, err := h.store.GetPaymentDetails(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")))
+	d, err := h.store.GetPaymentDetails(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")))
 	if err != nil {
 		return err
 	}
@@ -33,8 +62,11 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := models.PaymentDetailsInput(req)
-	d, err := h.store.SetPaymentDetails(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), in)
+	in, err := req.input()
+	if err != nil {
+		return err
+	}
+	d, err := h.store.SetPaymentDetails(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -51,9 +83,9 @@ type paymentDetailsJSON struct {
 	CardLast4     string    `json:"card_last4"`
 	CardExpMonth  int       `json:"card_exp_month"`
 	CardExpYear   int       `json:"card_exp_year"`
-	UpdatedAt     time.Time `json:"updated_at"`
+	UpdatedAt     Timestamp `json:"updated_at"`
 }
 
 func presentPaymentDetails(p *models.PaymentDetails) paymentDetailsJSON {
-	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, p.UpdatedAt}
+	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, stamp(p.UpdatedAt)}
 }

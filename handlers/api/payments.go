@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
@@ -17,7 +16,7 @@ type paymentRequest struct {
 	Currency   string     `json:"currency"`
 	Method     string     `json:"method"`
 	Reference  string     `json:"reference"`
-	PaidAt     *time.Time `json:"paid_at"`
+	PaidAt     *Timestamp `json:"paid_at"`
 }
 
 // CreatePayment records a payment or refund; one linked to an invoice updates the
@@ -29,7 +28,7 @@ func (h *Handler) CreatePayment(c echo.Context) error {
 	}
 	in := models.PaymentInput{
 		CustomerRef: req.CustomerID, InvoiceID: req.InvoiceID, Kind: models.PaymentKind(req.Kind), Status: models.PaymentStatus(req.Status),
-		Amount: req.Amount, Currency: req.Currency, Method: req.Method, Reference: req.Reference, PaidAt: req.PaidAt,
+		Amount: req.Amount, Currency: req.Currency, Method: req.Method, Reference: req.Reference, PaidAt: req.PaidAt.at(),
 	}
 	if in.CustomerRef == "" {
 		return invalidField("customer_id", "required", "is required")
@@ -42,7 +41,7 @@ func (h *Handler) CreatePayment(c echo.Context) error {
 }
 
 func (h *Handler) GetPayment(c echo.Context) error {
-	p, err := h.store.GetPayment(c.Request().Context(), models.MerchantScope(merchantID(c)), c.Param("id"))
+	p, err := h.store.GetPayment(c.Request().Context(), models.MerchantScope(merchantID(c)), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -50,11 +49,14 @@ func (h *Handler) GetPayment(c echo.Context) error {
 }
 
 func (h *Handler) ListPayments(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "customer_id", "invoice_id", "kind")
 	if err != nil {
 		return err
 	}
-	f := models.PaymentFilter{CustomerRef: c.QueryParam("customer_id"), InvoiceID: c.QueryParam("invoice_id"), Kind: models.PaymentKind(c.QueryParam("kind"))}
+	f := models.PaymentFilter{CustomerRef: c.QueryParam("customer_id"), InvoiceID: c.QueryParam("invoice_id")}
+	if f.Kind, err = enumQuery(c, "kind", models.PaymentKinds); err != nil {
+		return err
+	}
 	rows, info, err := h.store.ListPayments(c.Request().Context(), models.MerchantScope(merchantID(c)), f, page)
 	if err != nil {
 		return err
@@ -73,10 +75,10 @@ type paymentJSON struct {
 	Currency   string    `json:"currency"`
 	Method     string    `json:"method"`
 	Reference  string    `json:"reference"`
-	PaidAt     time.Time `json:"paid_at"`
-	CreatedAt  time.Time `json:"created_at"`
+	PaidAt     Timestamp `json:"paid_at"`
+	CreatedAt  Timestamp `json:"created_at"`
 }
 
 func presentPayment(p *models.Payment) paymentJSON {
-	return paymentJSON{p.ID, "payment", p.CustomerID, p.InvoiceID, string(p.Kind), string(p.Status), p.Amount, p.Currency, p.Method, p.Reference, p.PaidAt, p.CreatedAt}
+	return paymentJSON{p.ID, "payment", p.CustomerID, p.InvoiceID, string(p.Kind), string(p.Status), p.Amount, p.Currency, p.Method, p.Reference, stamp(p.PaidAt), stamp(p.CreatedAt)}
 }

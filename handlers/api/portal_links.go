@@ -65,7 +65,7 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), apiActor(c), in)
+	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -75,11 +75,11 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 }
 
 func (h *Handler) ListPortalLinks(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c)
 	if err != nil {
 		return err
 	}
-	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), models.CustomerScope(merchantID(c), c.Param("id")), page)
+	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), page)
 	if err != nil {
 		return err
 	}
@@ -88,7 +88,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 
 // RevokePortalLink ends a link and every session opened from it, at once.
 func (h *Handler) RevokePortalLink(c echo.Context) error {
-	if _, err := h.store.RevokePortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), c.Param("id")); err != nil {
+	if _, err := h.store.RevokePortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -99,23 +99,23 @@ type portalLinkJSON struct {
 	Object         string     `json:"object"`
 	CustomerID     string     `json:"customer_id"`
 	URL            string     `json:"url,omitempty"` // only when minted: the token is never stored
-	ExpiresAt      time.Time  `json:"expires_at"`
+	ExpiresAt      Timestamp  `json:"expires_at"`
 	IdleTimeout    int        `json:"idle_timeout"`
 	FrameAncestors []string   `json:"frame_ancestors"`
 	ReturnURL      string     `json:"return_url"`
 	Locale         string     `json:"locale"`
 	Section        string     `json:"section"`
-	CreatedAt      time.Time  `json:"created_at"`
-	RevokedAt      *time.Time `json:"revoked_at"`
-	FirstUsedAt    *time.Time `json:"first_used_at"`
-	LastUsedAt     *time.Time `json:"last_used_at"`
+	CreatedAt      Timestamp  `json:"created_at"`
+	RevokedAt      *Timestamp `json:"revoked_at"`
+	FirstUsedAt    *Timestamp `json:"first_used_at"`
+	LastUsedAt     *Timestamp `json:"last_used_at"`
 }
 
 func presentPortalLink(l *models.PortalLink) portalLinkJSON {
 	return portalLinkJSON{
-		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: l.ExpiresAt, IdleTimeout: l.IdleTimeout,
+		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: stamp(l.ExpiresAt), IdleTimeout: l.IdleTimeout,
 		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
-		CreatedAt: l.CreatedAt, RevokedAt: l.RevokedAt, FirstUsedAt: l.FirstUsedAt, LastUsedAt: l.LastUsedAt,
+		CreatedAt: stamp(l.CreatedAt), RevokedAt: stampOf(l.RevokedAt), FirstUsedAt: stampOf(l.FirstUsedAt), LastUsedAt: stampOf(l.LastUsedAt),
 	}
 }
 

@@ -2,29 +2,30 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
 )
 
+// subscriptionRequest creates a subscription, or partially updates one: fields left out
+// stay as they are, and the customer is set on creation only.
 type subscriptionRequest struct {
-	CustomerID         string     `json:"customer_id"` // on create only
+	CustomerID         *string    `json:"customer_id"`
 	PlanName           *string    `json:"plan_name"`
 	Status             *string    `json:"status"`
 	Currency           *string    `json:"currency"`
 	UnitAmount         *int64     `json:"unit_amount"`
 	Interval           *string    `json:"interval"`
 	IntervalCount      *int       `json:"interval_count"`
-	CurrentPeriodStart *time.Time `json:"current_period_start"`
-	CurrentPeriodEnd   *time.Time `json:"current_period_end"`
+	CurrentPeriodStart *Timestamp `json:"current_period_start"`
+	CurrentPeriodEnd   *Timestamp `json:"current_period_end"`
 }
 
 func (r subscriptionRequest) input() models.SubscriptionInput {
 	return models.SubscriptionInput{
-		CustomerRef: r.CustomerID, PlanName: r.PlanName, Status: (*models.SubscriptionStatus)(r.Status), Currency: r.Currency,
+		PlanName: r.PlanName, Status: (*models.SubscriptionStatus)(r.Status), Currency: r.Currency,
 		UnitAmount: r.UnitAmount, Interval: r.Interval, IntervalCount: r.IntervalCount,
-		CurrentPeriodStart: r.CurrentPeriodStart, CurrentPeriodEnd: r.CurrentPeriodEnd,
+		CurrentPeriodStart: r.CurrentPeriodStart.at(), CurrentPeriodEnd: r.CurrentPeriodEnd.at(),
 	}
 }
 
@@ -33,10 +34,12 @@ func (h *Handler) CreateSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if req.CustomerID == "" {
+	if req.CustomerID == nil || *req.CustomerID == "" {
 		return invalidField("customer_id", "required", "is required")
 	}
-	sub, err := h.store.CreateSubscription(c.Request().Context(), merchantID(c), apiActor(c), req.input())
+	in := req.input()
+	in.CustomerRef = *req.CustomerID
+	sub, err := h.store.CreateSubscription(c.Request().Context(), merchantID(c), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -44,7 +47,7 @@ func (h *Handler) CreateSubscription(c echo.Context) error {
 }
 
 func (h *Handler) GetSubscription(c echo.Context) error {
-	sub, err := h.store.GetSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), c.Param("id"))
+	sub, err := h.store.GetSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -52,11 +55,14 @@ func (h *Handler) GetSubscription(c echo.Context) error {
 }
 
 func (h *Handler) ListSubscriptions(c echo.Context) error {
-	page, err := listPage(c)
+	page, err := listQuery(c, "customer_id", "status")
 	if err != nil {
 		return err
 	}
-	f := models.SubscriptionFilter{CustomerRef: c.QueryParam("customer_id"), Status: models.SubscriptionStatus(c.QueryParam("status"))}
+	f := models.SubscriptionFilter{CustomerRef: c.QueryParam("customer_id")}
+	if f.Status, err = enumQuery(c, "status", models.SubscriptionStatuses); err != nil {
+		return err
+	}
 	rows, info, err := h.store.ListSubscriptions(c.Request().Context(), models.MerchantScope(merchantID(c)), f, page)
 	if err != nil {
 		return err
@@ -69,10 +75,10 @@ func (h *Handler) UpdateSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if req.CustomerID != "" {
-		return invalidField("customer_id", "not_allowed", "cannot be changed")
+	if req.CustomerID != nil {
+		return unknownField("customer_id") // a subscription stays with its customer
 	}
-	sub, err := h.store.UpdateSubscription(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id"), req.input())
+	sub, err := h.store.UpdateSubscription(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -91,7 +97,7 @@ func (h *Handler) CancelSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	sub, err := h.store.CancelSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), c.Param("id"), models.Cancellation(req))
+	sub, err := h.store.CancelSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), param(c, "id"), models.Cancellation(req))
 	if err != nil {
 		return err
 	}
@@ -100,7 +106,7 @@ func (h *Handler) CancelSubscription(c echo.Context) error {
 
 // ResumeSubscription undoes a cancellation scheduled for the period's end.
 func (h *Handler) ResumeSubscription(c echo.Context) error {
-	sub, err := h.store.ResumeSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), c.Param("id"))
+	sub, err := h.store.ResumeSubscription(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), param(c, "id"))
 	if err != nil {
 		return err
 	}
@@ -117,21 +123,21 @@ type subscriptionJSON struct {
 	UnitAmount          int64      `json:"unit_amount"`
 	Interval            string     `json:"interval"`
 	IntervalCount       int        `json:"interval_count"`
-	CurrentPeriodStart  time.Time  `json:"current_period_start"`
-	CurrentPeriodEnd    time.Time  `json:"current_period_end"`
+	CurrentPeriodStart  Timestamp  `json:"current_period_start"`
+	CurrentPeriodEnd    Timestamp  `json:"current_period_end"`
 	CancelAtPeriodEnd   bool       `json:"cancel_at_period_end"`
-	CanceledAt          *time.Time `json:"canceled_at"`
-	EndedAt             *time.Time `json:"ended_at"`
+	CanceledAt          *Timestamp `json:"canceled_at"`
+	EndedAt             *Timestamp `json:"ended_at"`
 	CancellationReason  string     `json:"cancellation_reason"`
 	CancellationComment string     `json:"cancellation_comment"`
-	CreatedAt           time.Time  `json:"created_at"`
-	UpdatedAt           time.Time  `json:"updated_at"`
+	CreatedAt           Timestamp  `json:"created_at"`
+	UpdatedAt           Timestamp  `json:"updated_at"`
 }
 
 func presentSubscription(s *models.Subscription) subscriptionJSON {
 	return subscriptionJSON{
 		s.ID, "subscription", s.CustomerID, s.PlanName, string(s.Status), s.Currency, s.UnitAmount, s.Interval,
-		s.IntervalCount, s.CurrentPeriodStart, s.CurrentPeriodEnd, s.CancelAtPeriodEnd, s.CanceledAt, s.EndedAt,
-		s.CancellationReason, s.CancellationComment, s.CreatedAt, s.UpdatedAt,
+		s.IntervalCount, stamp(s.CurrentPeriodStart), stamp(s.CurrentPeriodEnd), s.CancelAtPeriodEnd, stampOf(s.CanceledAt), stampOf(s.EndedAt),
+		s.CancellationReason, s.CancellationComment, stamp(s.CreatedAt), stamp(s.UpdatedAt),
 	}
 }

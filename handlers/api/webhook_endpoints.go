@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
@@ -28,6 +27,9 @@ func (h *Handler) CreateWebhookEndpoint(c echo.Context) error {
 }
 
 func (h *Handler) ListWebhookEndpoints(c echo.Context) error {
+	if _, err := listQuery(c); err != nil {
+		return err
+	}
 	rows, err := h.store.ListWebhookEndpoints(c.Request().Context(), merchantID(c))
 	if err != nil {
 		return err
@@ -36,7 +38,7 @@ func (h *Handler) ListWebhookEndpoints(c echo.Context) error {
 }
 
 func (h *Handler) DeleteWebhookEndpoint(c echo.Context) error {
-	if err := h.store.DeleteWebhookEndpoint(c.Request().Context(), merchantID(c), apiActor(c), c.Param("id")); err != nil {
+	if err := h.store.DeleteWebhookEndpoint(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -48,9 +50,9 @@ type webhookEndpointJSON struct {
 	URL       string    `json:"url"`
 	Secret    string    `json:"secret,omitempty"` // only when created
 	Enabled   bool      `json:"enabled"`
-	CreatedAt time.Time `json:"created_at"`
+	CreatedAt Timestamp `json:"created_at"`
 }
 
 func presentWebhookEndpoint(w *models.WebhookEndpoint) webhookEndpointJSON {
-	return webhookEndpointJSON{ID: w.ID, Object: "webhook_endpoint", URL: w.URL, Enabled: w.Enabled, CreatedAt: w.CreatedAt}
+	return webhookEndpointJSON{ID: w.ID, Object: "webhook_endpoint", URL: w.URL, Enabled: w.Enabled, CreatedAt: stamp(w.CreatedAt)}
 }

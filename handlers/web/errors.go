@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -12,13 +13,24 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// APIError is an error in the API's one shape: {"error": {"type", "code", "message", "param"}}.
+// APIError is an error in the API's one shape:
+// {"error": {"type", "code", "message", "param", "errors"}}. Param names the first invalid
+// field; Errors, on a validation error, lists every invalid field (at most
+// models.MaxFieldErrors), the first being Param's.
 type APIError struct {
-	Status  int    `json:"-"`
-	Type    string `json:"type"`
+	Status  int          `json:"-"`
+	Type    string       `json:"type"`
+	Code    string       `json:"code"`
+	Message string       `json:"message"`
+	Param   string       `json:"param,omitempty"`
+	Errors  []FieldError `json:"errors,omitempty"`
+}
+
+// FieldError is one invalid field of a request.
+type FieldError struct {
+	Param   string `json:"param"`
 	Code    string `json:"code"`
 	Message string `json:"message"`
-	Param   string `json:"param,omitempty"`
 }
 
 func (e *APIError) Error() string { return e.Message }
@@ -38,6 +50,9 @@ type ErrorHandler struct {
 	Pages *Pages
 }
 
+// Handle answers err. The request logger hands it each error first, so the log line
+// carries the status it chose; when the error reaches Echo afterwards, the response is
+// committed and Handle does nothing more.
 func (h *ErrorHandler) Handle(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
@@ -46,10 +61,8 @@ func (h *ErrorHandler) Handle(err error, c echo.Context) {
 	req := c.Request()
 	requestID := c.Response().Header().Get(echo.HeaderXRequestID)
 	switch {
-	case e.Status >= 500 && errors.Is(err, context.Canceled):
-		// The client went away; there is nobody to answer.
-		h.Log.Info("request canceled", "path", RedactedPath(req.URL.Path), "request_id", requestID)
-		return
+	case e.Status == StatusClientClosedRequest:
+		return // the client went away; there is nobody to answer, and the request log says so
 	case e.Status >= 500:
 		h.Log.Error("request failed", "err", err, "method", req.Method, "path", RedactedPath(req.URL.Path), "request_id", requestID)
 	}
@@ -78,32 +91,60 @@ func (h *ErrorHandler) Handle(err error, c echo.Context) {
 // IsAPIPath reports whether a request path belongs to the merchant API.
 func IsAPIPath(path string) bool { return path == "/v1" || strings.HasPrefix(path, "/v1/") }
 
+// StatusClientClosedRequest is the status logged and counted for a request whose client
+// went away before the answer (nginx's 499); nothing is sent.
+const StatusClientClosedRequest = 499
+
 // Describe classifies any error as an APIError: the store's typed errors become their 4xx;
 // anything unknown is a 500 whose details stay in the log.
 func Describe(err error) *APIError {
 	var (
-		apiErr   *APIError
-		httpErr  *echo.HTTPError
-		invalid  *models.ValidationError
-		dup      *models.DuplicateError
-		stateErr *models.StateError
+		apiErr    *APIError
+		httpErr   *echo.HTTPError
+		invalid   *models.ValidationError
+		filterErr *models.FilterError
+		dup       *models.DuplicateError
+		stateErr  *models.StateError
 	)
 	switch {
 	case errors.As(err, &apiErr):
 		return apiErr
 	case errors.Is(err, models.ErrNotFound):
 		return &APIError{Status: http.StatusNotFound, Type: TypeInvalidRequest, Code: "resource_missing", Message: "No such resource."}
-	case errors.As(err, &invalid):
-		f := invalid.Fields[0]
-		return &APIError{Status: http.StatusUnprocessableEntity, Type: TypeInvalidRequest, Code: "parameter_invalid", Message: invalid.Error(), Param: f.Field}
+	case errors.As(err, &invalid) && len(invalid.Fields) > 0:
+		return describeInvalid(invalid)
+	case errors.As(err, &filterErr):
+		return &APIError{Status: http.StatusBadRequest, Type: TypeInvalidRequest, Code: "parameter_invalid", Param: filterErr.Field, Message: filterErr.Error() + "."}
 	case errors.As(err, &dup):
 		return &APIError{Status: http.StatusConflict, Type: TypeInvalidRequest, Code: "resource_exists", Message: dup.Error(), Param: dup.Field}
 	case errors.As(err, &stateErr):
 		return &APIError{Status: http.StatusConflict, Type: TypeInvalidRequest, Code: "invalid_state", Message: stateErr.Error()}
+	case errors.Is(err, models.ErrIdempotencyClaimLost):
+		return &APIError{Status: http.StatusConflict, Type: TypeIdempotency, Code: "idempotency_key_taken_over", Message: "This request ran past its Idempotency-Key's lease and a retry took the key over; nothing was changed by this request."}
 	case errors.As(err, &httpErr):
 		return fromHTTPError(httpErr)
+	case errors.Is(err, context.Canceled):
+		return &APIError{Status: StatusClientClosedRequest, Type: TypeInvalidRequest, Code: "client_closed_request", Message: "The client closed the request."}
 	}
 	return &APIError{Status: http.StatusInternalServerError, Type: TypeAPI, Code: "internal_error", Message: "Something went wrong on our side. The request ID in the X-Request-Id header helps us find it."}
+}
+
+// describeInvalid is the 422 of a validation error: the first field in param and message,
+// and every field (at most models.MaxFieldErrors) in errors.
+func describeInvalid(invalid *models.ValidationError) *APIError {
+	fields := invalid.Fields[:min(len(invalid.Fields), models.MaxFieldErrors)]
+	e := &APIError{
+		Status: http.StatusUnprocessableEntity, Type: TypeInvalidRequest, Code: "parameter_invalid",
+		Param: fields[0].Field, Message: fields[0].Field + " " + fields[0].Message + ".",
+		Errors: make([]FieldError, len(fields)),
+	}
+	if len(fields) > 1 {
+		e.Message += fmt.Sprintf(" %d more fields are invalid: see errors.", len(fields)-1)
+	}
+	for i, f := range fields {
+		e.Errors[i] = FieldError{Param: f.Field, Code: f.Code, Message: f.Message}
+	}
+	return e
 }
 
 // fromHTTPError describes the errors Echo and its middleware produce.

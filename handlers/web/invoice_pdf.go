@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"mime"
 	"net/http"
 	"time"
@@ -12,12 +13,17 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// CreditedInvoice is the invoice a credit note credits, or nil.
+// CreditedInvoice is the invoice a credit note credits, or nil, also when sc may not see
+// it (a customer never sees a draft, not even by its number on a credit note).
 func CreditedInvoice(ctx context.Context, store *models.Store, sc models.Scope, note *models.Invoice) (*models.Invoice, error) {
 	if note.Kind != models.KindCreditNote || note.CreditedInvoiceID == nil {
 		return nil, nil
 	}
-	return store.GetInvoice(ctx, sc, *note.CreditedInvoiceID)
+	inv, err := store.GetInvoice(ctx, sc, *note.CreditedInvoiceID)
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return inv, err
 }
 
 // SendInvoicePDF answers with an invoice or credit note as a PDF download, for the portal's
