@@ -24,9 +24,6 @@ func NewPages(assets *static.Assets, catalog *views.Catalog) *Pages {
 	return &Pages{assets: assets, catalog: catalog}
 }
 
-// Catalog is the translation catalog pages are written from.
-func (b *Pages) Catalog() *views.Catalog { return b.catalog }
-
 // Page returns a Page in lang without merchant branding.
 func (b *Pages) Page(lang, title string) *views.Page {
 	return &views.Page{
