@@ -1,3 +1,5 @@
+// Package web is what the merchant API and the customer portal share: the error handler,
+// page building and rendering, security headers, the request log, and the invoice PDF answer.
 package web
 
 import (
