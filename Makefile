@@ -12,7 +12,7 @@ help: ## list the targets
 
 .PHONY: run
 run: build ## start Portico on ./portico.db with demo data; prints an API key and a portal link
-	./$(BIN) serve --demo
+	./$(BIN) serve --demo --allow-private-webhooks
 
 .PHONY: build
 build: generate ## build bin/portico

@@ -61,9 +61,27 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000"}); err != nil {
 		t.Fatal(err)
 	}
+	// One endpoint serves the calls that leave it in place (a merchant may have 16); a
+	// contact created after it gives it a delivery.
+	endpoint := post("/v1/webhook_endpoints", map[string]any{"url": "https://acme.example/" + unique("hook")})
+	post("/v1/customers/external:42/contacts", map[string]any{"name": "Announced", "email": "announced@example.com"})
+	deliveries := w.a.call(t, http.MethodGet, "/v1/webhook_endpoints/"+endpoint+"/deliveries", nil).expect(t, http.StatusOK)
+	data, _ := deliveries.json["data"].([]any)
+	if len(data) == 0 {
+		t.Fatalf("the new endpoint has no delivery of the contact it was told of: %s", deliveries.body)
+	}
+	delivery, _ := data[0].(map[string]any)["id"].(string)
+	onEndpoint := func() map[string]string { return map[string]string{"id": endpoint} }
 	return map[string]func() contractCall{
-		"getOpenAPI":  func() contractCall { return contractCall{} },
-		"getMerchant": func() contractCall { return contractCall{} },
+		"getWebhookEndpoint": func() contractCall { return contractCall{params: onEndpoint()} },
+		"updateWebhookEndpoint": func() contractCall {
+			return contractCall{params: onEndpoint(), body: map[string]any{"enabled": true}}
+		},
+		"rotateWebhookSecret":   func() contractCall { return contractCall{params: onEndpoint()} },
+		"listWebhookDeliveries": func() contractCall { return contractCall{params: onEndpoint(), query: "state=pending&per_page=10"} },
+		"retryWebhookDelivery":  func() contractCall { return contractCall{params: map[string]string{"id": delivery}} },
+		"getOpenAPI":            func() contractCall { return contractCall{} },
+		"getMerchant":           func() contractCall { return contractCall{} },
 		"updateMerchant": func() contractCall {
 			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme"}}
 		},

@@ -86,7 +86,12 @@ func registerRoutes(e *echo.Echo, s site) {
 	v1.POST("/subscriptions/:id/resume", s.api.ResumeSubscription)
 	v1.POST("/webhook_endpoints", s.api.CreateWebhookEndpoint)
 	v1.GET("/webhook_endpoints", s.api.ListWebhookEndpoints)
+	v1.GET("/webhook_endpoints/:id", s.api.GetWebhookEndpoint)
+	v1.PATCH("/webhook_endpoints/:id", s.api.UpdateWebhookEndpoint)
 	v1.DELETE("/webhook_endpoints/:id", s.api.DeleteWebhookEndpoint)
+	v1.POST("/webhook_endpoints/:id/rotate_secret", s.api.RotateWebhookSecret)
+	v1.GET("/webhook_endpoints/:id/deliveries", s.api.ListWebhookDeliveries)
+	v1.POST("/webhook_deliveries/:id/retry", s.api.RetryWebhookDelivery)
 	v1.GET("/audit_events", s.api.ListAuditEvents)
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so

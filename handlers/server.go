@@ -29,6 +29,9 @@ type Options struct {
 	APIBurst       int
 	LinkRate       int // link openings per minute per client IP
 	Logger         *slog.Logger
+	// Metrics is the registry /metrics serves; the HTTP series are added to it, beside
+	// whatever the caller registered (the webhook deliverer's). Nil: a registry of its own.
+	Metrics *prometheus.Registry
 }
 
 // New builds the application: an Echo instance with every route and middleware.
@@ -43,6 +46,9 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Metrics == nil {
+		opts.Metrics = prometheus.NewRegistry()
 	}
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
@@ -65,7 +71,7 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 		portal:  portalHandler,
 		health:  &HealthHandler{store: store, log: opts.Logger},
 		assets:  &AssetHandler{assets: assets},
-		metrics: newMetrics(prometheus.NewRegistry()),
+		metrics: newMetrics(opts.Metrics),
 	})
 	return e, nil
 }

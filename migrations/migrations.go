@@ -18,6 +18,7 @@ var steps = []*gormigrate.Migration{
 	initialSchema,
 	outboxDelivery,
 	moneyAndClaims,
+	webhookDeliveries,
 }
 
 var options = &gormigrate.Options{

@@ -12,7 +12,7 @@ import (
 var tables = []string{
 	"merchants", "api_keys", "customers", "contacts", "invoices", "invoice_lines", "payments",
 	"subscriptions", "entitlements", "payment_details", "portal_links", "portal_sessions",
-	"idempotency_records", "audit_events", "webhook_endpoints", "outbox_events",
+	"idempotency_records", "audit_events", "webhook_endpoints", "outbox_events", "webhook_deliveries",
 }
 
 func TestUpFromEmptyToLatestTwice(t *testing.T) {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -12,12 +11,6 @@ import (
 	"github.com/portico/portico/models"
 	"gorm.io/gorm"
 )
-
-// testClock is a Store clock the test moves.
-type testClock struct{ offset atomic.Int64 }
-
-func (c *testClock) now() time.Time          { return time.Now().Add(time.Duration(c.offset.Load())) }
-func (c *testClock) advance(d time.Duration) { c.offset.Add(int64(d)) }
 
 // countUpdates counts the UPDATE statements the database's writer runs, per table, from
 // now until the test ends.
@@ -48,8 +41,8 @@ func countUpdates(t *testing.T, db *models.DB) func(table string) int {
 func TestActivityIsWrittenAtMostOnceAMinute(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		clock := &testClock{}
-		s := models.NewStore(db, models.WithClock(clock.now))
+		clock := testdb.NewClock()
+		s := models.NewStore(db, models.WithClock(clock.Now))
 		tn := newTenant(t, s, "Acme")
 		_, token, err := s.MintPortalLink(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, models.PortalLinkInput{ExpiresIn: 48 * time.Hour, IdleTimeout: 12 * time.Hour})
 		if err != nil {
@@ -78,7 +71,7 @@ func TestActivityIsWrittenAtMostOnceAMinute(t *testing.T) {
 			{10 * time.Second, false, false},
 			{61 * time.Second, true, true},
 		} {
-			clock.advance(step.after)
+			clock.Advance(step.after)
 			sessions, keys := updates("portal_sessions"), updates("api_keys")
 			a, err := s.LoadPortalAccess(ctx, entry.Session.ID)
 			if err != nil {
@@ -110,8 +103,8 @@ func TestActivityIsWrittenAtMostOnceAMinute(t *testing.T) {
 func TestOpeningALinkDecidesOnce(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		clock := &testClock{}
-		s := models.NewStore(db, models.WithClock(clock.now))
+		clock := testdb.NewClock()
+		s := models.NewStore(db, models.WithClock(clock.Now))
 		tn := newTenant(t, s, "Acme")
 		sc := models.MerchantScope(tn.merchant).Customer(tn.customer)
 		mint := func(in models.PortalLinkInput) (*models.PortalLink, string) {
@@ -145,7 +138,7 @@ func TestOpeningALinkDecidesOnce(t *testing.T) {
 			t.Errorf("the new session: %+v, %v", a, err)
 		}
 
-		clock.advance(2 * time.Minute)
+		clock.Advance(2 * time.Minute)
 		for name, token := range map[string]string{"expired": expiring, "revoked": revokedToken} {
 			entry, err := s.OpenPortalLink(ctx, models.LinkOpening{Token: token})
 			if err != nil || entry.Session != nil || entry.Merchant.ID != tn.merchant {

@@ -17,6 +17,7 @@ type Store struct {
 	db       *DB
 	clock    func() time.Time
 	dataKeys *DataKeys // seals secrets at rest; nil: nothing secret can be stored
+	webhooks WebhookPolicy // where webhooks may go
 }
 
 // StoreOption changes how a Store is built.
@@ -193,21 +194,6 @@ func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, 
 		CreatedAt:  s.Now(),
 	}
 	return tx.Create(&event).Error
-}
-
-// announce queues an event for the merchant's webhook endpoints, in the change's transaction.
-func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
-	body, err := json.Marshal(payload)
-	if err != nil {
-		return err
-	}
-	return tx.Create(&OutboxEvent{
-		ID:         newID("whe"),
-		MerchantID: merchantID,
-		Type:       eventType,
-		Payload:    string(body),
-		CreatedAt:  s.Now(),
-	}).Error
 }
 
 // changedColumns collects the columns a partial update sets, so that it writes those and

@@ -2,76 +2,171 @@ package models
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/netip"
+	"net/url"
+	"strings"
 	"time"
 
+	"code.dny.dev/ssrf"
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
-// WebhookEndpoint is a merchant URL that receives events from the outbox.
+// WebhookEndpoint is a merchant URL that receives the merchant's events.
 type WebhookEndpoint struct {
 	ID         string `gorm:"primaryKey"`
 	MerchantID string
 	URL        string `gorm:"column:url"`
-	Secret     string // signs deliveries; kept in clear because signing needs it
-	Enabled    bool
-	CreatedAt  time.Time
-	UpdatedAt  time.Time
+	// Secret signs deliveries, so it is kept in a form that can sign: not a hash.
+	Secret string
+	// PreviousSecret still signs, beside Secret, until PreviousSecretExpiresAt: receivers
+	// that have not switched to a rotated secret yet keep verifying.
+	PreviousSecret          string
+	PreviousSecretExpiresAt *time.Time
+	Enabled                 bool
+	// DisabledReason is DisabledFailing when Portico turned the endpoint off; empty when
+	// the merchant did, or it is enabled.
+	DisabledReason string
+	// FailingSince is the first failed attempt since the endpoint last took a delivery.
+	FailingSince *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
-// OutboxEvent is an event written in the same transaction as the change it announces, so
-// no change goes unannounced and no announcement describes a change that rolled back.
-type OutboxEvent struct {
-	ID            string `gorm:"primaryKey"`
-	MerchantID    string
-	Type          string
-	Payload       string // JSON
-	CreatedAt     time.Time
-	DeliveredAt   *time.Time
-	Attempts      int
-	LastError     string
-	NextAttemptAt *time.Time // nil: as soon as possible
-}
+// Webhook limits and timings.
+const (
+	// MaxWebhookEndpoints is how many endpoints one merchant may have.
+	MaxWebhookEndpoints = 16
+	// SecretRotationOverlap is how long a rotated-out secret keeps signing.
+	SecretRotationOverlap = 24 * time.Hour
+	// DisableFailingEndpointAfter is how long an endpoint may fail without a single
+	// success before Portico disables it.
+	DisableFailingEndpointAfter = 72 * time.Hour
+	// DisabledFailing is the DisabledReason of an endpoint Portico turned off.
+	DisabledFailing = "failing"
+	// webhookURLMaxLen bounds an endpoint URL.
+	webhookURLMaxLen = 2048
+)
 
-// MaxDeliveryAttempts is how often an event is tried before it is left undelivered.
-const MaxDeliveryAttempts = 12
-
-// DueOutboxEvents returns up to limit undelivered events whose next attempt is due, oldest
-// first. It spans merchants, like LoadPortalAccess: the delivery worker serves them all, and
-// each event names its merchant.
-func (s *Store) DueOutboxEvents(ctx context.Context, at time.Time, limit int) ([]OutboxEvent, error) {
-	var rows []OutboxEvent
-	err := s.db.read.WithContext(ctx).
-		Where("delivered_at IS NULL AND attempts < ? AND (next_attempt_at IS NULL OR next_attempt_at <= ?)", MaxDeliveryAttempts, at).
-		Order("created_at, id").Limit(limit).Find(&rows).Error
-	return rows, storeError("due outbox events", err)
-}
-
-// RecordDelivery marks an event delivered (deliveryErr nil), or counts the failed attempt
-// and schedules the next one at retryAt.
-func (s *Store) RecordDelivery(ctx context.Context, merchantID, eventID string, deliveryErr error, retryAt time.Time) error {
-	changes := map[string]any{"attempts": gorm.Expr("attempts + 1"), "delivered_at": s.Now(), "last_error": ""}
-	if deliveryErr != nil {
-		changes["delivered_at"], changes["last_error"], changes["next_attempt_at"] = nil, truncate(deliveryErr.Error(), 1000), retryAt.UTC()
+// SigningSecrets are the secrets that sign a delivery sent at t: the current one, and the
+// previous one while its overlap lasts.
+func (w *WebhookEndpoint) SigningSecrets(t time.Time) []string {
+	secrets := []string{w.Secret}
+	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && t.Before(*w.PreviousSecretExpiresAt) {
+		secrets = append(secrets, w.PreviousSecret)
 	}
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		return tx.Model(&OutboxEvent{}).Where("merchant_id = ? AND id = ?", merchantID, eventID).Updates(changes).Error
-	})
-	return storeError("record delivery", err)
+	return secrets
 }
 
-// CreateWebhookEndpoint registers a URL for a merchant's events and returns its signing
-// secret.
+// ErrNonPublicAddress refuses a webhook address that is not on the public internet.
+var ErrNonPublicAddress = errors.New("not a public address")
+
+// publicUnicast admits only public unicast addresses: every IANA special-purpose range
+// (loopback, private, shared, link-local, documentation, benchmarking, reserved,
+// multicast) is refused, and IPv6 outside 2000::/3 (so IPv4-compatible ::a.b.c.d, NAT64
+// 64:ff9b::/96, site-local fec0::/10) or in 6to4 2002::/16 or Teredo 2001::/32. The
+// library's lists are generated from IANA's registries; any port is fine.
+var publicUnicast = ssrf.New(ssrf.WithAnyPort())
+
+// WebhookPolicy decides where webhooks may go: to public unicast addresses only, unless
+// AllowPrivate (a development switch) also admits loopback and private ones.
+type WebhookPolicy struct {
+	AllowPrivate bool
+}
+
+// WithWebhookPolicy sets where the Store lets merchants point webhooks.
+func WithWebhookPolicy(p WebhookPolicy) StoreOption {
+	return func(s *Store) { s.webhooks = p }
+}
+
+// WebhookPolicy is the policy the Store registers endpoints under; the deliverer dials
+// under the same one.
+func (s *Store) WebhookPolicy() WebhookPolicy { return s.webhooks }
+
+// CheckAddress says whether a webhook may connect to addr. IPv4-mapped IPv6 addresses are
+// judged as the IPv4 address they carry.
+func (p WebhookPolicy) CheckAddress(addr netip.Addr) error {
+	addr = addr.Unmap()
+	if p.AllowPrivate && (addr.IsLoopback() || addr.IsPrivate()) {
+		return nil
+	}
+	if err := publicUnicast.SafeAddr(addr); err != nil {
+		return fmt.Errorf("%w: %s", ErrNonPublicAddress, addr)
+	}
+	return nil
+}
+
+// checkURL validates an endpoint URL: absolute https (http too under AllowPrivate), no
+// credentials, and a host that is a public IP address or a DNS name. Names are checked
+// again, resolved, when each delivery dials.
+func (p WebhookPolicy) checkURL(v *validator, field, raw string) {
+	if raw == "" {
+		v.add(field, "required", "is required")
+		return
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case len(raw) > webhookURLMaxLen || strings.ContainsFunc(raw, func(r rune) bool { return isControl(r) || r == ' ' }),
+		err != nil, u.Host == "", u.User != nil, u.Opaque != "":
+		v.add(field, "invalid_url", "must be an absolute https URL without credentials")
+	case u.Scheme != "https" && !(p.AllowPrivate && u.Scheme == "http"):
+		v.add(field, "invalid_url", "must be an https URL")
+	default:
+		if err := p.checkHost(u.Hostname()); err != nil {
+			v.add(field, "non_public_address", "must point at the public internet, not a "+err.Error())
+		}
+	}
+}
+
+func (p WebhookPolicy) checkHost(host string) error {
+	if addr, err := netip.ParseAddr(host); err == nil {
+		if p.CheckAddress(addr) != nil {
+			return errors.New("private, loopback or reserved address")
+		}
+		return nil
+	}
+	name := strings.ToLower(strings.TrimSuffix(host, "."))
+	if name == "localhost" || strings.HasSuffix(name, ".localhost") {
+		if p.AllowPrivate {
+			return nil
+		}
+		return errors.New("loopback name")
+	}
+	// A last label that starts with a digit is no DNS name but an address in a form some
+	// resolvers still read (2130706433, 0x7f.1, 127.1).
+	last := name[strings.LastIndexByte(name, '.')+1:]
+	if last == "" || last[0] >= '0' && last[0] <= '9' {
+		return errors.New("numeric host that is not a valid address")
+	}
+	return nil
+}
+
+// CreateWebhookEndpoint registers a URL for a merchant's events and returns it with its
+// signing secret. A merchant has at most MaxWebhookEndpoints.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, actor Actor, url string) (*WebhookEndpoint, error) {
 	var v validator
-	v.webURL("url", url)
-	if url == "" {
-		v.add("url", "required", "is required")
-	}
+	s.webhooks.checkURL(&v, "url", url)
 	if err := v.err(); err != nil {
 		return nil, err
 	}
-	w := &WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, URL: url, Secret: "whsec_" + newSecret(), Enabled: true}
+	now := s.Now()
+	w := &WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, URL: url, Secret: newWebhookSecret(), Enabled: true, CreatedAt: now, UpdatedAt: now}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		// The merchant's row lock makes count-then-insert safe against a parallel create.
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Take(&Merchant{}, "id = ?", merchantID).Error; err != nil {
+			return err
+		}
+		var n int64
+		if err := tx.Model(&WebhookEndpoint{}).Where("merchant_id = ?", merchantID).Count(&n).Error; err != nil {
+			return err
+		}
+		if n >= MaxWebhookEndpoints {
+			return &ValidationError{Fields: []FieldError{{Field: "url", Code: "too_many_endpoints",
+				Message: fmt.Sprintf("cannot be added: a merchant has at most %d webhook endpoints", MaxWebhookEndpoints)}}}
+		}
 		if err := tx.Create(w).Error; err != nil {
 			return err
 		}
@@ -83,6 +178,8 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, ac
 	return w, nil
 }
 
+func newWebhookSecret() string { return "whsec_" + newSecret() }
+
 // ListWebhookEndpoints returns a merchant's endpoints, oldest first.
 func (s *Store) ListWebhookEndpoints(ctx context.Context, merchantID string) ([]WebhookEndpoint, error) {
 	var rows []WebhookEndpoint
@@ -90,7 +187,90 @@ func (s *Store) ListWebhookEndpoints(ctx context.Context, merchantID string) ([]
 	return rows, storeError("list webhook endpoints", err)
 }
 
-// DeleteWebhookEndpoint removes an endpoint.
+// GetWebhookEndpoint returns one of a merchant's endpoints.
+func (s *Store) GetWebhookEndpoint(ctx context.Context, merchantID, id string) (*WebhookEndpoint, error) {
+	if !validID("we", id) {
+		return nil, ErrNotFound
+	}
+	var w WebhookEndpoint
+	err := s.reader(ctx, merchantID).Take(&w, "id = ?", id).Error
+	return &w, storeError("get webhook endpoint", err)
+}
+
+// WebhookEndpointInput is a partial update of an endpoint: nil fields stay as they are.
+type WebhookEndpointInput struct {
+	URL     *string
+	Enabled *bool
+}
+
+// UpdateWebhookEndpoint changes an endpoint's URL or switches it on or off. Switching it
+// on, or pointing it elsewhere, starts its failure streak afresh; deliveries that waited
+// while it was off go out again.
+func (s *Store) UpdateWebhookEndpoint(ctx context.Context, merchantID string, actor Actor, id string, in WebhookEndpointInput) (*WebhookEndpoint, error) {
+	if in.URL != nil {
+		var v validator
+		s.webhooks.checkURL(&v, "url", *in.URL)
+		if err := v.err(); err != nil {
+			return nil, err
+		}
+	}
+	var w WebhookEndpoint
+	err := s.updateWebhookEndpoint(ctx, merchantID, id, &w, func(tx *gorm.DB) (string, error) {
+		changes := map[string]any{"updated_at": s.Now()}
+		if in.URL != nil && *in.URL != w.URL {
+			changes["url"], changes["failing_since"] = *in.URL, nil
+		}
+		if in.Enabled != nil && *in.Enabled != w.Enabled {
+			changes["enabled"], changes["disabled_reason"], changes["failing_since"] = *in.Enabled, "", nil
+		}
+		if err := tx.Model(&w).Updates(changes).Error; err != nil {
+			return "", err
+		}
+		return "webhook_endpoint.updated", nil
+	}, actor)
+	if err != nil {
+		return nil, storeError("update webhook endpoint", err)
+	}
+	return &w, nil
+}
+
+// RotateWebhookSecret gives an endpoint a new signing secret and returns the endpoint with
+// it. The old secret keeps signing, as a second signature, for SecretRotationOverlap.
+func (s *Store) RotateWebhookSecret(ctx context.Context, merchantID string, actor Actor, id string) (*WebhookEndpoint, error) {
+	var w WebhookEndpoint
+	err := s.updateWebhookEndpoint(ctx, merchantID, id, &w, func(tx *gorm.DB) (string, error) {
+		now := s.Now()
+		expires := now.Add(SecretRotationOverlap)
+		err := tx.Model(&w).Updates(map[string]any{
+			"secret": newWebhookSecret(), "previous_secret": w.Secret, "previous_secret_expires_at": expires, "updated_at": now,
+		}).Error
+		return "webhook_endpoint.secret_rotated", err
+	}, actor)
+	if err != nil {
+		return nil, storeError("rotate webhook secret", err)
+	}
+	return &w, nil
+}
+
+// updateWebhookEndpoint loads and locks one endpoint into w, lets change update it, and
+// records the action change names.
+func (s *Store) updateWebhookEndpoint(ctx context.Context, merchantID, id string, w *WebhookEndpoint, change func(tx *gorm.DB) (string, error), actor Actor) error {
+	if !validID("we", id) {
+		return ErrNotFound
+	}
+	return s.writeTx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(w, "merchant_id = ? AND id = ?", merchantID, id).Error; err != nil {
+			return err
+		}
+		action, err := change(tx)
+		if err != nil {
+			return err
+		}
+		return s.record(tx, merchantID, "", actor, action, map[string]string{"webhook_endpoint_id": id})
+	})
+}
+
+// DeleteWebhookEndpoint removes an endpoint and its deliveries.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, merchantID string, actor Actor, id string) error {
 	if !validID("we", id) {
 		return ErrNotFound
@@ -106,6 +286,61 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, merchantID string, ac
 		return s.record(tx, merchantID, "", actor, "webhook_endpoint.deleted", map[string]string{"webhook_endpoint_id": id})
 	})
 	return storeError("delete webhook endpoint", err)
+}
+
+// OutboxEvent is an event written in the same transaction as the change it announces, so
+// no change goes unannounced and no announcement describes a change that rolled back. Each
+// enabled endpoint of the merchant gets a WebhookDelivery of it.
+type OutboxEvent struct {
+	ID         string `gorm:"primaryKey"`
+	MerchantID string
+	Type       string
+	Payload    string // JSON
+	CreatedAt  time.Time
+}
+
+// EventEnvelope is the body every delivery of an event POSTs. A field added here (such as
+// an API version) reaches every receiver; the payload's shape is the event type's.
+type EventEnvelope struct {
+	ID        string          `json:"id"`
+	Type      string          `json:"type"`
+	CreatedAt time.Time       `json:"created_at"`
+	Data      json.RawMessage `json:"data"`
+}
+
+// Envelope is the body a delivery of e POSTs.
+func (e *OutboxEvent) Envelope() ([]byte, error) {
+	return json.Marshal(EventEnvelope{ID: e.ID, Type: e.Type, CreatedAt: e.CreatedAt, Data: json.RawMessage(e.Payload)})
+}
+
+// announce queues an event for the merchant's enabled webhook endpoints, in the change's
+// transaction: the event, and a pending delivery of it per endpoint.
+func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	event := &OutboxEvent{ID: newID("whe"), MerchantID: merchantID, Type: eventType, Payload: string(body), CreatedAt: now}
+	if err := tx.Create(event).Error; err != nil {
+		return err
+	}
+	var endpoints []string
+	if err := tx.Model(&WebhookEndpoint{}).Where("merchant_id = ? AND enabled", merchantID).Order("id").Pluck("id", &endpoints).Error; err != nil {
+		return err
+	}
+	if len(endpoints) == 0 {
+		return nil
+	}
+	deliveries := make([]WebhookDelivery, len(endpoints))
+	for i, endpoint := range endpoints {
+		deliveries[i] = WebhookDelivery{
+			ID: newID("whd"), MerchantID: merchantID, EndpointID: endpoint, EventID: event.ID,
+			JobState:  newJobState(now),
+			CreatedAt: now, UpdatedAt: now,
+		}
+	}
+	return tx.Create(&deliveries).Error
 }
 
 // ListOutboxEvents returns one page of a merchant's events, newest first.

@@ -91,7 +91,9 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	if err := migrations.Up(db.Writer()); err != nil {
 		return err
 	}
-	return action(ctx, &env{cfg: cfg, args: positional, stdout: stdout, stderr: stderr, db: db, store: models.NewStore(db, models.WithDataKeys(cfg.DataKeys))})
+	return action(ctx, &env{cfg: cfg, args: positional, stdout: stdout, stderr: stderr, db: db, store: models.NewStore(db,
+		models.WithDataKeys(cfg.DataKeys),
+		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))})
 }
 
 // parseInterspersed parses flags wherever they stand, so "apikey revoke PREFIX --database x"

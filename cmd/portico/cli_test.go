@@ -39,6 +39,12 @@ func TestConfig(t *testing.T) {
 		{"bad proxy", nil, []string{"--trusted-proxies", "10.0.0.0/33"}, "trusted-proxies"},
 		{"bad log level", nil, []string{"--log-level", "loud"}, "log-level"},
 		{"zero rate", map[string]string{"PORTICO_API_RATE": "0"}, nil, "api-rate"},
+		{"private webhooks in development", nil, []string{"--allow-private-webhooks"}, ""},
+		{"private webhooks from the environment", map[string]string{"PORTICO_ALLOW_PRIVATE_WEBHOOKS": "true"}, nil, ""},
+		{"private webhooks switched off again", map[string]string{"PORTICO_ALLOW_PRIVATE_WEBHOOKS": "true"}, []string{"--allow-private-webhooks=false"}, ""},
+		{"private webhooks with an https base URL", nil, []string{"--allow-private-webhooks", "--base-url", "https://portal.example", "--session-keys", strings.Repeat("A", 44)}, "allow-private-webhooks: must be off"},
+		{"private webhooks with https from the environment", map[string]string{"PORTICO_ALLOW_PRIVATE_WEBHOOKS": "1", "PORTICO_BASE_URL": "https://portal.example", "PORTICO_SESSION_KEYS": strings.Repeat("A", 44)}, nil, "allow-private-webhooks: must be off"},
+		{"private webhooks, not a boolean", nil, []string{"--allow-private-webhooks=maybe"}, "allow-private-webhooks"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -56,6 +62,9 @@ func TestConfig(t *testing.T) {
 			}
 			if tc.name == "flag beats env" && cfg.Addr != ":2" {
 				t.Errorf("addr = %q", cfg.Addr)
+			}
+			if want := strings.HasPrefix(tc.name, "private webhooks") && !strings.Contains(tc.name, "off"); tc.want == "" && cfg.AllowPrivateWebhooks != want {
+				t.Errorf("AllowPrivateWebhooks = %v, want %v", cfg.AllowPrivateWebhooks, want)
 			}
 		})
 	}

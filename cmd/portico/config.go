@@ -36,6 +36,10 @@ type config struct {
 	// temporary one is generated (dataKeysGenerated) and serve warns about it.
 	DataKeys          *models.DataKeys
 	dataKeysGenerated bool
+
+	// AllowPrivateWebhooks lets webhooks go to loopback and private addresses, over http
+	// too: for development and tests only, so refused with an https base URL.
+	AllowPrivateWebhooks bool
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
@@ -55,20 +59,34 @@ var settings = []struct {
 	{"api-burst", "PORTICO_API_BURST", "200", "API burst per key"},
 	{"link-rate", "PORTICO_LINK_RATE", "30", "portal link openings per minute per client IP"},
 	{"shutdown-timeout", "PORTICO_SHUTDOWN_TIMEOUT", "30s", "how long shutdown waits for in-flight requests"},
+	{"allow-private-webhooks", "PORTICO_ALLOW_PRIVATE_WEBHOOKS", "false", "let webhooks go to loopback and private addresses, over http too (development only; refused with an https base URL)"},
 }
 
-// addConfigFlags registers every setting on fs, defaulting to the environment's value.
+// addConfigFlags registers every setting on fs, defaulting to the environment's value. A
+// setting whose default is "false" is a switch: --flag alone turns it on.
 func addConfigFlags(fs *flag.FlagSet, getenv func(string) string) map[string]*string {
 	values := make(map[string]*string, len(settings))
 	for _, s := range settings {
-		def := s.def
+		value := s.def
 		if v := getenv(s.env); v != "" {
-			def = v
+			value = v
 		}
-		values[s.flag] = fs.String(s.flag, def, s.help+" ("+s.env+")")
+		values[s.flag] = &value
+		if s.def == "false" {
+			fs.Var((*switchValue)(&value), s.flag, s.help+" ("+s.env+")")
+		} else {
+			fs.StringVar(&value, s.flag, value, s.help+" ("+s.env+")")
+		}
 	}
 	return values
 }
+
+// switchValue is a setting given as a bare flag (--x), or with a value (--x=false).
+type switchValue string
+
+func (v *switchValue) String() string     { return string(*v) }
+func (v *switchValue) Set(s string) error { *v = switchValue(s); return nil }
+func (v *switchValue) IsBoolFlag() bool   { return true }
 
 // parseConfig turns raw setting values into a validated config.
 func parseConfig(v map[string]*string) (*config, error) {
@@ -132,6 +150,12 @@ func parseConfig(v map[string]*string) (*config, error) {
 		fail("shutdown-timeout", errors.New("must be a duration like 30s"))
 	}
 	production := cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https"
+	if cfg.AllowPrivateWebhooks, err = strconv.ParseBool(*v["allow-private-webhooks"]); err != nil {
+		fail("allow-private-webhooks", errors.New("must be true or false"))
+	}
+	if cfg.AllowPrivateWebhooks && production {
+		fail("allow-private-webhooks", errors.New("must be off when the base URL is https (production): webhooks would reach Portico's own network"))
+	}
 	if production && !cfg.sessionKeysSet {
 		fail("session-keys", errors.New("must be set when the base URL is https (production)"))
 	}

@@ -14,7 +14,9 @@ import (
 	"time"
 
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/outbox"
 	"github.com/portico/portico/internal/webhook"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
 func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
@@ -29,6 +31,12 @@ func serveFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 
 // serve runs the HTTP server until SIGINT or SIGTERM, then lets in-flight requests finish.
 func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
+	// One registry for /metrics: the HTTP series and the webhook deliverer's.
+	registry := prometheus.NewRegistry()
+	deliverer := webhook.NewDeliverer(e.store, log)
+	if err := deliverer.Register(registry); err != nil {
+		return err
+	}
 	app, err := handlers.New(e.store, handlers.Options{
 		BaseURL:        e.cfg.BaseURL,
 		SessionKeys:    e.cfg.SessionKeys,
@@ -37,6 +45,7 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		APIBurst:       e.cfg.APIBurst,
 		LinkRate:       e.cfg.LinkRate,
 		Logger:         log,
+		Metrics:        registry,
 	})
 	if err != nil {
 		return err
@@ -64,18 +73,21 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		log.Warn("the base URL is plain http on a host other than localhost: browsers will not keep the portal's Secure session cookie; use https")
 	}
 
-	// Webhooks go out from the outbox in the background; a delivery in progress at shutdown
-	// is cut short and retried on the next start. Expired Idempotency-Key records are swept
-	// beside them.
+	// Webhooks go out from the outbox in the background. At shutdown no new delivery
+	// starts, and those in flight finish (each within its 10 s attempt timeout). Expired
+	// Idempotency-Key records are swept beside them.
 	delivering, sweeping := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(delivering)
-		webhook.NewDeliverer(e.store, log).Run(ctx, time.Second)
+		outbox.NewRunner(log, deliverer).Run(ctx)
 	}()
 	go func() {
 		defer close(sweeping)
 		sweepIdempotencyRecords(ctx, e.store, log, idempotencySweepInterval)
 	}()
+	if e.cfg.AllowPrivateWebhooks {
+		log.Warn("webhooks may go to loopback and private addresses (--allow-private-webhooks): for development only")
+	}
 
 	if demo {
 		if err := printDemo(ctx, e); err != nil {

@@ -36,16 +36,24 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
-// waitFor polls cond until it holds, failing the test with what after timeout.
-func waitFor(t *testing.T, timeout time.Duration, what string, cond func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(timeout)
-	for !cond() {
+// waitFor polls cond until it holds or timeout passes, and reports whether it held.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatalf("waited %s: %s", timeout, what)
+			return false
 		}
-		time.Sleep(10 * time.Millisecond)
 	}
+	return true
+}
+
+// demoAPIKey waits for a server started with --demo to print its API key, and returns it.
+func demoAPIKey(t *testing.T, out *lockedBuffer) string {
+	t.Helper()
+	key := regexp.MustCompile(`API key: +(sk_\S+)`)
+	if !waitFor(20*time.Second, func() bool { return key.MatchString(out.String()) }) {
+		t.Fatalf("the server printed no API key:\n%s", out.String())
+	}
+	return key.FindStringSubmatch(out.String())[1]
 }
 
 // TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose handler is
@@ -66,9 +74,7 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 			func(string) string { return "" }, &out, io.Discard)
 	}()
 
-	key := regexp.MustCompile(`API key: +(sk_\S+)`)
-	waitFor(t, 20*time.Second, "the server printed no API key:\n"+out.String(), func() bool { return key.MatchString(out.String()) })
-	secret := key.FindStringSubmatch(out.String())[1]
+	secret := demoAPIKey(t, &out)
 
 	// Expect: 100-continue makes the server say when the handler starts reading the body,
 	// so the test knows the request is in flight without guessing how long that takes.
@@ -89,13 +95,16 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	waitFor(t, 10*time.Second, "the server still accepts connections after SIGTERM", func() bool {
+	refused := waitFor(10*time.Second, func() bool {
 		c, err := net.DialTimeout("tcp", addr, time.Second)
 		if err == nil {
 			c.Close()
 		}
 		return err != nil
 	})
+	if !refused {
+		t.Fatal("the server still accepts connections 10 s after SIGTERM")
+	}
 	if _, err := io.WriteString(conn, body); err != nil {
 		t.Fatal(err)
 	}

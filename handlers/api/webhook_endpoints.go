@@ -7,13 +7,18 @@ import (
 	"github.com/portico/portico/models"
 )
 
-type webhookEndpointRequest struct {
+type createWebhookEndpointRequest struct {
 	URL string `json:"url"`
+}
+
+type updateWebhookEndpointRequest struct {
+	URL     *string `json:"url"`
+	Enabled *bool   `json:"enabled"`
 }
 
 // CreateWebhookEndpoint answers with the signing secret, shown this once.
 func (h *Handler) CreateWebhookEndpoint(c echo.Context) error {
-	req, err := bind[webhookEndpointRequest](c)
+	req, err := bind[createWebhookEndpointRequest](c)
 	if err != nil {
 		return err
 	}
@@ -21,11 +26,10 @@ func (h *Handler) CreateWebhookEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := presentWebhookEndpoint(w)
-	v.Secret = w.Secret
-	return c.JSON(http.StatusCreated, v)
+	return c.JSON(http.StatusCreated, presentWebhookEndpointWithSecret(w))
 }
 
+// ListWebhookEndpoints lists every endpoint (a merchant has at most 16).
 func (h *Handler) ListWebhookEndpoints(c echo.Context) error {
 	if _, err := listQuery(c); err != nil {
 		return err
@@ -37,6 +41,40 @@ func (h *Handler) ListWebhookEndpoints(c echo.Context) error {
 	return respondAll(c, rows, presentWebhookEndpoint)
 }
 
+// GetWebhookEndpoint shows one endpoint, and whether Portico disabled it.
+func (h *Handler) GetWebhookEndpoint(c echo.Context) error {
+	w, err := h.store.GetWebhookEndpoint(c.Request().Context(), merchantID(c), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentWebhookEndpoint(w))
+}
+
+// UpdateWebhookEndpoint changes the URL, or disables and re-enables the endpoint.
+func (h *Handler) UpdateWebhookEndpoint(c echo.Context) error {
+	req, err := bind[updateWebhookEndpointRequest](c)
+	if err != nil {
+		return err
+	}
+	w, err := h.store.UpdateWebhookEndpoint(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"),
+		models.WebhookEndpointInput{URL: req.URL, Enabled: req.Enabled})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentWebhookEndpoint(w))
+}
+
+// RotateWebhookSecret answers with the new secret, shown this once; the old one keeps
+// signing for 24 hours.
+func (h *Handler) RotateWebhookSecret(c echo.Context) error {
+	w, err := h.store.RotateWebhookSecret(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, presentWebhookEndpointWithSecret(w))
+}
+
+// DeleteWebhookEndpoint removes an endpoint and its delivery history.
 func (h *Handler) DeleteWebhookEndpoint(c echo.Context) error {
 	if err := h.store.DeleteWebhookEndpoint(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id")); err != nil {
 		return err
@@ -45,14 +83,31 @@ func (h *Handler) DeleteWebhookEndpoint(c echo.Context) error {
 }
 
 type webhookEndpointJSON struct {
-	ID        string    `json:"id"`
-	Object    string    `json:"object"`
-	URL       string    `json:"url"`
-	Secret    string    `json:"secret,omitempty"` // only when created
-	Enabled   bool      `json:"enabled"`
-	CreatedAt Timestamp `json:"created_at"`
+	ID                      string     `json:"id"`
+	Object                  string     `json:"object"`
+	URL                     string     `json:"url"`
+	Secret                  string     `json:"secret,omitempty"` // only when created or rotated
+	PreviousSecretExpiresAt *Timestamp `json:"previous_secret_expires_at"`
+	Enabled                 bool       `json:"enabled"`
+	DisabledReason          *string    `json:"disabled_reason"`
+	FailingSince            *Timestamp `json:"failing_since"`
+	CreatedAt               Timestamp  `json:"created_at"`
+	UpdatedAt               Timestamp  `json:"updated_at"`
 }
 
 func presentWebhookEndpoint(w *models.WebhookEndpoint) webhookEndpointJSON {
-	return webhookEndpointJSON{ID: w.ID, Object: "webhook_endpoint", URL: w.URL, Enabled: w.Enabled, CreatedAt: stamp(w.CreatedAt)}
+	v := webhookEndpointJSON{
+		ID: w.ID, Object: "webhook_endpoint", URL: w.URL, PreviousSecretExpiresAt: stampOf(w.PreviousSecretExpiresAt),
+		Enabled: w.Enabled, FailingSince: stampOf(w.FailingSince), CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
+	}
+	if w.DisabledReason != "" {
+		v.DisabledReason = &w.DisabledReason
+	}
+	return v
+}
+
+func presentWebhookEndpointWithSecret(w *models.WebhookEndpoint) webhookEndpointJSON {
+	v := presentWebhookEndpoint(w)
+	v.Secret = w.Secret
+	return v
 }

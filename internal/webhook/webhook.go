@@ -1,6 +1,7 @@
-// Package webhook delivers the outbox: every event the store announced, POSTed to each of
-// its merchant's webhook endpoints, signed, retried with backoff until it is taken.
-// Delivery is at least once; receivers tell repeats apart by the event ID.
+// Package webhook sends webhook deliveries: each event the Store announced, POSTed to each
+// of its merchant's endpoints, signed, and retried with backoff until it is taken or its
+// retry window closes. It is a queue of the outbox Runner; delivery is at least once, and
+// receivers tell repeats apart by the event ID.
 package webhook
 
 import (
@@ -9,189 +10,224 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
+	"net/netip"
 	"net/url"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
+	"github.com/portico/portico/internal/outbox"
 	"github.com/portico/portico/models"
+	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Deliverer sends due outbox events, a batch at a time.
+// Timeouts of one delivery attempt.
+const (
+	// connectTimeout bounds the TCP connection, and again the TLS handshake.
+	connectTimeout = 3 * time.Second
+	// attemptTimeout bounds the whole attempt: connecting, sending, the answer.
+	attemptTimeout = 10 * time.Second
+	// answerReadLimit is how much of an answer's body is read (and thrown away), so the
+	// connection can be reused.
+	answerReadLimit = 64 << 10
+)
+
+// Deliverer is the outbox queue of webhook deliveries.
 type Deliverer struct {
-	store  *models.Store
-	client *http.Client
-	log    *slog.Logger
-	now    func() time.Time
+	store          *models.Store
+	client         *http.Client
+	log            *slog.Logger
+	attemptTimeout time.Duration
+	outcomes       *prometheus.CounterVec
+	oldestPending  prometheus.GaugeFunc
 }
 
-// NewDeliverer returns a Deliverer whose HTTP client will not connect to private, link-local
-// or (unless the endpoint's URL names one) loopback addresses, so a merchant cannot point
-// Portico at the network it runs in.
+// NewDeliverer returns the queue of webhook deliveries. Its HTTP client connects only
+// where the Store's WebhookPolicy allows, checked on every address it dials, so a DNS
+// name that resolves (or rebinds) to an internal address is refused at connection time.
+// It follows no redirects: an endpoint must answer where it is.
 func NewDeliverer(store *models.Store, log *slog.Logger) *Deliverer {
-	dialer := &net.Dialer{Timeout: 5 * time.Second, ControlContext: refuseInternalAddresses}
-	transport := &http.Transport{
-		DialContext:           dialer.DialContext,
-		TLSHandshakeTimeout:   5 * time.Second,
-		ResponseHeaderTimeout: 10 * time.Second,
-		MaxIdleConnsPerHost:   2,
+	return newDeliverer(store, log, net.DefaultResolver)
+}
+
+func newDeliverer(store *models.Store, log *slog.Logger, resolver *net.Resolver) *Deliverer {
+	d := &Deliverer{
+		store: store, log: log, attemptTimeout: attemptTimeout,
+		outcomes: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "portico_webhook_deliveries_total",
+			Help: "Webhook delivery attempts by outcome: delivered; retry (failed, tried again later); failed (gave up).",
+		}, []string{"outcome"}),
 	}
-	return &Deliverer{
-		store: store, log: log, now: time.Now,
-		client: &http.Client{
-			Transport: transport,
-			Timeout:   15 * time.Second,
-			// A redirect could lead anywhere; endpoints must answer where they are.
-			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	for _, outcome := range []string{"delivered", "retry", "failed"} {
+		d.outcomes.WithLabelValues(outcome)
+	}
+	d.oldestPending = prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "portico_webhook_oldest_pending_delivery_age_seconds",
+		Help: "Age of the oldest webhook delivery not yet delivered or given up, on enabled endpoints; 0 when none is pending.",
+	}, d.oldestPendingAge)
+
+	policy := store.WebhookPolicy()
+	dialer := &net.Dialer{
+		Timeout:  connectTimeout,
+		Resolver: resolver,
+		Control: func(_, address string, _ syscall.RawConn) error {
+			addr, err := netip.ParseAddrPort(address)
+			if err != nil {
+				return err
+			}
+			return policy.CheckAddress(addr.Addr())
 		},
 	}
+	d.client = &http.Client{
+		Transport: &http.Transport{
+			Proxy:                  nil, // a proxy would dial for us, past the address check
+			DialContext:            dialer.DialContext,
+			ForceAttemptHTTP2:      true,
+			TLSHandshakeTimeout:    connectTimeout,
+			MaxIdleConns:           outbox.Slots * 2,
+			MaxIdleConnsPerHost:    models.MaxInFlightPerEndpoint,
+			IdleConnTimeout:        90 * time.Second,
+			MaxResponseHeaderBytes: 16 << 10,
+		},
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
+	return d
 }
 
-type loopbackAllowedKey struct{}
-
-// errInternalAddress refuses a connection to Portico's own network.
-var errInternalAddress = errors.New("refusing to deliver to an internal address")
-
-func refuseInternalAddresses(ctx context.Context, _, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
+// Register adds the deliverer's metrics to reg: attempts by outcome, and the age of the
+// oldest pending delivery.
+func (d *Deliverer) Register(reg prometheus.Registerer) error {
+	if err := reg.Register(d.outcomes); err != nil {
 		return err
 	}
-	ip := net.ParseIP(host)
+	return reg.Register(d.oldestPending)
+}
+
+func (d *Deliverer) oldestPendingAge() float64 {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	oldest, ok, err := d.store.OldestPendingWebhookDelivery(ctx)
 	switch {
-	case ip == nil:
-		return errInternalAddress
-	case ip.IsLoopback():
-		if allowed, _ := ctx.Value(loopbackAllowedKey{}).(bool); allowed {
-			return nil
-		}
-		return errInternalAddress
-	case ip.IsPrivate(), ip.IsLinkLocalUnicast(), ip.IsLinkLocalMulticast(), ip.IsUnspecified(), ip.IsMulticast():
-		return errInternalAddress
+	case err != nil:
+		return math.NaN()
+	case !ok:
+		return 0
 	}
-	return nil
+	return d.store.Now().Sub(oldest).Seconds()
 }
 
-// Run delivers due events every interval until ctx ends.
-func (d *Deliverer) Run(ctx context.Context, interval time.Duration) {
-	tick := time.NewTicker(interval)
-	defer tick.Stop()
-	for {
-		if _, err := d.DeliverDue(ctx); err != nil && ctx.Err() == nil {
-			d.log.Error("deliver webhooks", "err", err)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-tick.C:
-		}
-	}
-}
-
-// batchSize bounds one pass over the outbox.
-const batchSize = 100
-
-// DeliverDue makes one pass: each due event goes to its merchant's enabled endpoints, and is
-// marked delivered when all took it, or scheduled again. It returns how many were delivered.
-func (d *Deliverer) DeliverDue(ctx context.Context) (int, error) {
-	events, err := d.store.DueOutboxEvents(ctx, d.now(), batchSize)
+// Claim takes up to n due deliveries; it is the outbox.Queue of webhooks.
+func (d *Deliverer) Claim(ctx context.Context, n int) ([]outbox.Job, error) {
+	claimed, err := d.store.ClaimWebhookDeliveries(ctx, n)
 	if err != nil {
-		return 0, err
+		return nil, err
 	}
-	delivered := 0
-	for _, e := range events {
-		sendErr := d.send(ctx, &e)
-		if err := d.store.RecordDelivery(ctx, e.MerchantID, e.ID, sendErr, d.now().Add(backoff(e.Attempts+1))); err != nil {
-			return delivered, err
-		}
-		if sendErr == nil {
-			delivered++
-		} else {
-			d.log.Warn("webhook delivery failed", "event", e.ID, "merchant", e.MerchantID, "attempt", e.Attempts+1, "err", sendErr)
-		}
+	jobs := make([]outbox.Job, len(claimed))
+	for i := range claimed {
+		jobs[i] = &delivery{deliverer: d, claimed: &claimed[i]}
 	}
-	return delivered, nil
+	return jobs, nil
 }
 
-// backoff is the wait before the next attempt: 30 s, doubling, at most 6 hours.
-func backoff(attempts int) time.Duration {
-	return min(30*time.Second<<min(attempts-1, 20), 6*time.Hour)
+// delivery is one claimed delivery as an outbox job.
+type delivery struct {
+	deliverer *Deliverer
+	claimed   *models.ClaimedDelivery
 }
 
-// send posts the event to each enabled endpoint of its merchant.
-func (d *Deliverer) send(ctx context.Context, e *models.OutboxEvent) error {
-	endpoints, err := d.store.ListWebhookEndpoints(ctx, e.MerchantID)
-	if err != nil {
-		return err
+// Run sends the delivery once and records how it went.
+func (j *delivery) Run(ctx context.Context) {
+	d, c := j.deliverer, j.claimed
+	result := d.send(ctx, c)
+	disabled, err := d.store.RecordWebhookAttempt(ctx, c, result)
+	switch {
+	case errors.Is(err, models.ErrClaimLapsed):
+		d.log.Warn("webhook delivery attempt outlived its claim; not recorded", "delivery", c.ID, "endpoint", c.EndpointID)
+		return
+	case err != nil:
+		d.log.Error("record webhook delivery attempt", "delivery", c.ID, "err", err)
+		return
 	}
-	body, err := json.Marshal(struct {
-		ID        string          `json:"id"`
-		Type      string          `json:"type"`
-		CreatedAt time.Time       `json:"created_at"`
-		Data      json.RawMessage `json:"data"`
-	}{e.ID, e.Type, e.CreatedAt, json.RawMessage(e.Payload)})
-	if err != nil {
-		return err
+	switch c.State {
+	case models.JobDelivered:
+		d.outcomes.WithLabelValues("delivered").Inc()
+	case models.JobFailed:
+		d.outcomes.WithLabelValues("failed").Inc()
+		d.log.Warn("webhook delivery gave up", "delivery", c.ID, "event", c.EventID, "event_type", c.Event.Type,
+			"endpoint", c.EndpointID, "merchant", c.MerchantID, "attempts", c.Attempts, "status", c.LastStatusCode, "err", c.LastError)
+	default:
+		d.outcomes.WithLabelValues("retry").Inc()
+		d.log.Debug("webhook delivery failed; will retry", "delivery", c.ID, "endpoint", c.EndpointID,
+			"attempts", c.Attempts, "next_attempt_at", c.NextAttemptAt, "status", c.LastStatusCode, "err", c.LastError)
 	}
-	var errs []error
-	for _, w := range endpoints {
-		if w.Enabled {
-			if err := d.post(ctx, &w, e.ID, body); err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", w.URL, err))
-			}
-		}
+	if disabled {
+		d.log.Warn("webhook endpoint disabled: it has failed without a success for too long", "endpoint", c.EndpointID,
+			"merchant", c.MerchantID, "failing_for", models.DisableFailingEndpointAfter.String())
 	}
-	return errors.Join(errs...)
 }
 
-// post delivers one signed body to one endpoint; any 2xx is taken.
-func (d *Deliverer) post(ctx context.Context, w *models.WebhookEndpoint, eventID string, body []byte) error {
-	if u, err := url.Parse(w.URL); err == nil && isLoopbackHost(u.Hostname()) {
-		// The store admits http://localhost only for development; let that through.
-		ctx = context.WithValue(ctx, loopbackAllowedKey{}, true)
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, w.URL, bytes.NewReader(body))
+// send POSTs the delivery's event to its endpoint, signed; any 2xx is taken.
+func (d *Deliverer) send(ctx context.Context, c *models.ClaimedDelivery) models.AttemptResult {
+	body, err := c.Event.Envelope()
 	if err != nil {
-		return err
+		return models.AttemptResult{Err: err}
 	}
+	ctx, cancel := context.WithTimeout(ctx, d.attemptTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.URL, bytes.NewReader(body))
+	if err != nil {
+		return models.AttemptResult{Err: err}
+	}
+	now := d.store.Now()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Portico-Webhooks/1")
-	req.Header.Set("Portico-Event-Id", eventID)
-	req.Header.Set("Portico-Signature", Sign(w.Secret, d.now(), body))
+	req.Header.Set("Portico-Event-Id", c.EventID)
+	req.Header.Set("Portico-Delivery-Id", c.ID)
+	req.Header.Set("Portico-Signature", Sign(now, body, c.Endpoint.SigningSecrets(now)...))
 	res, err := d.client.Do(req)
 	if err != nil {
-		return err
+		// The endpoint's URL is known; keep what went wrong, not the request line.
+		var urlErr *url.Error
+		switch {
+		case errors.Is(err, context.DeadlineExceeded):
+			err = fmt.Errorf("no answer within %v", d.attemptTimeout)
+		case errors.As(err, &urlErr):
+			err = urlErr.Err
+		}
+		return models.AttemptResult{Err: err}
 	}
 	defer res.Body.Close()
-	io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
-	if res.StatusCode < 200 || res.StatusCode > 299 {
-		return fmt.Errorf("answered %d", res.StatusCode)
+	io.Copy(io.Discard, io.LimitReader(res.Body, answerReadLimit))
+	switch {
+	case res.StatusCode >= 200 && res.StatusCode <= 299:
+		return models.AttemptResult{StatusCode: res.StatusCode}
+	case res.StatusCode >= 300 && res.StatusCode <= 399:
+		return models.AttemptResult{StatusCode: res.StatusCode, Err: fmt.Errorf("answered %s: redirects are not followed", res.Status)}
 	}
-	return nil
+	return models.AttemptResult{StatusCode: res.StatusCode, Err: fmt.Errorf("answered %s", res.Status)}
 }
 
-// Sign is the Portico-Signature header of a body sent at t: "t=<unix seconds>,v1=<hex
-// HMAC-SHA256 of "<t>.<body>" keyed with the endpoint's secret>". Receivers recompute it
-// and reject old timestamps, so a captured delivery cannot be replayed later.
-func Sign(secret string, t time.Time, body []byte) string {
+// Sign is the Portico-Signature header of a body sent at t: "t=<unix seconds>" and a
+// "v1=<hex HMAC-SHA256 of "<t>.<body>">" per secret (two for a day after a rotation).
+// Receivers recompute it with their secret, accept any v1 that matches, and reject old
+// timestamps, so a captured delivery cannot be replayed later.
+func Sign(t time.Time, body []byte, secrets ...string) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
-	mac := hmac.New(sha256.New, []byte(secret))
-	mac.Write([]byte(ts + "."))
-	mac.Write(body)
-	return "t=" + ts + ",v1=" + hex.EncodeToString(mac.Sum(nil))
-}
-
-func isLoopbackHost(host string) bool {
-	if host == "localhost" {
-		return true
+	var b strings.Builder
+	b.WriteString("t=" + ts)
+	for _, secret := range secrets {
+		mac := hmac.New(sha256.New, []byte(secret))
+		mac.Write([]byte(ts + "."))
+		mac.Write(body)
+		b.WriteString(",v1=" + hex.EncodeToString(mac.Sum(nil)))
 	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return b.String()
 }

@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// The served process delivers webhooks: an endpoint registered over the API hears of a
+// change within seconds, and /metrics counts the delivery.
+func TestServeDeliversWebhooks(t *testing.T) {
+	var received atomic.Int32
+	var body atomic.Value
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		body.Store(string(b))
+		received.Add(1)
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer rcv.Close()
+
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	var out lockedBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve", "--demo", "--allow-private-webhooks", "--addr", addr, "--base-url", "http://" + addr,
+			"--database", filepath.Join(t.TempDir(), "portico.db"), "--log-level", "warn"}, func(string) string { return "" }, &out, io.Discard)
+	}()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("serve: %v", err)
+		}
+	}()
+	secret := demoAPIKey(t, &out)
+	call := func(method, path, body string) int {
+		req, _ := http.NewRequest(method, "http://"+addr+path, strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+secret)
+		req.Header.Set("Content-Type", "application/json")
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	if got := call(http.MethodPost, "/v1/webhook_endpoints", `{"url":"`+rcv.URL+`/hooks"}`); got != http.StatusCreated {
+		t.Fatalf("register a local endpoint under --allow-private-webhooks: %d", got)
+	}
+	if got := call(http.MethodPost, "/v1/customers", `{"name":"Webhook Wendy","external_id":"wh-1"}`); got != http.StatusCreated {
+		t.Fatal(got)
+	}
+	if got := call(http.MethodPatch, "/v1/customers/external:wh-1", `{"email":"wendy@example.com"}`); got != http.StatusOK {
+		t.Fatal(got)
+	}
+	for deadline := time.Now().Add(5 * time.Second); received.Load() == 0; time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("no webhook arrived within 5 s")
+		}
+	}
+	if b, _ := body.Load().(string); !strings.Contains(b, `"type":"customer.updated"`) || !strings.Contains(b, "wendy@example.com") {
+		t.Errorf("delivered %s", b)
+	}
+	// The outcome is counted once it is recorded, a moment after the receiver answered.
+	var metrics []byte
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		res, err := http.Get("http://" + addr + "/metrics")
+		if err != nil {
+			t.Fatal(err)
+		}
+		metrics, _ = io.ReadAll(res.Body)
+		res.Body.Close()
+		if strings.Contains(string(metrics), `outcome="delivered"} 1`) || time.Now().After(deadline) {
+			break
+		}
+	}
+	for _, want := range []string{`portico_webhook_deliveries_total{outcome="delivered"} 1`, "portico_webhook_oldest_pending_delivery_age_seconds 0", "portico_http_requests_total"} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
