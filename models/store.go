@@ -16,7 +16,7 @@ import (
 type Store struct {
 	db       *DB
 	clock    func() time.Time
-	dataKeys *DataKeys // seals secrets at rest; nil: nothing secret can be stored
+	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
 }
 
