@@ -26,6 +26,24 @@ generate: ## generate the templ components' Go code
 test: generate ## run every test (also on PostgreSQL when PORTICO_TEST_POSTGRES is set)
 	$(GO) test -race -count=1 -timeout 20m ./...
 
+.PHONY: cover
+cover: generate ## run every test and print each package's statement coverage by the whole suite
+	@rm -rf test-output/cover && mkdir -p test-output/cover
+	@$(GO) test -count=1 -timeout 20m -cover -coverpkg=./... ./... -args -test.gocoverdir=$(CURDIR)/test-output/cover > test-output/cover.log \
+		|| { cat test-output/cover.log; exit 1; }
+	@$(GO) tool covdata percent -i=test-output/cover | sed 's|github.com/portico/portico/||' | sort
+
+FUZZTIME ?= 10s
+
+.PHONY: fuzz
+fuzz: ## run every fuzz target for FUZZTIME (10s) each; new failures are kept in testdata/fuzz
+	@for file in $$(grep -rl --include='*_test.go' --exclude-dir=test-output --exclude-dir=node_modules '^func Fuzz' .); do \
+		for target in $$(sed -n 's/^func \(Fuzz[A-Za-z0-9_]*\)(.*/\1/p' $$file); do \
+			echo "fuzz $$target ($$(dirname $$file))"; \
+			$(GO) test -run '^$$' -fuzz "^$$target$$" -fuzztime $(FUZZTIME) ./$$(dirname $$file) || exit 1; \
+		done; \
+	done
+
 .PHONY: lint
 lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { gofmt -l $$(git ls-files '*.go'); echo "gofmt: the files above are not formatted"; exit 1; }
@@ -38,5 +56,5 @@ lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
 .PHONY: bench
 bench: build ## Go benchmarks, then a load run of the portal and the API against a bare Echo baseline
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) run ./internal/loadrun -binary $(BIN) -duration 10s -connections 32
-	$(GO) run ./internal/loadrun -binary $(BIN) -duration 10s -overload 1000
+	$(GO) run ./cmd/loadrun -binary $(BIN) -duration 10s -connections 32
+	$(GO) run ./cmd/loadrun -binary $(BIN) -duration 10s -overload 1000

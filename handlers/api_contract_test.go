@@ -57,7 +57,7 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		maps.Copy(m, extra)
 		return m
 	}
-	if _, err := w.app.store.SetPaymentDetails(context.Background(), w.merchantA, models.SystemActor, w.customer,
+	if _, err := w.app.store.SetPaymentDetails(context.Background(), models.MerchantScope(w.merchantA).Customer(w.customer), models.SystemActor,
 		models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000"}); err != nil {
 		t.Fatal(err)
 	}

@@ -162,14 +162,24 @@ func TestUnknownRoutes(t *testing.T) {
 		t.Errorf("error page heading = %q", got)
 	}
 
-	res = a.get(t, "/v1/unknown")
-	if res.StatusCode != http.StatusNotFound && res.StatusCode != http.StatusUnauthorized {
-		t.Fatalf("/v1/unknown: %d", res.StatusCode)
-	}
-	body := readJSON(t, res)
-	e, ok := body["error"].(map[string]any)
-	if !ok || e["type"] == "" || e["code"] == "" || e["message"] == "" {
-		t.Errorf("/v1/unknown body = %v, want the API error shape", body)
+	// Under /v1 the key is checked before the route, so a caller without one learns
+	// nothing about which routes exist; with one, an unknown route is a JSON 404.
+	_, secret := merchantWithKey(t, a.store, "Acme")
+	for _, tc := range []struct {
+		name   string
+		header []string
+		status int
+		code   string
+	}{
+		{"without a key", nil, http.StatusUnauthorized, "api_key_missing"},
+		{"with a key", []string{"Authorization", "Bearer " + secret}, http.StatusNotFound, "route_missing"},
+	} {
+		res := a.get(t, "/v1/unknown", tc.header...)
+		body := readJSON(t, res)
+		e, _ := body["error"].(map[string]any)
+		if res.StatusCode != tc.status || e["code"] != tc.code || e["type"] == "" || e["message"] == "" {
+			t.Errorf("/v1/unknown %s: %d %v, want %d with code %s in the API error shape", tc.name, res.StatusCode, body, tc.status, tc.code)
+		}
 	}
 }
 

@@ -1,6 +1,7 @@
 package handlers_test
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -15,37 +16,66 @@ import (
 	"github.com/portico/portico/models"
 )
 
-// axeVersion is the axe-core release the accessibility test runs, installed from the npm
-// registry at test time into test-output/ (never committed).
-const axeVersion = "4.11.0"
+// axeManifest is where axe-core is pinned: a package.json and its package-lock.json, so the
+// accessibility rules only change in a reviewed commit.
+const axeManifest = "testdata/axe"
 
-// axeScript installs axe-core once per checkout and returns its source.
+// axeScript installs the pinned axe-core with npm ci into test-output/axe (never committed)
+// unless that install already matches the lockfile, and returns its source. Without npm the
+// accessibility tests are skipped loudly, unless CI=true, where they must run.
 func axeScript(t *testing.T) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "test-output", "axe-core-"+axeVersion))
+	lock, err := os.ReadFile(filepath.Join(axeManifest, "package-lock.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := filepath.Abs(filepath.Join("..", "test-output", "axe"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	script := filepath.Join(dir, "node_modules", "axe-core", "axe.min.js")
-	if _, err := os.Stat(script); err != nil {
-		if _, err := exec.LookPath("npm"); err != nil {
-			msg := "ACCESSIBILITY TESTS SKIPPED: no npm to install axe-core with (Debian: apt-get install -y npm)"
-			if os.Getenv("CI") == "true" {
-				t.Fatal(msg)
-			}
-			fmt.Fprintln(os.Stderr, "\n*** "+msg+" ***")
-			t.Skip(msg)
-		}
-		cmd := exec.Command("npm", "install", "--no-save", "--no-audit", "--no-fund", "--prefix", dir, "axe-core@"+axeVersion)
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("npm install axe-core: %v\n%s", err, out)
-		}
+	installed, _ := os.ReadFile(filepath.Join(dir, "package-lock.json"))
+	if _, err := os.Stat(script); err != nil || !bytes.Equal(installed, lock) {
+		installAxe(t, dir)
 	}
 	src, err := os.ReadFile(script)
 	if err != nil {
 		t.Fatal(err)
 	}
 	return string(src)
+}
+
+// installAxe copies the pinned manifest into dir and runs npm ci there.
+func installAxe(t *testing.T, dir string) {
+	t.Helper()
+	if _, err := exec.LookPath("npm"); err != nil {
+		msg := "ACCESSIBILITY TESTS SKIPPED: no npm to install axe-core with (Debian: apt-get install -y npm)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		fmt.Fprintln(os.Stderr, "\n*** "+msg+" ***")
+		t.Skip(msg)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"package.json", "package-lock.json"} {
+		body, err := os.ReadFile(filepath.Join(axeManifest, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, name), body, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "npm", "ci", "--no-audit", "--no-fund", "--ignore-scripts")
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		os.Remove(filepath.Join(dir, "package-lock.json")) // so the next run installs again
+		t.Fatalf("npm ci (axe-core): %v\n%s", err, out)
+	}
 }
 
 // axeViolation is one rule axe-core found broken, with the elements that break it.
@@ -68,7 +98,7 @@ func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := chromedp.Do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{ReturnURL: "https://acme.example/account"}))); err != nil {
+	if err := do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{ReturnURL: "https://acme.example/account"}))); err != nil {
 		t.Fatal(err)
 	}
 	pages := map[string]string{
@@ -92,12 +122,12 @@ func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 		"german":          "/portal/invoices?language=de",
 	}
 	for _, width := range []int64{360, 1280} {
-		if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+		if err := do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 			t.Fatal(err)
 		}
 		for name, path := range pages {
 			t.Run(fmt.Sprintf("%s-%d", name, width), func(t *testing.T) {
-				if err := chromedp.Do(ctx, chromedp.Navigate(portal.base+path)); err != nil {
+				if err := do(ctx, chromedp.Navigate(portal.base+path)); err != nil {
 					t.Fatal(err)
 				}
 				checkPage(t, ctx, axe, filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)))
@@ -107,7 +137,7 @@ func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 
 	// A form with errors: the messages must be tied to their inputs.
 	t.Run("profile-errors", func(t *testing.T) {
-		err := chromedp.Do(ctx,
+		err := do(ctx,
 			chromedp.Navigate(portal.base+"/portal/profile"),
 			chromedp.SetValue(chromedp.CSS("#field-email"), "not an email"),
 			chromedp.Click(chromedp.CSS(`main form button[type="submit"]`)),
@@ -124,10 +154,10 @@ func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 // saves a screenshot.
 func checkPage(t *testing.T, ctx context.Context, axe, shot string) {
 	t.Helper()
-	if _, err := chromedp.Run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
+	if _, err := run(ctx, chromedp.Evaluate[bool](axe+";true")); err != nil {
 		t.Fatalf("load axe-core: %v", err)
 	}
-	violations, err := chromedp.Run(ctx, chromedp.Evaluate[[]axeViolation](
+	violations, err := run(ctx, chromedp.Evaluate[[]axeViolation](
 		`axe.run(document, {runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]}}).then(r => r.violations)`,
 		chromedp.EvalAwaitPromise))
 	if err != nil {
@@ -140,14 +170,14 @@ func checkPage(t *testing.T, ctx context.Context, axe, shot string) {
 		}
 		t.Errorf("%s: %s\n  %s", v.ID, v.Help, strings.Join(where, "\n  "))
 	}
-	overflow, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
+	overflow, err := run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth - document.documentElement.clientWidth`))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if overflow > 0 {
 		t.Errorf("the page scrolls sideways by %d px", overflow)
 	}
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	png, err := run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -169,7 +199,9 @@ func TestBrowserCustomerJourney(t *testing.T) {
 	if err := os.MkdirAll(shots, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := chromedp.CallBrowser(ctx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
+	downloadCtx, cancel := context.WithTimeout(ctx, browserStep)
+	defer cancel()
+	if _, err := chromedp.CallBrowser(downloadCtx, browser.SetDownloadBehavior, browser.SetDownloadBehaviorParams{
 		Behavior: browser.SetDownloadBehaviorBehaviorAllow, DownloadPath: downloads,
 	}); err != nil {
 		t.Fatal(err)
@@ -179,11 +211,11 @@ func TestBrowserCustomerJourney(t *testing.T) {
 	see := func(name string, ready string) {
 		t.Helper()
 		step++
-		if err := chromedp.Do(ctx, chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
+		if err := do(ctx, chromedp.WaitVisible(chromedp.CSS(ready))); err != nil {
 			t.Fatalf("step %d (%s): %v", step, name, err)
 		}
 		for _, width := range []int64{360, 1280} {
-			if err := chromedp.Do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
+			if err := do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 				t.Fatal(err)
 			}
 			checkPage(t, ctx, axe, filepath.Join(shots, fmt.Sprintf("%02d-%s-%d.png", step, name, width)))
@@ -191,12 +223,12 @@ func TestBrowserCustomerJourney(t *testing.T) {
 	}
 	click := func(selector string) {
 		t.Helper()
-		if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
+		if err := do(ctx, chromedp.Click(chromedp.CSS(selector))); err != nil {
 			t.Fatalf("click %s: %v", selector, err)
 		}
 	}
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{Locale: "en"}))); err != nil {
+	if err := do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{Locale: "en"}))); err != nil {
 		t.Fatal(err)
 	}
 	see("overview", `section[aria-labelledby="balance"]`)
@@ -220,7 +252,7 @@ func TestBrowserCustomerJourney(t *testing.T) {
 	see("subscription", `a[href="`+subscriptionPath+`/cancel"]`)
 	click(`a[href="` + subscriptionPath + `/cancel"]`)
 	see("cancel", `#field-reason`)
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#field-reason"), "too_expensive")); err != nil {
+	if err := do(ctx, chromedp.SetValue(chromedp.CSS("#field-reason"), "too_expensive")); err != nil {
 		t.Fatal(err)
 	}
 	click(`main form button[type="submit"]`)
@@ -237,7 +269,7 @@ func TestBrowserCustomerJourney(t *testing.T) {
 
 	click(`nav.sections a[href="/portal/profile"]`)
 	see("profile", `#field-address-line1`)
-	err := chromedp.Do(ctx,
+	err := do(ctx,
 		chromedp.SetValue(chromedp.CSS("#field-address-line1"), "Neue Straße 5"),
 		chromedp.SetValue(chromedp.CSS("#field-address-city"), "Köln"),
 		chromedp.SetValue(chromedp.CSS("#field-address-country"), "DE"),
@@ -252,12 +284,12 @@ func TestBrowserCustomerJourney(t *testing.T) {
 		t.Errorf("billing address after saving: %+v, %v", customer.Address, err)
 	}
 
-	if err := chromedp.Do(ctx, chromedp.SetValue(chromedp.CSS("#language"), "de")); err != nil {
+	if err := do(ctx, chromedp.SetValue(chromedp.CSS("#language"), "de")); err != nil {
 		t.Fatal(err)
 	}
 	click(`form.lang button`)
 	see("german", `html[lang="de"]`)
-	heading, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main h1")))
+	heading, err := run(ctx, chromedp.Text(chromedp.CSS("main h1")))
 	if err != nil || heading != "Profil" {
 		t.Errorf("after switching to German the heading is %q (%v)", heading, err)
 	}

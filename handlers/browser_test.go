@@ -17,14 +17,20 @@ import (
 
 	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/cdproto/target"
 	"github.com/chromedp/chromedp"
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
 )
 
-// newBrowser starts the system's headless Chromium for one test. Without a Chromium the
-// test is skipped loudly, unless CI=true, where browser tests must run.
+// browserStep bounds each step of a browser test (a page loaded and checked, a click
+// answered), never a whole test: under the load of other packages' tests one slow step must
+// not use up the time of the steps after it.
+const browserStep = time.Minute
+
+// newBrowser starts the system's headless Chromium for one test and returns its first tab.
+// Without a Chromium the test is skipped loudly, unless CI=true, where browser tests must run.
 func newBrowser(t *testing.T) context.Context {
 	t.Helper()
 	path, err := exec.LookPath("chromium")
@@ -50,16 +56,45 @@ func newBrowser(t *testing.T) context.Context {
 		chromedp.Flag("disable-quic", true),
 		chromedp.WindowSize(1280, 900),
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	t.Cleanup(cancel)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(ctx, opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
 	t.Cleanup(cancelAlloc)
-	browserCtx, cancelBrowser := chromedp.NewContext(allocCtx)
-	t.Cleanup(cancelBrowser)
-	if err := chromedp.Do(browserCtx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+	tab, cancelTab := chromedp.NewContext(allocCtx)
+	t.Cleanup(cancelTab)
+	attach(t, tab, cancelTab)
+	return tab
+}
+
+// attach runs a context's first, empty action, which starts the browser or attaches to the
+// tab. The context of that call decides how long they live, so it takes no timeout; a
+// watchdog cancels the tab instead when it does not answer within one step.
+func attach(t *testing.T, tab context.Context, cancel context.CancelFunc) {
+	t.Helper()
+	watchdog := time.AfterFunc(browserStep, cancel)
+	defer watchdog.Stop()
+	if err := chromedp.Do(tab); err != nil {
+		t.Fatalf("start chromium or attach to its tab: %v", err)
 	}
-	return browserCtx
+}
+
+// targets lists the browser's targets (tabs, cross-site iframes), under a step's timeout.
+func targets(tab context.Context) ([]*target.Info, error) {
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	return chromedp.Targets(ctx)
+}
+
+// do runs one step of a browser test in a tab, under its own timeout.
+func do(tab context.Context, actions ...chromedp.Action[chromedp.Void]) error {
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	return chromedp.Do(ctx, actions...)
+}
+
+// run runs one step of a browser test that returns a value, under its own timeout.
+func run[T any](tab context.Context, action chromedp.Action[T]) (T, error) {
+	ctx, cancel := context.WithTimeout(tab, browserStep)
+	defer cancel()
+	return chromedp.Run(ctx, action)
 }
 
 // livePortal is Portico with a customer's full account, listening on
@@ -112,9 +147,9 @@ func merchantSite(t *testing.T) (origin string, setFrame func(src string)) {
 // context attached to it.
 func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Context {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(browserStep)
 	for time.Now().Before(deadline) {
-		infos, err := chromedp.Targets(ctx)
+		infos, err := targets(ctx)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -122,6 +157,7 @@ func frameTarget(t *testing.T, ctx context.Context, prefix string) context.Conte
 			if info.Type == "iframe" && strings.HasPrefix(info.URL, prefix) {
 				frameCtx, cancel := chromedp.NewContext(ctx, chromedp.WithTargetID(info.TargetID))
 				t.Cleanup(cancel)
+				attach(t, frameCtx, cancel)
 				return frameCtx
 			}
 		}
@@ -137,11 +173,11 @@ func TestBrowserFramedPortalStaysSignedIn(t *testing.T) {
 	shop, setFrame := merchantSite(t)
 	setFrame(portal.link(t, models.PortalLinkInput{FrameAncestors: []string{shop}}))
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(shop), chromedp.WaitVisible(chromedp.CSS("#portal"))); err != nil {
+	if err := do(ctx, chromedp.Navigate(shop), chromedp.WaitVisible(chromedp.CSS("#portal"))); err != nil {
 		t.Fatal(err)
 	}
 	frame := frameTarget(t, ctx, portal.base+"/portal")
-	heading, err := chromedp.Run(frame, chromedp.Text(chromedp.CSS("main h1")))
+	heading, err := run(frame, chromedp.Text(chromedp.CSS("main h1")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,14 +185,14 @@ func TestBrowserFramedPortalStaysSignedIn(t *testing.T) {
 		t.Fatalf("framed portal heading = %q", heading)
 	}
 	// Click to another page inside the frame: the partitioned cookie goes along.
-	err = chromedp.Do(frame,
+	err = do(frame,
 		chromedp.Click(chromedp.CSS(`nav.sections a[href="/portal/invoices"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`nav.sections a[href="/portal/invoices"][aria-current="page"]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
 	}
-	path, err := chromedp.Run(frame, chromedp.Evaluate[string](`location.pathname`))
+	path, err := run(frame, chromedp.Evaluate[string](`location.pathname`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -171,13 +207,13 @@ func TestBrowserUnframableLinkIsBlockedInAFrame(t *testing.T) {
 	shop, setFrame := merchantSite(t)
 	setFrame(portal.link(t, models.PortalLinkInput{}))
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(shop), chromedp.WaitVisible(chromedp.CSS("#portal"))); err != nil {
+	if err := do(ctx, chromedp.Navigate(shop), chromedp.WaitVisible(chromedp.CSS("#portal"))); err != nil {
 		t.Fatal(err)
 	}
 	// The browser did open the link (so the test is not passing for want of a request) but
 	// must not render what came back.
 	frame := frameTarget(t, ctx, portal.base+"/portal")
-	shown, err := chromedp.Run(frame, chromedp.Evaluate[string](`document.URL + " | " + document.body.innerText`))
+	shown, err := run(frame, chromedp.Evaluate[string](`document.URL + " | " + document.body.innerText`))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,14 +231,16 @@ func TestBrowserTopLevelOpenDropsTheToken(t *testing.T) {
 	link := portal.link(t, models.PortalLinkInput{Section: "invoices"})
 	token := link[strings.LastIndex(link, "/")+1:]
 
-	if err := chromedp.Do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form[action="/portal/logout"]`))); err != nil {
+	if err := do(ctx, chromedp.Navigate(link), chromedp.WaitVisible(chromedp.CSS(`form[action="/portal/logout"]`))); err != nil {
 		t.Fatal(err)
 	}
-	location, err := chromedp.Run(ctx, chromedp.Location())
+	location, err := run(ctx, chromedp.Location())
 	if err != nil {
 		t.Fatal(err)
 	}
-	history, err := chromedp.Call(ctx, page.GetNavigationHistory, cdp.Empty{})
+	historyCtx, cancel := context.WithTimeout(ctx, browserStep)
+	defer cancel()
+	history, err := chromedp.Call(historyCtx, page.GetNavigationHistory, cdp.Empty{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -327,7 +327,7 @@ func TestContactsPerCustomerAreCapped(t *testing.T) {
 		f := newPortalFixture(t, db, nil)
 		for i := range models.MaxContactsPerCustomer {
 			in := models.ContactInput{Name: ptr(fmt.Sprint("Contact ", i)), Email: ptr(fmt.Sprintf("c%d@example.com", i))}
-			if _, err := f.store.CreateContact(t.Context(), f.merchant.ID, models.SystemActor, f.customer.ID, in); err != nil {
+			if _, err := f.store.CreateContact(t.Context(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.SystemActor, in); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -350,7 +350,7 @@ func TestContactsPerCustomerAreCapped(t *testing.T) {
 		if name, _ := doc.Find(`input[name="name"]`).Attr("value"); name != "Ada" {
 			t.Errorf("the input was not kept: %q", name)
 		}
-		_, info, err := f.store.ListContacts(t.Context(), f.merchant.ID, f.customer.ID, models.ContactQuery{})
+		_, info, err := f.store.ListContacts(t.Context(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.ContactQuery{})
 		if err != nil || info.Total != models.MaxContactsPerCustomer {
 			t.Errorf("contacts = %d, %v; want %d", info.Total, err, models.MaxContactsPerCustomer)
 		}

@@ -99,16 +99,16 @@ func newBilling(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 		Interval: ptr("year"), CurrentPeriodStart: ptr(now.AddDate(0, -2, 0)), CurrentPeriodEnd: ptr(now.AddDate(0, 10, 0)),
 	}))
 	entitlement := fixtureStep[*models.Entitlement](t)
-	entitlement(s.CreateEntitlement(ctx, m, sys, cus, models.EntitlementInput{
+	entitlement(s.CreateEntitlement(ctx, models.MerchantScope(m).Customer(cus), sys, models.EntitlementInput{
 		FeatureKey: ptr("seats"), Name: ptr("Seats"), Limit: ptr(int64(10)), Usage: ptr(int64(3)),
 	}))
-	entitlement(s.CreateEntitlement(ctx, m, sys, cus, models.EntitlementInput{
+	entitlement(s.CreateEntitlement(ctx, models.MerchantScope(m).Customer(cus), sys, models.EntitlementInput{
 		FeatureKey: ptr("support"), Name: ptr("Support"), Value: ptr("Priority"),
 	}))
-	f.contact = fixtureStep[*models.Contact](t)(s.CreateContact(ctx, m, sys, cus, models.ContactInput{
+	f.contact = fixtureStep[*models.Contact](t)(s.CreateContact(ctx, models.MerchantScope(m).Customer(cus), sys, models.ContactInput{
 		Name: ptr("Ada Lovelace"), Email: ptr("ada@example.com"), Role: ptr("Accounts"),
 	}))
-	fixtureStep[*models.PaymentDetails](t)(s.SetPaymentDetails(ctx, m, sys, cus, models.PaymentDetailsInput{
+	fixtureStep[*models.PaymentDetails](t)(s.SetPaymentDetails(ctx, models.MerchantScope(m).Customer(cus), sys, models.PaymentDetailsInput{
 		Method: models.MethodSEPADebit, AccountHolder: "Zoë Müller", IBAN: "DE89 3704 0044 0532 0130 00",
 	}))
 
@@ -132,7 +132,7 @@ func foreignCustomer(t testing.TB, s *models.Store, merchantID, name string) for
 			CustomerRef: cus.ID, PlanName: ptr("Secret plan"), Currency: ptr("EUR"), UnitAmount: ptr(int64(100)),
 			Interval: ptr("month"), CurrentPeriodStart: ptr(time.Now().AddDate(0, 0, -1)), CurrentPeriodEnd: ptr(time.Now().AddDate(0, 1, 0)),
 		})),
-		contact: fixtureStep[*models.Contact](t)(s.CreateContact(ctx, merchantID, sys, cus.ID, models.ContactInput{
+		contact: fixtureStep[*models.Contact](t)(s.CreateContact(ctx, models.MerchantScope(merchantID).Customer(cus.ID), sys, models.ContactInput{
 			Name: ptr("Secret contact"), Email: ptr("secret@example.com"),
 		})),
 	}

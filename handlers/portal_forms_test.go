@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
@@ -124,6 +125,48 @@ func TestCancellingASubscription(t *testing.T) {
 			}
 			if audit, outbox := f.count(t, "subscription.resumed"); audit != 1 || outbox != 1 {
 				t.Errorf("resumed: %d audit and %d outbox events, want 1 each", audit, outbox)
+			}
+		})
+
+		t.Run("no undo after the period ended", func(t *testing.T) {
+			f := newBilling(t, db, nil)
+			v := f.signIn(t, "en")
+			path := "/portal/subscriptions/" + f.monthly.ID
+			v.post(t, path+"/cancel", url.Values{"csrf_token": {v.csrfToken(t)}})
+			// The period ends in 20 days; the merchant has not synced the end yet.
+			f.clock.advance(21 * 24 * time.Hour)
+			defer f.clock.advance(-21 * 24 * time.Hour)
+			v = f.signIn(t, "en")
+			doc := v.page(t, path, http.StatusOK)
+			if doc.Find(`form[action="`+path+`/resume"]`).Length() != 0 || strings.Contains(text(doc.Find("main")), "Keep my subscription") {
+				t.Error("the page offers to keep a subscription whose period has ended")
+			}
+			res := v.post(t, path+"/resume", url.Values{"csrf_token": {v.csrfToken(t)}})
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path+"?done=subscription_unchanged" {
+				t.Errorf("resume after the period: %d → %s, want the unchanged notice", res.StatusCode, res.Header.Get("Location"))
+			}
+			if sub := f.subscription(t); !sub.CancelAtPeriodEnd || sub.CanceledAt == nil {
+				t.Errorf("a cancellation was undone after its period ended: %+v", sub)
+			}
+		})
+
+		t.Run("nothing left to cancel", func(t *testing.T) {
+			f := newBilling(t, db, nil)
+			mode := models.CancelImmediately
+			f.setPolicy(t, models.MerchantSettings{CancellationMode: &mode})
+			v := f.signIn(t, "en")
+			path := "/portal/subscriptions/" + f.monthly.ID
+			v.post(t, path+"/cancel", url.Values{"csrf_token": {v.csrfToken(t)}})
+			if sub := f.subscription(t); sub.Status != models.SubCanceled {
+				t.Fatalf("status = %s, want canceled", sub.Status)
+			}
+			res := v.get(t, path+"/cancel")
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path {
+				t.Errorf("confirmation for a cancelled subscription: %d → %q, want 303 to its page", res.StatusCode, res.Header.Get("Location"))
+			}
+			doc := v.page(t, path, http.StatusOK)
+			if doc.Find(`a[href="`+path+`/cancel"]`).Length() != 0 || doc.Find(`form[action="`+path+`/resume"]`).Length() != 0 {
+				t.Error("a cancelled subscription's page offers to cancel or keep it")
 			}
 		})
 
@@ -270,7 +313,7 @@ func TestContactsForms(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newBilling(t, db, nil)
 		contacts := func() string {
-			list, _, err := f.store.ListContacts(context.Background(), f.merchant.ID, f.customer.ID, models.ContactQuery{Sort: "name"})
+			list, _, err := f.store.ListContacts(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID), models.ContactQuery{Sort: "name"})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -319,7 +362,7 @@ func TestPaymentDetailsForm(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		f := newBilling(t, db, nil)
 		saved := func() string {
-			d, err := f.store.GetPaymentDetails(context.Background(), f.merchant.ID, f.customer.ID)
+			d, err := f.store.GetPaymentDetails(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID))
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"io"
 	"net/http"
 	"regexp"
@@ -221,6 +222,40 @@ func TestPortalPagesSpeakGerman(t *testing.T) {
 	}
 }
 
+// TestEveryPortalPageHasTheSectionNav: every page of a session links the six sections, in
+// order, and marks the one the page belongs to.
+func TestEveryPortalPageHasTheSectionNav(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	v := f.signIn(t, "en")
+	sections := []string{"/portal", "/portal/invoices", "/portal/payments", "/portal/subscriptions", "/portal/entitlements", "/portal/profile"}
+	sub, contact := "/portal/subscriptions/"+f.monthly.ID, "/portal/contacts/"+f.contact.ID
+	for path, current := range map[string]string{
+		"/portal":                               "/portal",
+		"/portal/invoices?status=open":          "/portal/invoices",
+		"/portal/invoices/" + f.invoices[24].ID: "/portal/invoices",
+		"/portal/payments":                      "/portal/payments",
+		"/portal/subscriptions":                 "/portal/subscriptions",
+		sub:                                     "/portal/subscriptions",
+		sub + "/cancel":                         "/portal/subscriptions",
+		"/portal/entitlements":                  "/portal/entitlements",
+		"/portal/profile":                       "/portal/profile",
+		"/portal/contacts":                      "/portal/profile",
+		contact:                                 "/portal/profile",
+		contact + "/delete":                     "/portal/profile",
+		"/portal/payment-details":               "/portal/profile",
+	} {
+		nav := v.page(t, path, http.StatusOK).Find(`nav.sections`)
+		var links []string
+		nav.Find("a").Each(func(_ int, a *goquery.Selection) { links = append(links, a.AttrOr("href", "")) })
+		if strings.Join(links, " ") != strings.Join(sections, " ") {
+			t.Errorf("%s: section nav links %q, want %q", path, links, sections)
+		}
+		if marked := nav.Find(`a[aria-current="page"]`); marked.Length() != 1 || marked.AttrOr("href", "") != current {
+			t.Errorf("%s: the nav marks %q, want %s alone", path, marked.AttrOr("href", ""), current)
+		}
+	}
+}
+
 func TestPortalEmptyStates(t *testing.T) {
 	f := newPortalFixture(t, testdb.SQLite(t), nil)
 	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
@@ -280,7 +315,7 @@ func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
 			if err != nil || sub.CanceledAt != nil {
 				t.Errorf("%s: subscription changed: %v %+v", name, err, sub)
 			}
-			contacts, _, err := f.store.ListContacts(t.Context(), f.merchant.ID, rows.contact.CustomerID, models.ContactQuery{})
+			contacts, _, err := f.store.ListContacts(t.Context(), models.MerchantScope(f.merchant.ID).Customer(rows.contact.CustomerID), models.ContactQuery{})
 			if err != nil || len(contacts) != 1 || contacts[0].Name != "Secret contact" {
 				t.Errorf("%s: contacts changed: %v %+v", name, err, contacts)
 			}
@@ -291,12 +326,27 @@ func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
 func TestInvoiceListStaysLight(t *testing.T) {
 	f := newBilling(t, testdb.SQLite(t), nil)
 	v := f.signIn(t, "en")
+	v.header.Set("Accept-Encoding", "gzip")
 	res := v.get(t, "/portal/invoices")
-	body, _ := io.ReadAll(res.Body)
-	if len(body) >= 30*1024 {
-		t.Errorf("invoice list with 25 invoices is %d bytes, want under 30 KB", len(body))
+	compressed, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+		t.Fatalf("invoice list: %d, Content-Encoding %q; want 200, gzip", res.StatusCode, res.Header.Get("Content-Encoding"))
 	}
-	if strings.Contains(string(body), "<script") || strings.Contains(string(body), "style=") {
+	if len(compressed) > 14*1024 {
+		t.Errorf("invoice list with 25 invoices is %d bytes gzipped, want at most 14 KB", len(compressed))
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(compressed))
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows := doc.Find("main table tbody tr").Length(); rows != 25 {
+		t.Errorf("the page lists %d invoices, want 25", rows)
+	}
+	if doc.Find("script").Length() != 0 || doc.Find("[style]").Length() != 0 || doc.Find("style").Length() != 0 {
 		t.Error("the page ships a script or an inline style")
 	}
 }

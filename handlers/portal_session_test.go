@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -82,9 +83,13 @@ func TestOpeningALink(t *testing.T) {
 		other.page(t, "/portal", http.StatusOK)
 		v.page(t, "/portal", http.StatusOK)
 
-		got, err := f.store.GetPortalLink(context.Background(), f.merchant.ID, link.ID)
-		if err != nil || got.FirstUsedAt == nil || got.LastUsedAt == nil || got.LastUsedAt.Before(*got.FirstUsedAt) {
-			t.Errorf("first/last used not recorded: %+v", got)
+		links, _, err := f.store.ListPortalLinks(context.Background(), models.MerchantScope(f.merchant.ID).Customer(f.customer.ID), models.Page{PerPage: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		i := slices.IndexFunc(links, func(l models.PortalLink) bool { return l.ID == link.ID })
+		if got := links[max(i, 0)]; i < 0 || got.FirstUsedAt == nil || got.LastUsedAt == nil || got.LastUsedAt.Before(*got.FirstUsedAt) {
+			t.Errorf("first/last used not recorded (link found: %t): %+v", i >= 0, got)
 		}
 		events, _, _ := f.store.ListAuditEvents(context.Background(), f.merchant.ID, models.AuditFilter{Action: "portal_link.opened"}, models.Page{PerPage: 100})
 		if len(events) != 9 {
@@ -142,7 +147,7 @@ func TestUnusableLinks(t *testing.T) {
 		f := newPortalFixture(t, db, nil)
 		ctx := context.Background()
 		revoked, link := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{ReturnURL: "https://acme.example/account"})
-		if _, err := f.store.RevokePortalLink(ctx, f.merchant.ID, models.SystemActor, link.ID); err != nil {
+		if _, err := f.store.RevokePortalLink(ctx, models.MerchantScope(f.merchant.ID), models.SystemActor, link.ID); err != nil {
 			t.Fatal(err)
 		}
 		expiring, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{ExpiresIn: time.Minute, ReturnURL: "https://acme.example/account"})
@@ -208,7 +213,7 @@ func TestSessionEnds(t *testing.T) {
 
 		t.Run("link revoked mid-session", func(t *testing.T) {
 			v, link := signedIn(t, models.PortalLinkInput{})
-			if _, err := f.store.RevokePortalLink(ctx, f.merchant.ID, models.SystemActor, link.ID); err != nil {
+			if _, err := f.store.RevokePortalLink(ctx, models.MerchantScope(f.merchant.ID), models.SystemActor, link.ID); err != nil {
 				t.Fatal(err)
 			}
 			ended(t, v)

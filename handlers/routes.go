@@ -8,6 +8,7 @@ import (
 	"github.com/portico/portico/handlers/api"
 	"github.com/portico/portico/handlers/portal"
 	"github.com/portico/portico/handlers/web"
+	"github.com/portico/portico/views"
 )
 
 // bodyLimit caps every request body: 1 MiB, 1,048,576 bytes, as the API documents.
@@ -100,31 +101,33 @@ func registerRoutes(e *echo.Echo, s site) {
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
-	e.GET("/p/:token", s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
+	e.GET(views.EntryRoute, s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
 
 	// The portal itself: every page needs a live session; every POST a CSRF token and a
-	// place within the session's allowance of form submissions.
-	p := e.Group("/portal", portal.RefuseCrossSiteSubresources, s.portal.RequireSession, portal.LimitPosts(portalPostsPerMinute), s.portal.VerifyCSRF)
-	p.GET("", s.portal.ShowOverview)
-	p.GET("/invoices", s.portal.ListInvoices)
-	p.GET("/invoices/:id", s.portal.ShowInvoice)
-	p.GET("/invoices/:id/pdf", s.portal.DownloadInvoicePDF)
-	p.GET("/payments", s.portal.ListPayments)
-	p.GET("/entitlements", s.portal.ListEntitlements)
-	p.GET("/subscriptions", s.portal.ListSubscriptions)
-	p.GET("/subscriptions/:id", s.portal.ShowSubscription)
-	p.GET("/subscriptions/:id/cancel", s.portal.ConfirmCancel)
-	p.POST("/subscriptions/:id/cancel", s.portal.CancelSubscription)
-	p.POST("/subscriptions/:id/resume", s.portal.ResumeSubscription)
-	p.GET("/profile", s.portal.ShowProfile)
-	p.POST("/profile", s.portal.UpdateProfile)
-	p.GET("/contacts", s.portal.ListContacts)
-	p.POST("/contacts", s.portal.CreateContact)
-	p.GET("/contacts/:id", s.portal.EditContact)
-	p.POST("/contacts/:id", s.portal.UpdateContact)
-	p.GET("/contacts/:id/delete", s.portal.ConfirmDeleteContact)
-	p.POST("/contacts/:id/delete", s.portal.DeleteContact)
-	p.GET("/payment-details", s.portal.ShowPaymentDetails)
-	p.POST("/payment-details", s.portal.UpdatePaymentDetails)
-	p.POST("/logout", s.portal.SignOut)
+	// place within the session's allowance of form submissions. The patterns are named in
+	// views, whose URL functions build every link to them.
+	p := e.Group(views.PortalPrefix, portal.RefuseCrossSiteSubresources, s.portal.RequireSession,
+		portal.LimitPosts(portalPostsPerMinute), s.portal.VerifyCSRF)
+	p.GET(views.OverviewRoute, s.portal.ShowOverview)
+	p.GET(views.InvoicesRoute, s.portal.ListInvoices)
+	p.GET(views.InvoiceRoute, s.portal.ShowInvoice)
+	p.GET(views.InvoicePDFRoute, s.portal.DownloadInvoicePDF)
+	p.GET(views.PaymentsRoute, s.portal.ListPayments)
+	p.GET(views.EntitlementsRoute, s.portal.ListEntitlements)
+	p.GET(views.SubscriptionsRoute, s.portal.ListSubscriptions)
+	p.GET(views.SubscriptionRoute, s.portal.ShowSubscription)
+	p.GET(views.CancelSubscriptionRoute, s.portal.ConfirmCancel)
+	p.POST(views.CancelSubscriptionRoute, s.portal.CancelSubscription)
+	p.POST(views.ResumeSubscriptionRoute, s.portal.ResumeSubscription)
+	p.GET(views.ProfileRoute, s.portal.ShowProfile)
+	p.POST(views.ProfileRoute, s.portal.UpdateProfile)
+	p.GET(views.ContactsRoute, s.portal.ListContacts)
+	p.POST(views.ContactsRoute, s.portal.CreateContact)
+	p.GET(views.ContactRoute, s.portal.EditContact)
+	p.POST(views.ContactRoute, s.portal.UpdateContact)
+	p.GET(views.DeleteContactRoute, s.portal.ConfirmDeleteContact)
+	p.POST(views.DeleteContactRoute, s.portal.DeleteContact)
+	p.GET(views.PaymentDetailsRoute, s.portal.ShowPaymentDetails)
+	p.POST(views.PaymentDetailsRoute, s.portal.UpdatePaymentDetails)
+	p.POST(views.SignOutRoute, s.portal.SignOut)
 }

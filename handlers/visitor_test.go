@@ -109,7 +109,7 @@ func (v *visitor) csrfToken(t testing.TB) string {
 // mint mints a portal link through the store, as the API does, and returns its URL.
 func (a *app) mint(t testing.TB, merchantID, customerRef string, in models.PortalLinkInput) (string, *models.PortalLink) {
 	t.Helper()
-	link, token, err := a.store.MintPortalLink(context.Background(), merchantID, models.SystemActor, customerRef, in)
+	link, token, err := a.store.MintPortalLink(context.Background(), models.MerchantScope(merchantID).Customer(customerRef), models.SystemActor, in)
 	if err != nil {
 		t.Fatalf("mint link: %v", err)
 	}

@@ -90,13 +90,6 @@ func (s *Store) TouchAPIKey(ctx context.Context, merchantID string, key *APIKey)
 	return storeError("touch api key", err)
 }
 
-// ListAPIKeys returns a merchant's keys, newest first.
-func (s *Store) ListAPIKeys(ctx context.Context, merchantID string) ([]APIKey, error) {
-	var keys []APIKey
-	err := s.reader(ctx, merchantID).Order("created_at DESC, id DESC").Find(&keys).Error
-	return keys, storeError("list api keys", err)
-}
-
 // RevokeAPIKey revokes the key with this prefix; requests with it fail from now on. The
 // prefix is unique across merchants, so the command line needs nothing else.
 func (s *Store) RevokeAPIKey(ctx context.Context, prefix string) (*APIKey, error) {

@@ -20,7 +20,7 @@ func BenchmarkMintPortalLink(b *testing.B) {
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if _, _, err := s.MintPortalLink(ctx, m.ID, models.SystemActor, c.ID, models.PortalLinkInput{}); err != nil {
+			if _, _, err := s.MintPortalLink(ctx, models.MerchantScope(m.ID).Customer(c.ID), models.SystemActor, models.PortalLinkInput{}); err != nil {
 				b.Error(err)
 			}
 		}

@@ -83,28 +83,28 @@ func (q ContactQuery) order() string {
 // a bound on what one portal session or API key can pile up.
 const MaxContactsPerCustomer = 50
 
-// CreateContact adds a contact to a customer (by ID or external:ID), unless the customer
-// has MaxContactsPerCustomer already: that is a ValidationError of the form as a whole
-// (field "", code too_many_contacts).
-func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Actor, customerRef string, in ContactInput) (*Contact, error) {
+// CreateContact adds a contact to the customer sc names, unless the customer has
+// MaxContactsPerCustomer already: that is a ValidationError of the form as a whole (field "",
+// code too_many_contacts).
+func (s *Store) CreateContact(ctx context.Context, sc Scope, actor Actor, in ContactInput) (*Contact, error) {
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	c := &Contact{ID: newID("con"), MerchantID: merchantID}
+	c := &Contact{ID: newID("con"), MerchantID: sc.MerchantID}
 	in.apply(c)
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
 		c.CustomerID = id
 		// The customer's row lock makes concurrent creates count one after another.
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Model(&Customer{}).
-			Where("merchant_id = ? AND id = ?", merchantID, id).Select("id").Take(&Customer{}).Error; err != nil {
+			Where("merchant_id = ? AND id = ?", sc.MerchantID, id).Select("id").Take(&Customer{}).Error; err != nil {
 			return err
 		}
 		var count int64
-		if err := tx.Model(&Contact{}).Where("merchant_id = ? AND customer_id = ?", merchantID, id).Count(&count).Error; err != nil {
+		if err := tx.Model(&Contact{}).Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Count(&count).Error; err != nil {
 			return err
 		}
 		if count >= MaxContactsPerCustomer {
@@ -113,10 +113,10 @@ func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Acto
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		if err := s.record(tx, merchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+		if err := s.record(tx, sc.MerchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "contact.created", contactEvent(c))
+		return s.announce(tx, sc.MerchantID, "contact.created", contactEvent(c))
 	})
 	if err != nil {
 		return nil, storeError("create contact", err)
@@ -124,42 +124,23 @@ func (s *Store) CreateContact(ctx context.Context, merchantID string, actor Acto
 	return c, nil
 }
 
-// customerID resolves a customer reference inside a transaction.
-func customerID(tx *gorm.DB, merchantID, ref string) (string, error) {
-	if !validCustomerRef(ref) {
-		return "", ErrNotFound
-	}
-	var c Customer
-	err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error
-	return c.ID, err
-}
-
-// customerIDQuery is a subquery for the ID of the customer a reference names, so a read can
-// check ownership in the same statement.
-func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
-	return whereCustomerRef(db.Model(&Customer{}).Select("id").Where("merchant_id = ?", merchantID), ref)
-}
-
-// ListContacts returns one page of a customer's contacts.
-func (s *Store) ListContacts(ctx context.Context, merchantID, customerRef string, q ContactQuery) ([]Contact, PageInfo, error) {
-	id, err := customerID(s.db.read.WithContext(ctx), merchantID, customerRef)
+// ListContacts returns one page of the contacts of the customer sc names.
+func (s *Store) ListContacts(ctx context.Context, sc Scope, q ContactQuery) ([]Contact, PageInfo, error) {
+	id, err := sc.customer(s.db.read.WithContext(ctx))
 	if err != nil {
 		return nil, PageInfo{}, storeError("list contacts", err)
 	}
-	rows, info, err := listPage[Contact](s.reader(ctx, merchantID).Where("customer_id = ?", id), q.Page, q.order())
+	rows, info, err := listPage[Contact](s.scoped(ctx, sc.Customer(id)), q.Page, q.order())
 	return rows, info, storeError("list contacts", err)
 }
 
-// GetContact loads one of a customer's contacts.
-func (s *Store) GetContact(ctx context.Context, merchantID, customerRef, contactID string) (*Contact, error) {
-	if !validID("con", contactID) || !validCustomerRef(customerRef) {
+// GetContact loads one contact of the customer sc names.
+func (s *Store) GetContact(ctx context.Context, sc Scope, contactID string) (*Contact, error) {
+	if !validID("con", contactID) || !validCustomerRef(sc.CustomerID) {
 		return nil, ErrNotFound
 	}
 	var c Contact
-	err := s.reader(ctx, merchantID).
-		Where("customer_id = (?) AND id = ?", customerIDQuery(s.db.read, merchantID, customerRef), contactID).
-		Take(&c).Error
-	if err != nil {
+	if err := s.scoped(ctx, sc).Where("id = ?", contactID).Take(&c).Error; err != nil {
 		return nil, storeError("get contact", err)
 	}
 	return &c, nil
@@ -170,8 +151,8 @@ func contactEvent(c *Contact) map[string]string {
 	return map[string]string{"customer_id": c.CustomerID, "contact_id": c.ID, "name": c.Name, "email": c.Email, "phone": c.Phone, "role": c.Role}
 }
 
-// UpdateContact applies a partial update to one of a customer's contacts.
-func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Actor, customerRef, contactID string, in ContactInput) (*Contact, error) {
+// UpdateContact applies a partial update to one contact of the customer sc names.
+func (s *Store) UpdateContact(ctx context.Context, sc Scope, actor Actor, contactID string, in ContactInput) (*Contact, error) {
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}
@@ -180,21 +161,21 @@ func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Acto
 	}
 	var c Contact
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
-		if err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, contactID).Take(&c).Error; err != nil {
+		if err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, contactID).Take(&c).Error; err != nil {
 			return err
 		}
 		in.apply(&c)
 		if err := tx.Save(&c).Error; err != nil {
 			return err
 		}
-		if err := s.record(tx, merchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
+		if err := s.record(tx, sc.MerchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "contact.updated", contactEvent(&c))
+		return s.announce(tx, sc.MerchantID, "contact.updated", contactEvent(&c))
 	})
 	if err != nil {
 		return nil, storeError("update contact", err)
@@ -202,17 +183,17 @@ func (s *Store) UpdateContact(ctx context.Context, merchantID string, actor Acto
 	return &c, nil
 }
 
-// DeleteContact removes one of a customer's contacts.
-func (s *Store) DeleteContact(ctx context.Context, merchantID string, actor Actor, customerRef, contactID string) error {
+// DeleteContact removes one contact of the customer sc names.
+func (s *Store) DeleteContact(ctx context.Context, sc Scope, actor Actor, contactID string) error {
 	if !validID("con", contactID) {
 		return ErrNotFound
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
-		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, contactID).Delete(&Contact{})
+		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, contactID).Delete(&Contact{})
 		if res.Error != nil {
 			return res.Error
 		}
@@ -220,10 +201,10 @@ func (s *Store) DeleteContact(ctx context.Context, merchantID string, actor Acto
 			return gorm.ErrRecordNotFound
 		}
 		details := map[string]string{"customer_id": id, "contact_id": contactID}
-		if err := s.record(tx, merchantID, id, actor, "contact.deleted", details); err != nil {
+		if err := s.record(tx, sc.MerchantID, id, actor, "contact.deleted", details); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "contact.deleted", details)
+		return s.announce(tx, sc.MerchantID, "contact.deleted", details)
 	})
 	return storeError("delete contact", err)
 }

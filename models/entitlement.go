@@ -109,15 +109,15 @@ func checkSubscription(tx *gorm.DB, e *Entitlement) error {
 	return err
 }
 
-// CreateEntitlement grants a customer a feature.
-func (s *Store) CreateEntitlement(ctx context.Context, merchantID string, actor Actor, customerRef string, in EntitlementInput) (*Entitlement, error) {
+// CreateEntitlement grants the customer sc names a feature.
+func (s *Store) CreateEntitlement(ctx context.Context, sc Scope, actor Actor, in EntitlementInput) (*Entitlement, error) {
 	if err := in.validate(true); err != nil {
 		return nil, err
 	}
-	e := &Entitlement{ID: newID("ent"), MerchantID: merchantID, ValidFrom: s.Now()}
+	e := &Entitlement{ID: newID("ent"), MerchantID: sc.MerchantID, ValidFrom: s.Now()}
 	in.apply(e)
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
@@ -128,7 +128,7 @@ func (s *Store) CreateEntitlement(ctx context.Context, merchantID string, actor 
 		if err := tx.Create(e).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey})
+		return s.record(tx, sc.MerchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey})
 	})
 	if err != nil {
 		return nil, storeError("create entitlement", err)
@@ -136,23 +136,19 @@ func (s *Store) CreateEntitlement(ctx context.Context, merchantID string, actor 
 	return e, nil
 }
 
-// ListEntitlements returns all of a customer's entitlements, by feature key.
-func (s *Store) ListEntitlements(ctx context.Context, merchantID, customerRef string) ([]Entitlement, error) {
-	if !validCustomerRef(customerRef) {
-		return nil, ErrNotFound
-	}
-	db := s.db.read.WithContext(ctx)
-	if _, err := customerID(db, merchantID, customerRef); err != nil {
+// ListEntitlements returns all entitlements of the customer sc names, by feature key.
+func (s *Store) ListEntitlements(ctx context.Context, sc Scope) ([]Entitlement, error) {
+	id, err := sc.customer(s.db.read.WithContext(ctx))
+	if err != nil {
 		return nil, storeError("list entitlements", err)
 	}
 	var rows []Entitlement
-	err := s.reader(ctx, merchantID).Where("customer_id = (?)", customerIDQuery(db, merchantID, customerRef)).
-		Order("feature_key, id").Find(&rows).Error
+	err = s.scoped(ctx, sc.Customer(id)).Order("feature_key, id").Find(&rows).Error
 	return rows, storeError("list entitlements", err)
 }
 
-// UpdateEntitlement applies a partial update to one of a customer's entitlements.
-func (s *Store) UpdateEntitlement(ctx context.Context, merchantID string, actor Actor, customerRef, entitlementID string, in EntitlementInput) (*Entitlement, error) {
+// UpdateEntitlement applies a partial update to one entitlement of the customer sc names.
+func (s *Store) UpdateEntitlement(ctx context.Context, sc Scope, actor Actor, entitlementID string, in EntitlementInput) (*Entitlement, error) {
 	if err := in.validate(false); err != nil {
 		return nil, err
 	}
@@ -161,11 +157,11 @@ func (s *Store) UpdateEntitlement(ctx context.Context, merchantID string, actor 
 	}
 	var e Entitlement
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
-		if err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, entitlementID).Take(&e).Error; err != nil {
+		if err := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, entitlementID).Take(&e).Error; err != nil {
 			return err
 		}
 		in.apply(&e)
@@ -178,7 +174,7 @@ func (s *Store) UpdateEntitlement(ctx context.Context, merchantID string, actor 
 		if err := tx.Save(&e).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID})
+		return s.record(tx, sc.MerchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID})
 	})
 	if err != nil {
 		return nil, storeError("update entitlement", err)
@@ -186,24 +182,24 @@ func (s *Store) UpdateEntitlement(ctx context.Context, merchantID string, actor 
 	return &e, nil
 }
 
-// DeleteEntitlement removes one of a customer's entitlements.
-func (s *Store) DeleteEntitlement(ctx context.Context, merchantID string, actor Actor, customerRef, entitlementID string) error {
+// DeleteEntitlement removes one entitlement of the customer sc names.
+func (s *Store) DeleteEntitlement(ctx context.Context, sc Scope, actor Actor, entitlementID string) error {
 	if !validID("ent", entitlementID) {
 		return ErrNotFound
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
-		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", merchantID, id, entitlementID).Delete(&Entitlement{})
+		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, entitlementID).Delete(&Entitlement{})
 		if res.Error != nil {
 			return res.Error
 		}
 		if res.RowsAffected == 0 {
 			return gorm.ErrRecordNotFound
 		}
-		return s.record(tx, merchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID})
+		return s.record(tx, sc.MerchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID})
 	})
 	return storeError("delete entitlement", err)
 }

@@ -41,9 +41,6 @@ type Merchant struct {
 	UpdatedAt        time.Time
 }
 
-// CanEdit reports whether the merchant lets customers edit a profile field.
-func (m *Merchant) CanEdit(field string) bool { return slices.Contains(m.EditableFields, field) }
-
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
 
 // Slugify turns a name into a slug candidate: "Acme GmbH" → "acme-gmbh".

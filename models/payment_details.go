@@ -83,35 +83,34 @@ func (in *PaymentDetailsInput) validate() error {
 	return v.err()
 }
 
-// GetPaymentDetails loads what a customer has on file; ErrNotFound when nothing is.
-func (s *Store) GetPaymentDetails(ctx context.Context, merchantID, customerRef string) (*PaymentDetails, error) {
-	if !validCustomerRef(customerRef) {
+// GetPaymentDetails loads what the customer sc names has on file; ErrNotFound when nothing is.
+func (s *Store) GetPaymentDetails(ctx context.Context, sc Scope) (*PaymentDetails, error) {
+	if !validCustomerRef(sc.CustomerID) {
 		return nil, ErrNotFound
 	}
 	var p PaymentDetails
-	err := s.reader(ctx, merchantID).Where("customer_id = (?)", customerIDQuery(s.db.read, merchantID, customerRef)).Take(&p).Error
-	if err != nil {
+	if err := s.scoped(ctx, sc).Take(&p).Error; err != nil {
 		return nil, storeError("get payment details", err)
 	}
 	return &p, nil
 }
 
-// SetPaymentDetails replaces what a customer has on file and announces the change.
-func (s *Store) SetPaymentDetails(ctx context.Context, merchantID string, actor Actor, customerRef string, in PaymentDetailsInput) (*PaymentDetails, error) {
+// SetPaymentDetails replaces what the customer sc names has on file and announces the change.
+func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in PaymentDetailsInput) (*PaymentDetails, error) {
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
 	var p PaymentDetails
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
-		err = tx.Where("merchant_id = ? AND customer_id = ?", merchantID, id).Take(&p).Error
+		err = tx.Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Take(&p).Error
 		switch {
 		case err == nil:
 		case errors.Is(err, gorm.ErrRecordNotFound):
-			p = PaymentDetails{ID: newID("pm"), MerchantID: merchantID, CustomerID: id}
+			p = PaymentDetails{ID: newID("pm"), MerchantID: sc.MerchantID, CustomerID: id}
 		default:
 			return err
 		}
@@ -122,10 +121,10 @@ func (s *Store) SetPaymentDetails(ctx context.Context, merchantID string, actor 
 		}
 		// The audit log keeps the masked IBAN only; the merchant reads the full one over the API.
 		details := map[string]string{"method": p.Method, "iban": p.MaskedIBAN(), "card_last4": p.CardLast4}
-		if err := s.record(tx, merchantID, id, actor, "payment_details.updated", details); err != nil {
+		if err := s.record(tx, sc.MerchantID, id, actor, "payment_details.updated", details); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
+		return s.announce(tx, sc.MerchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
 	})
 	if err != nil {
 		return nil, uniqueOr("set payment details", "customer_id", err)

@@ -48,9 +48,6 @@ var Sections = []string{"overview", "invoices", "subscriptions", "payments", "en
 // Framable reports whether the link may be shown inside another site's iframe.
 func (l *PortalLink) Framable() bool { return l.FrameAncestors != "" }
 
-// Usable reports whether the link can open a session at time at.
-func (l *PortalLink) Usable(at time.Time) bool { return l.RevokedAt == nil && at.Before(l.ExpiresAt) }
-
 // IdleTimeoutDuration is how long a session opened from the link may sit unused.
 func (l *PortalLink) IdleTimeoutDuration() time.Duration {
 	if l.IdleTimeout <= 0 {
@@ -128,8 +125,11 @@ func checkFrameAncestor(src string) string {
 		}
 	}
 	rest := strings.ToLower(src)
-	scheme := ""
+	scheme := "" // none given: the host source matches the page's own scheme
 	if i := strings.Index(rest, "://"); i >= 0 {
+		if i == 0 {
+			return "must name its scheme before ://"
+		}
 		scheme, rest = rest[:i], rest[i+3:]
 	}
 	if strings.ContainsAny(rest, "/?#@") {
@@ -183,9 +183,9 @@ func validHostName(name string) bool {
 	return true
 }
 
-// MintPortalLink creates a link for a customer and returns it with its token, which is
-// shown once. A section naming an invoice or subscription must be the customer's own.
-func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Actor, customerRef string, in PortalLinkInput) (*PortalLink, string, error) {
+// MintPortalLink creates a link for the customer sc names and returns it with its token,
+// which is shown once. A section naming an invoice or subscription must be the customer's own.
+func (s *Store) MintPortalLink(ctx context.Context, sc Scope, actor Actor, in PortalLinkInput) (*PortalLink, string, error) {
 	if err := in.validate(); err != nil {
 		return nil, "", err
 	}
@@ -193,7 +193,7 @@ func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Act
 	t := s.Now()
 	link := &PortalLink{
 		ID:             newID("pl"),
-		MerchantID:     merchantID,
+		MerchantID:     sc.MerchantID,
 		TokenHash:      hashSecret(token),
 		CreatedAt:      t,
 		ExpiresAt:      t.Add(in.ExpiresIn),
@@ -205,7 +205,7 @@ func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Act
 		CreatedBy:      actor.ID,
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := customerID(tx, merchantID, customerRef)
+		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
@@ -216,7 +216,7 @@ func (s *Store) MintPortalLink(ctx context.Context, merchantID string, actor Act
 		if err := tx.Create(link).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, id, actor, "portal_link.created", map[string]any{
+		return s.record(tx, sc.MerchantID, id, actor, "portal_link.created", map[string]any{
 			"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 		})
 	})
@@ -245,54 +245,38 @@ func checkSectionOwner(tx *gorm.DB, link *PortalLink) error {
 	return err
 }
 
-// FindPortalLink looks a link up by its token, whatever its state, so the entry page can
-// say "expired" with the merchant's name. It has no merchant argument: the token is how a
-// visitor's request learns its merchant.
-func (s *Store) FindPortalLink(ctx context.Context, token string) (*PortalLink, error) {
+// findPortalLink looks a link up by its token, whatever its state, so an expired link's
+// page can still name the merchant. The lookup is by the token's SHA-256, so its time does
+// not depend on how much of a guessed token matches.
+func findPortalLink(tx *gorm.DB, token string) (*PortalLink, error) {
 	if len(token) != 43 {
 		return nil, ErrNotFound
 	}
 	var link PortalLink
-	err := s.db.read.WithContext(ctx).Where("token_hash = ?", hashSecret(token)).Take(&link).Error
-	if err != nil {
-		return nil, storeError("find portal link", err)
+	if err := tx.Where("token_hash = ?", hashSecret(token)).Take(&link).Error; err != nil {
+		return nil, err
 	}
 	return &link, nil
 }
 
-// ListPortalLinks returns a customer's links, newest first.
-func (s *Store) ListPortalLinks(ctx context.Context, merchantID, customerRef string, page Page) ([]PortalLink, PageInfo, error) {
-	q, err := s.scopedToCustomer(ctx, MerchantScope(merchantID), customerRef)
+// ListPortalLinks returns the links of the customer sc names, newest first.
+func (s *Store) ListPortalLinks(ctx context.Context, sc Scope, page Page) ([]PortalLink, PageInfo, error) {
+	id, err := sc.customer(s.db.read.WithContext(ctx))
 	if err != nil {
-		return nil, PageInfo{}, err
+		return nil, PageInfo{}, storeError("list portal links", err)
 	}
-	if _, err := s.GetCustomer(ctx, merchantID, customerRef); err != nil {
-		return nil, PageInfo{}, err
-	}
-	rows, info, err := listPage[PortalLink](q, page, "created_at DESC, id DESC")
+	rows, info, err := listPage[PortalLink](s.scoped(ctx, sc.Customer(id)), page, "created_at DESC, id DESC")
 	return rows, info, storeError("list portal links", err)
 }
 
-// GetPortalLink loads one link.
-func (s *Store) GetPortalLink(ctx context.Context, merchantID, linkID string) (*PortalLink, error) {
-	if !validID("pl", linkID) {
-		return nil, ErrNotFound
-	}
-	var link PortalLink
-	if err := s.reader(ctx, merchantID).Where("id = ?", linkID).Take(&link).Error; err != nil {
-		return nil, storeError("get portal link", err)
-	}
-	return &link, nil
-}
-
-// RevokePortalLink revokes a link and ends every session opened from it, at once.
-func (s *Store) RevokePortalLink(ctx context.Context, merchantID string, actor Actor, linkID string) (*PortalLink, error) {
+// RevokePortalLink revokes a link sc may see and ends every session opened from it, at once.
+func (s *Store) RevokePortalLink(ctx context.Context, sc Scope, actor Actor, linkID string) (*PortalLink, error) {
 	if !validID("pl", linkID) {
 		return nil, ErrNotFound
 	}
 	var link PortalLink
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, linkID).Take(&link).Error; err != nil {
+		if err := sc.where(tx).Where("id = ?", linkID).Take(&link).Error; err != nil {
 			return err
 		}
 		if link.RevokedAt != nil {
@@ -306,7 +290,7 @@ func (s *Store) RevokePortalLink(ctx context.Context, merchantID string, actor A
 		if err := tx.Model(&PortalSession{}).Where("link_id = ? AND ended_at IS NULL", link.ID).Update("ended_at", t).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
+		return s.record(tx, sc.MerchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
 	})
 	if err != nil {
 		return nil, storeError("revoke portal link", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -44,41 +45,36 @@ type PortalCustomer struct {
 	PreferredLocale string
 }
 
-// Why a portal session cannot be used.
-var (
-	ErrSessionEnded   = errors.New("portal session ended")
-	ErrLinkRevoked    = errors.New("portal link revoked")
-	ErrLinkExpired    = errors.New("portal link expired")
-	ErrSessionIdle    = errors.New("portal session idle too long")
-	ErrSessionTooLong = errors.New("portal session past its absolute lifetime")
-)
+// ErrSessionOver means a portal session can serve no more requests: it was ended (sign-out,
+// replaced, its link revoked), its link expired, it sat idle longer than its link allows,
+// or it outlived AbsoluteSessionTimeout.
+var ErrSessionOver = errors.New("portal session over")
 
-// Check says whether the session may serve a request at time at: not ended, its link
-// neither revoked nor expired, not idle longer than the link allows, not older than the
-// absolute limit.
-func (a *PortalAccess) Check(at time.Time) error {
-	switch {
-	case a.Session.EndedAt != nil:
-		return ErrSessionEnded
-	case a.Link.RevokedAt != nil:
-		return ErrLinkRevoked
-	case !at.Before(a.Link.ExpiresAt):
-		return ErrLinkExpired
-	case at.Sub(a.Session.LastSeenAt) > a.Link.IdleTimeoutDuration():
-		return ErrSessionIdle
-	case at.Sub(a.Session.CreatedAt) > AbsoluteSessionTimeout:
-		return ErrSessionTooLong
+// ExpiresAt is when the session ends however active it is: AbsoluteSessionTimeout after it
+// started, or when its link expires, whichever comes first. Its cookie lives as long.
+func (s *PortalSession) ExpiresAt(link *PortalLink) time.Time {
+	if end := s.CreatedAt.Add(AbsoluteSessionTimeout); end.Before(link.ExpiresAt) {
+		return end
 	}
-	return nil
+	return link.ExpiresAt
 }
 
-// ExpiresAt is when the session ends at the latest, however active it is.
-func (a *PortalAccess) ExpiresAt() time.Time {
-	end := a.Session.CreatedAt.Add(AbsoluteSessionTimeout)
-	if a.Link.ExpiresAt.Before(end) {
-		return a.Link.ExpiresAt
+// check says whether the session may serve a request at time at, and if not, why.
+func (a *PortalAccess) check(at time.Time) error {
+	var why string
+	switch {
+	case a.Session.EndedAt != nil:
+		why = "ended"
+	case a.Link.RevokedAt != nil:
+		why = "link revoked"
+	case !at.Before(a.Session.ExpiresAt(&a.Link)):
+		why = "expired"
+	case at.Sub(a.Session.LastSeenAt) > a.Link.IdleTimeoutDuration():
+		why = "idle too long"
+	default:
+		return nil
 	}
-	return end
+	return fmt.Errorf("%w: %s", ErrSessionOver, why)
 }
 
 // Scope is what the session may see: its customer's rows.
@@ -89,38 +85,82 @@ func (a *PortalAccess) Actor(ip, userAgent string) Actor {
 	return Actor{Type: ActorPortalLink, ID: a.Link.ID, IP: ip, UserAgent: userAgent}
 }
 
-// StartPortalSession opens a new session from a usable link: a new row (so a cookie can
-// never be fixed in advance), the link's first and last use, and an audit event.
-func (s *Store) StartPortalSession(ctx context.Context, merchantID string, link *PortalLink, actor Actor) (*PortalSession, error) {
-	t := s.Now()
-	if link.MerchantID != merchantID || !link.Usable(t) {
-		return nil, ErrNotFound
+// LinkOpening is a browser's visit to a portal link.
+type LinkOpening struct {
+	Token string
+	// PreviousSession is the session ID the browser's cookie holds, if any: that session
+	// ends when the new one starts, since its cookie is about to be replaced.
+	PreviousSession string
+	IP, UserAgent   string
+}
+
+// PortalEntry is what opening a link found: the link, its merchant, and the session it
+// started. Session is nil when the link is expired or revoked; the page that says so still
+// names the merchant.
+type PortalEntry struct {
+	Link     PortalLink
+	Merchant Merchant
+	Session  *PortalSession
+}
+
+// OpenPortalLink is the portal's door. It finds the link a token belongs to (ErrNotFound
+// for none) and, if the link is still usable, starts a new session from it: a new row, so a
+// cookie can never be fixed in advance, the link's first and last use, and an audit event.
+// Whether the link is usable is decided once, by one conditional UPDATE against the Store's
+// clock, so a revocation an instant earlier wins. Like LoadPortalAccess it has no merchant
+// argument: the token is how a visitor's request learns its merchant.
+func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry, error) {
+	read := s.db.read.WithContext(ctx)
+	link, err := findPortalLink(read, o.Token)
+	if err != nil {
+		return nil, storeError("open portal link", err)
 	}
-	session := &PortalSession{
-		ID: "ps_" + newSecret(), MerchantID: merchantID, LinkID: link.ID, CustomerID: link.CustomerID,
-		CSRFSecret: newSecret(), CreatedAt: t, LastSeenAt: t,
+	entry := &PortalEntry{Link: *link}
+	if err := read.Where("id = ?", link.MerchantID).Take(&entry.Merchant).Error; err != nil {
+		return nil, storeError("open portal link", err)
 	}
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		// Revocation may have happened since the caller read the link: insert only while
-		// the link is still usable.
+	err = s.writeTx(ctx, func(tx *gorm.DB) error {
+		t := s.Now()
 		res := tx.Model(&PortalLink{}).
-			Where("merchant_id = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?", merchantID, link.ID, t).
+			Where("merchant_id = ? AND id = ? AND revoked_at IS NULL AND expires_at > ?", link.MerchantID, link.ID, t).
 			Updates(map[string]any{"first_used_at": gorm.Expr("COALESCE(first_used_at, ?)", t), "last_used_at": t})
-		if res.Error != nil {
+		if res.Error != nil || res.RowsAffected == 0 {
 			return res.Error
 		}
-		if res.RowsAffected == 0 {
-			return ErrNotFound
+		session := &PortalSession{
+			ID: "ps_" + newSecret(), MerchantID: link.MerchantID, LinkID: link.ID, CustomerID: link.CustomerID,
+			CSRFSecret: newSecret(), CreatedAt: t, LastSeenAt: t,
 		}
 		if err := tx.Create(session).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, link.CustomerID, actor, "portal_link.opened", map[string]string{"link_id": link.ID})
+		actor := Actor{Type: ActorPortalLink, ID: link.ID, IP: o.IP, UserAgent: o.UserAgent}
+		if err := s.record(tx, link.MerchantID, link.CustomerID, actor, "portal_link.opened", map[string]string{"link_id": link.ID}); err != nil {
+			return err
+		}
+		entry.Session = session
+		return s.endPreviousSession(tx, o)
 	})
 	if err != nil {
-		return nil, storeError("start portal session", err)
+		return nil, storeError("open portal link", err)
 	}
-	return session, nil
+	return entry, nil
+}
+
+// endPreviousSession ends the session a browser had before it opened a link, as that
+// session's own link, in the opening's transaction.
+func (s *Store) endPreviousSession(tx *gorm.DB, o LinkOpening) error {
+	if o.PreviousSession == "" {
+		return nil
+	}
+	var old PortalSession
+	err := tx.Where("id = ? AND ended_at IS NULL", o.PreviousSession).Take(&old).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil
+	} else if err != nil {
+		return err
+	}
+	return s.endSession(tx, &old, Actor{Type: ActorPortalLink, ID: old.LinkID, IP: o.IP, UserAgent: o.UserAgent})
 }
 
 // portalAccessRow is the one-query join behind LoadPortalAccess.
@@ -146,9 +186,13 @@ type portalAccessRow struct {
 	SupportURL         string
 }
 
-// LoadPortalAccess loads a session with its link, customer and merchant in one query. Like
-// FindPortalLink it has no merchant argument: the session ID is how a request learns its
-// merchant. Whether the session may still be used is Check's business.
+// LoadPortalAccess loads the session a request's cookie names, with its link, customer and
+// merchant in one query, and decides against the Store's clock whether it may still serve.
+// A session that may not comes back with ErrSessionOver and its access, so the page that
+// says so can name the merchant; an unknown ID is ErrNotFound. A live session's activity is
+// recorded at most once a minute, so the idle clock restarts without a write per page view.
+// Like OpenPortalLink it has no merchant argument: the session ID is how a request learns
+// its merchant.
 func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
 	var row portalAccessRow
 	err := s.db.read.WithContext(ctx).Table("portal_sessions AS s").
@@ -184,27 +228,21 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 	if err := json.Unmarshal([]byte(row.EditableFields), &a.Merchant.EditableFields); err != nil {
 		return nil, storeError("load portal session", err)
 	}
-	return a, nil
-}
-
-// touchDue reports whether a request at time at must record activity. Skipping the write
-// lets the recorded last use lag the real one by up to the threshold, which the idle
-// timeout then loses: with a fixed minute, a 60 s timeout used at +40 s would end at +68 s.
-// A quarter of the timeout bounds that loss to a quarter; a minute keeps long timeouts cheap.
-func (a *PortalAccess) touchDue(at time.Time) bool {
-	return at.Sub(a.Session.LastSeenAt) >= min(lastSeenEvery, a.Link.IdleTimeoutDuration()/4)
-}
-
-// TouchPortalSession records activity when touchDue says so, so the idle clock restarts
-// without a write per page view.
-func (s *Store) TouchPortalSession(ctx context.Context, a *PortalAccess, at time.Time) error {
-	if !a.touchDue(at) {
-		return nil
+	now := s.Now()
+	if err := a.check(now); err != nil {
+		return a, err
 	}
-	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
+	if !a.touchDue(now) {
+		return a, nil
+	}
+	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
-		Update("last_seen_at", at.UTC()).Error
-	return storeError("touch portal session", err)
+		Update("last_seen_at", now).Error
+	if err != nil {
+		return nil, storeError("touch portal session", err)
+	}
+	a.Session.LastSeenAt = now
+	return a, nil
 }
 
 // SetPortalSessionLocale remembers the language the customer picked.
@@ -218,16 +256,27 @@ func (s *Store) SetPortalSessionLocale(ctx context.Context, a *PortalAccess, loc
 	return storeError("set portal session locale", err)
 }
 
-// EndPortalSession ends a session (sign-out, or replaced by a new one in the same browser).
+// EndPortalSession ends a session: the customer signed out.
 func (s *Store) EndPortalSession(ctx context.Context, a *PortalAccess, actor Actor) error {
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&PortalSession{}).
-			Where("merchant_id = ? AND id = ? AND ended_at IS NULL", a.Merchant.ID, a.Session.ID).
-			Update("ended_at", s.Now())
-		if res.Error != nil || res.RowsAffected == 0 {
-			return res.Error
-		}
-		return s.record(tx, a.Merchant.ID, a.Customer.ID, actor, "portal_session.ended", map[string]string{"link_id": a.Link.ID})
-	})
+	err := s.writeTx(ctx, func(tx *gorm.DB) error { return s.endSession(tx, &a.Session, actor) })
 	return storeError("end portal session", err)
+}
+
+// endSession ends a session once, with its audit event; ending an ended one changes nothing.
+func (s *Store) endSession(tx *gorm.DB, session *PortalSession, actor Actor) error {
+	res := tx.Model(&PortalSession{}).
+		Where("merchant_id = ? AND id = ? AND ended_at IS NULL", session.MerchantID, session.ID).
+		Update("ended_at", s.Now())
+	if res.Error != nil || res.RowsAffected == 0 {
+		return res.Error
+	}
+	return s.record(tx, session.MerchantID, session.CustomerID, actor, "portal_session.ended", map[string]string{"link_id": session.LinkID})
+}
+
+// touchDue reports whether a request at time at must record activity. Skipping the write
+// lets the recorded last use lag the real one by up to the threshold, which the idle
+// timeout then loses: with a fixed minute, a 60 s timeout used at +40 s would end at +68 s.
+// A quarter of the timeout bounds that loss to a quarter; a minute keeps long timeouts cheap.
+func (a *PortalAccess) touchDue(at time.Time) bool {
+	return at.Sub(a.Session.LastSeenAt) >= min(lastSeenEvery, a.Link.IdleTimeoutDuration()/4)
 }

@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -52,25 +53,45 @@ func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
 	return s.db.read.WithContext(ctx).Where("merchant_id = ?", merchantID)
 }
 
-// Scope is whose rows a call on customer-owned data may see or change: always one
-// merchant's, and for a portal session only one customer's of that merchant.
+// Scope is whose rows a call on customer-owned data may see or change, and who is looking:
+// always one merchant's rows, and at most one customer's of that merchant. Every Store
+// method on customer-owned rows takes one, so tenant isolation is part of every query.
 type Scope struct {
 	MerchantID string
-	CustomerID string // empty: any customer of the merchant
+	// CustomerID names one customer by ID, or by the merchant's own ID as "external:ID"
+	// (how the API's /customers/{id}/… routes name them). Empty: any customer of the
+	// merchant.
+	CustomerID string
+	// byMerchant: the merchant looks at one of its customers (drafts and all); a scope with
+	// a customer is otherwise that customer's own view.
+	byMerchant bool
 }
 
 // MerchantScope is the scope of an API key: all of one merchant's customers.
-func MerchantScope(merchantID string) Scope { return Scope{MerchantID: merchantID} }
+func MerchantScope(merchantID string) Scope { return Scope{MerchantID: merchantID, byMerchant: true} }
 
-// CustomerScope is the scope of a portal session: one customer of one merchant.
+// Customer narrows a merchant's scope to one of its customers, by ID or external:ID: what
+// the API's /customers/{id}/… routes act on. The merchant still sees what the customer
+// would not.
+func (sc Scope) Customer(customerRef string) Scope {
+	sc.CustomerID = customerRef
+	return sc
+}
+
+// CustomerScope is a customer's own view of their account: a portal session's scope.
 func CustomerScope(merchantID, customerID string) Scope {
 	return Scope{MerchantID: merchantID, CustomerID: customerID}
 }
 
-// where limits q to the rows of a customer-owned table that sc may see.
+// where limits q to the rows of a customer-owned table that sc may see. A reference that
+// names no customer of the merchant matches no row.
 func (sc Scope) where(q *gorm.DB) *gorm.DB {
 	q = q.Where("merchant_id = ?", sc.MerchantID)
-	if sc.CustomerID != "" {
+	switch {
+	case sc.CustomerID == "":
+	case strings.HasPrefix(sc.CustomerID, ExternalRef):
+		q = q.Where("customer_id = (?)", customerIDQuery(q.Session(&gorm.Session{NewDB: true}), sc.MerchantID, sc.CustomerID))
+	default:
 		q = q.Where("customer_id = ?", sc.CustomerID)
 	}
 	return q
@@ -78,7 +99,7 @@ func (sc Scope) where(q *gorm.DB) *gorm.DB {
 
 // customerView reports whether sc is a customer's own view (a portal session). A customer
 // never sees the merchant's drafts, nor anything that would reveal one.
-func (sc Scope) customerView() bool { return sc.CustomerID != "" }
+func (sc Scope) customerView() bool { return sc.CustomerID != "" && !sc.byMerchant }
 
 // invoices limits a query on invoices to the documents sc may see: no drafts for a
 // customer.
@@ -87,6 +108,32 @@ func (sc Scope) invoices(q *gorm.DB) *gorm.DB {
 		return q.Where("status <> ?", StatusDraft)
 	}
 	return q
+}
+
+// customer resolves the one customer sc names, inside tx. A scope of the whole merchant, or
+// one naming no customer of it, is ErrNotFound: rows that belong to a customer are always
+// reached through theirs.
+func (sc Scope) customer(tx *gorm.DB) (string, error) {
+	if sc.CustomerID == "" {
+		return "", ErrNotFound
+	}
+	return customerID(tx, sc.MerchantID, sc.CustomerID)
+}
+
+// customerID resolves a customer reference (an ID or external:ID) inside a transaction.
+func customerID(tx *gorm.DB, merchantID, ref string) (string, error) {
+	if !validCustomerRef(ref) {
+		return "", ErrNotFound
+	}
+	var c Customer
+	err := whereCustomerRef(tx.Where("merchant_id = ?", merchantID), ref).Select("id").Take(&c).Error
+	return c.ID, err
+}
+
+// customerIDQuery is a subquery for the ID of the customer a reference names, so a read can
+// check ownership in the same statement.
+func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
+	return whereCustomerRef(db.Model(&Customer{}).Select("id").Where("merchant_id = ?", merchantID), ref)
 }
 
 // scoped is a query on the read pool limited to the rows sc may see.
@@ -179,8 +226,13 @@ type Page struct {
 	PerPage int
 }
 
-// MaxPerPage caps every list.
-const MaxPerPage = 100
+// Caps of every list, in the API and the portal alike.
+const (
+	MaxPerPage = 100
+	// MaxPageNumber is the deepest page a list serves: deeper pages are an OFFSET scan
+	// nobody reads.
+	MaxPageNumber = 1_000_000
+)
 
 func (p Page) normalized() Page {
 	if p.Number < 1 {

@@ -80,21 +80,21 @@ func TestEntitiesRoundTrip(t *testing.T) {
 		})
 
 		t.Run("contact", func(t *testing.T) {
-			con, err := s.CreateContact(ctx, tn.merchant, actor, tn.customer, models.ContactInput{Name: ptr("Anna"), Email: ptr("anna@example.com"), Role: ptr("Finance")})
+			con, err := s.CreateContact(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, models.ContactInput{Name: ptr("Anna"), Email: ptr("anna@example.com"), Role: ptr("Finance")})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.UpdateContact(ctx, tn.merchant, actor, "external:ext-1", con.ID, models.ContactInput{Phone: ptr("+49 30 1234567")}); err != nil {
+			if _, err := s.UpdateContact(ctx, models.MerchantScope(tn.merchant).Customer("external:ext-1"), actor, con.ID, models.ContactInput{Phone: ptr("+49 30 1234567")}); err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.GetContact(ctx, tn.merchant, tn.customer, con.ID)
+			got, err := s.GetContact(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), con.ID)
 			if err != nil || got.Name != "Anna" || got.Phone != "+49 30 1234567" || got.Role != "Finance" {
 				t.Fatalf("contact = %+v, %v", got, err)
 			}
-			if err := s.DeleteContact(ctx, tn.merchant, actor, tn.customer, con.ID); err != nil {
+			if err := s.DeleteContact(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, con.ID); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.GetContact(ctx, tn.merchant, tn.customer, con.ID); !errors.Is(err, models.ErrNotFound) {
+			if _, err := s.GetContact(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), con.ID); !errors.Is(err, models.ErrNotFound) {
 				t.Errorf("deleted contact: err = %v", err)
 			}
 		})
@@ -177,28 +177,28 @@ func TestEntitiesRoundTrip(t *testing.T) {
 		})
 
 		t.Run("entitlement", func(t *testing.T) {
-			e, err := s.CreateEntitlement(ctx, tn.merchant, actor, tn.customer, models.EntitlementInput{FeatureKey: ptr("seats"), Name: ptr("Seats"), Limit: ptr(int64(10))})
+			e, err := s.CreateEntitlement(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, models.EntitlementInput{FeatureKey: ptr("seats"), Name: ptr("Seats"), Limit: ptr(int64(10))})
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := s.UpdateEntitlement(ctx, tn.merchant, actor, tn.customer, e.ID, models.EntitlementInput{Usage: ptr(int64(4))}); err != nil {
+			if _, err := s.UpdateEntitlement(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, e.ID, models.EntitlementInput{Usage: ptr(int64(4))}); err != nil {
 				t.Fatal(err)
 			}
-			list, err := s.ListEntitlements(ctx, tn.merchant, tn.customer)
+			list, err := s.ListEntitlements(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer))
 			if err != nil || len(list) != 1 || *list[0].Usage != 4 || *list[0].Limit != 10 {
 				t.Fatalf("entitlements = %+v, %v", list, err)
 			}
-			if err := s.DeleteEntitlement(ctx, tn.merchant, actor, tn.customer, e.ID); err != nil {
+			if err := s.DeleteEntitlement(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, e.ID); err != nil {
 				t.Fatal(err)
 			}
 		})
 
 		t.Run("payment details", func(t *testing.T) {
-			_, err := s.SetPaymentDetails(ctx, tn.merchant, actor, tn.customer, models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "nl91 abna 0417 1643 00"})
+			_, err := s.SetPaymentDetails(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer), actor, models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "nl91 abna 0417 1643 00"})
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := s.GetPaymentDetails(ctx, tn.merchant, tn.customer)
+			got, err := s.GetPaymentDetails(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer))
 			if err != nil || got.IBAN != "NL91ABNA0417164300" || got.MaskedIBAN() != "NL•• •••• •••• ••43 00" {
 				t.Fatalf("details = %+v (%s), %v", got, got.MaskedIBAN(), err)
 			}
@@ -211,7 +211,7 @@ func TestEntitiesRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, _ := s.GetMerchant(ctx, tn.merchant)
-			if got.AccentColor != "#112233" || got.CancellationMode != mode || !got.CanEdit("email") || got.CanEdit("phone") || len(m.EditableFields) != 2 {
+			if got.AccentColor != "#112233" || got.CancellationMode != mode || !got.MayEdit("email") || got.MayEdit("phone") || len(m.EditableFields) != 2 {
 				t.Errorf("merchant = %+v", got)
 			}
 		})
@@ -292,15 +292,15 @@ func TestNoRowOfAnotherMerchant(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		con, err := s.CreateContact(ctx, a.merchant, actor, a.customer, models.ContactInput{Name: ptr("Anna"), Email: ptr("anna@example.com")})
+		con, err := s.CreateContact(ctx, models.MerchantScope(a.merchant).Customer(a.customer), actor, models.ContactInput{Name: ptr("Anna"), Email: ptr("anna@example.com")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		ent, err := s.CreateEntitlement(ctx, a.merchant, actor, a.customer, models.EntitlementInput{FeatureKey: ptr("seats"), Name: ptr("Seats")})
+		ent, err := s.CreateEntitlement(ctx, models.MerchantScope(a.merchant).Customer(a.customer), actor, models.EntitlementInput{FeatureKey: ptr("seats"), Name: ptr("Seats")})
 		if err != nil {
 			t.Fatal(err)
 		}
-		link, _, err := s.MintPortalLink(ctx, a.merchant, actor, a.customer, models.PortalLinkInput{})
+		link, _, err := s.MintPortalLink(ctx, models.MerchantScope(a.merchant).Customer(a.customer), actor, models.PortalLinkInput{})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -315,10 +315,10 @@ func TestNoRowOfAnotherMerchant(t *testing.T) {
 			"customer":              second(s.GetCustomer(ctx, b.merchant, a.customer)),
 			"update customer":       second(s.UpdateCustomer(ctx, b.merchant, actor, a.customer, models.CustomerInput{Name: ptr("Mallory")})),
 			"delete customer":       s.DeleteCustomer(ctx, b.merchant, actor, a.customer),
-			"contact":               second(s.GetContact(ctx, b.merchant, a.customer, con.ID)),
-			"contact via own cust":  second(s.GetContact(ctx, b.merchant, b.customer, con.ID)),
-			"update contact":        second(s.UpdateContact(ctx, b.merchant, actor, b.customer, con.ID, models.ContactInput{Name: ptr("X")})),
-			"delete contact":        s.DeleteContact(ctx, b.merchant, actor, b.customer, con.ID),
+			"contact":               second(s.GetContact(ctx, models.MerchantScope(b.merchant).Customer(a.customer), con.ID)),
+			"contact via own cust":  second(s.GetContact(ctx, models.MerchantScope(b.merchant).Customer(b.customer), con.ID)),
+			"update contact":        second(s.UpdateContact(ctx, models.MerchantScope(b.merchant).Customer(b.customer), actor, con.ID, models.ContactInput{Name: ptr("X")})),
+			"delete contact":        s.DeleteContact(ctx, models.MerchantScope(b.merchant).Customer(b.customer), actor, con.ID),
 			"invoice":               second(s.GetInvoice(ctx, asB, inv.ID)),
 			"invoice of other cust": second(s.GetInvoice(ctx, asBCustomer, inv.ID)),
 			"invoice status":        second(s.UpdateInvoiceStatus(ctx, b.merchant, actor, inv.ID, models.StatusVoid)),
@@ -326,13 +326,13 @@ func TestNoRowOfAnotherMerchant(t *testing.T) {
 			"cancel subscription":   second(s.CancelSubscription(ctx, asB, actor, sub.ID, models.Cancellation{})),
 			"cancel other customer": second(s.CancelSubscription(ctx, asBCustomer, actor, sub.ID, models.Cancellation{})),
 			"update subscription":   second(s.UpdateSubscription(ctx, b.merchant, actor, sub.ID, models.SubscriptionInput{PlanName: ptr("X")})),
-			"entitlement update":    second(s.UpdateEntitlement(ctx, b.merchant, actor, b.customer, ent.ID, models.EntitlementInput{Name: ptr("X")})),
-			"entitlement delete":    s.DeleteEntitlement(ctx, b.merchant, actor, b.customer, ent.ID),
+			"entitlement update":    second(s.UpdateEntitlement(ctx, models.MerchantScope(b.merchant).Customer(b.customer), actor, ent.ID, models.EntitlementInput{Name: ptr("X")})),
+			"entitlement delete":    s.DeleteEntitlement(ctx, models.MerchantScope(b.merchant).Customer(b.customer), actor, ent.ID),
 			"payment":               second(s.GetPayment(ctx, asB, pay.ID)),
-			"payment details":       second(s.GetPaymentDetails(ctx, b.merchant, a.customer)),
-			"portal link":           second(s.GetPortalLink(ctx, b.merchant, link.ID)),
-			"revoke portal link":    second(s.RevokePortalLink(ctx, b.merchant, actor, link.ID)),
-			"mint for A's customer": second3(s.MintPortalLink(ctx, b.merchant, actor, a.customer, models.PortalLinkInput{})),
+			"payment details":       second(s.GetPaymentDetails(ctx, models.MerchantScope(b.merchant).Customer(a.customer))),
+			"portal links":          second3(s.ListPortalLinks(ctx, models.MerchantScope(b.merchant).Customer(a.customer), models.Page{})),
+			"revoke portal link":    second(s.RevokePortalLink(ctx, asB, actor, link.ID)),
+			"mint for A's customer": second3(s.MintPortalLink(ctx, models.MerchantScope(b.merchant).Customer(a.customer), actor, models.PortalLinkInput{})),
 			"invoice for A's cust":  second(s.CreateInvoice(ctx, b.merchant, actor, invoiceInput(a.customer, "B-9"))),
 		} {
 			var invalid *models.ValidationError

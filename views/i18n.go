@@ -18,14 +18,13 @@ var catalogFiles embed.FS
 // Catalog holds the translations of every language the portal speaks, loaded once.
 type Catalog struct {
 	translators map[string]*Translator
-	ids         map[string][]string
 }
 
 // LoadCatalog reads the embedded catalogs (locales/<lang>.toml), one per models.Locales.
 func LoadCatalog() (*Catalog, error) {
 	bundle := i18n.NewBundle(language.English)
 	bundle.RegisterUnmarshalFunc("toml", toml.Unmarshal)
-	c := &Catalog{translators: map[string]*Translator{}, ids: map[string][]string{}}
+	c := &Catalog{translators: map[string]*Translator{}}
 	for _, lang := range models.Locales {
 		file, err := bundle.LoadMessageFileFS(catalogFiles, path.Join("locales", lang+".toml"))
 		if err != nil {
@@ -35,7 +34,6 @@ func LoadCatalog() (*Catalog, error) {
 		// tests catch, never as silent English on a German page.
 		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: newFormats(lang)}
 		for _, m := range file.Messages {
-			c.ids[lang] = append(c.ids[lang], m.ID)
 			// Messages without placeholders or plural forms are a map lookup at render time.
 			if m.One == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
 				t.plain[m.ID] = m.Other
@@ -45,9 +43,6 @@ func LoadCatalog() (*Catalog, error) {
 	}
 	return c, nil
 }
-
-// MessageIDs lists the IDs a language's catalog defines.
-func (c *Catalog) MessageIDs(lang string) []string { return c.ids[lang] }
 
 // Translator returns the translator of a supported language, or of the first one.
 func (c *Catalog) Translator(lang string) *Translator {

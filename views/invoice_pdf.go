@@ -78,7 +78,7 @@ func pdfFacts(pdf *fpdf.Fpdf, t *Translator, d InvoiceDocument) {
 	facts := [][2]string{
 		{t.T("invoice.issued_on"), t.Date(inv.IssuedAt)},
 		{t.T("invoice.due_on"), t.DateOf(inv.DueAt)},
-		{t.T("invoice.period"), period(t, inv.PeriodStart, inv.PeriodEnd)},
+		{t.T("invoice.period"), periodText(t, periodOf(inv.PeriodStart, inv.PeriodEnd))},
 		{t.T("invoice.status"), t.T("invoice.status." + string(inv.DisplayStatus(d.Now)))},
 	}
 	if d.Credited != nil {

@@ -51,12 +51,24 @@ type navItem struct {
 }
 
 var navItems = []navItem{
-	{SectionOverview, "/portal"},
-	{SectionInvoices, "/portal/invoices"},
-	{SectionPayments, "/portal/payments"},
-	{SectionSubscriptions, "/portal/subscriptions"},
-	{SectionEntitlements, "/portal/entitlements"},
-	{SectionAccount, "/portal/profile"},
+	{SectionOverview, OverviewURL()},
+	{SectionInvoices, InvoicesURL("", 1)},
+	{SectionPayments, PaymentsURL(1)},
+	{SectionSubscriptions, SubscriptionsURL(1)},
+	{SectionEntitlements, EntitlementsURL()},
+	{SectionAccount, ProfileURL()},
+}
+
+// accountItem is one part of the account section.
+type accountItem struct {
+	Name string // its catalog suffix: "account.nav.<name>"
+	Path string
+}
+
+var accountItems = []accountItem{
+	{"profile", ProfileURL()},
+	{"contacts", ContactsURL()},
+	{"payment-details", PaymentDetailsURL()},
 }
 
 // languageNames are the languages as their speakers write them, for the switcher.

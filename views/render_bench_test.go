@@ -18,14 +18,18 @@ func BenchmarkRenderInvoicesPage(b *testing.B) {
 		b.Fatal(err)
 	}
 	now := time.Date(2026, time.November, 24, 12, 0, 0, 0, time.UTC)
-	v := InvoiceListView{Page: models.PageInfo{Page: 1, PerPage: 25, Total: 27}, Now: now}
+	var invoices []models.Invoice
 	for i := range 25 {
 		issued := now.AddDate(0, -i, 0)
 		due, end := issued.AddDate(0, 0, 14), issued.AddDate(0, 1, 0)
-		v.Invoices = append(v.Invoices, models.Invoice{
+		invoices = append(invoices, models.Invoice{
 			ID: fmt.Sprintf("inv_%026d", i), Kind: models.KindInvoice, Number: fmt.Sprintf("ACME-%04d", i),
 			Status: models.StatusPaid, Currency: "EUR", Total: 5831, IssuedAt: issued, DueAt: &due, PeriodStart: &issued, PeriodEnd: &end,
 		})
+	}
+	v := InvoiceListView{
+		Invoices: NewInvoiceRows(invoices, now),
+		Pager:    NewPager(models.PageInfo{Page: 1, PerPage: 25, Total: 27}, len(invoices), func(n int) string { return InvoicesURL("", n) }),
 	}
 	p := &Page{T: catalog.Translator("de"), Title: "Rechnungen", Stylesheet: "/static/portico.css", Brand: Brand{Name: "Acme Cloud"},
 		Nav: &Nav{Current: SectionInvoices, CSRFToken: "token", Path: "/portal/invoices"}}

@@ -288,7 +288,7 @@ func linkFlags(fs *flag.FlagSet) func(context.Context, *env) error {
 
 // mintLink mints a portal link from the command line and returns its URL.
 func mintLink(ctx context.Context, e *env, merchantID, customerRef string, in models.PortalLinkInput) (string, *models.PortalLink, error) {
-	link, token, err := e.store.MintPortalLink(ctx, merchantID, models.SystemActor, customerRef, in)
+	link, token, err := e.store.MintPortalLink(ctx, models.MerchantScope(merchantID).Customer(customerRef), models.SystemActor, in)
 	if err != nil {
 		return "", nil, fmt.Errorf("customer %q: %w", customerRef, err)
 	}

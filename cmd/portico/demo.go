@@ -101,7 +101,7 @@ func (d demoCustomer) load(ctx context.Context, s *models.Store, merchantID stri
 		return err
 	}
 	for _, in := range d.contacts {
-		if _, err := s.CreateContact(ctx, merchantID, actor, c.ID, in); err != nil {
+		if _, err := s.CreateContact(ctx, models.MerchantScope(merchantID).Customer(c.ID), actor, in); err != nil {
 			return err
 		}
 	}
@@ -124,12 +124,12 @@ func (d demoCustomer) load(ctx context.Context, s *models.Store, merchantID stri
 		if i == 1 && len(subs) > 1 {
 			in.SubscriptionID = &subs[1]
 		}
-		if _, err := s.CreateEntitlement(ctx, merchantID, actor, c.ID, in); err != nil {
+		if _, err := s.CreateEntitlement(ctx, models.MerchantScope(merchantID).Customer(c.ID), actor, in); err != nil {
 			return err
 		}
 	}
 	if d.details != nil {
-		if _, err := s.SetPaymentDetails(ctx, merchantID, actor, c.ID, *d.details); err != nil {
+		if _, err := s.SetPaymentDetails(ctx, models.MerchantScope(merchantID).Customer(c.ID), actor, *d.details); err != nil {
 			return err
 		}
 	}

@@ -36,22 +36,28 @@ func (b *lockedBuffer) String() string {
 	return b.buf.String()
 }
 
+// waitFor polls cond until it holds or timeout passes, and reports whether it held.
+func waitFor(timeout time.Duration, cond func() bool) bool {
+	for deadline := time.Now().Add(timeout); !cond(); time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return false
+		}
+	}
+	return true
+}
+
 // demoAPIKey waits for a server started with --demo to print its API key, and returns it.
 func demoAPIKey(t *testing.T, out *lockedBuffer) string {
 	t.Helper()
 	key := regexp.MustCompile(`API key: +(sk_\S+)`)
-	deadline := time.Now().Add(20 * time.Second)
-	for key.FindStringSubmatch(out.String()) == nil {
-		if time.Now().After(deadline) {
-			t.Fatalf("the server printed no API key:\n%s", out.String())
-		}
-		time.Sleep(20 * time.Millisecond)
+	if !waitFor(20*time.Second, func() bool { return key.MatchString(out.String()) }) {
+		t.Fatalf("the server printed no API key:\n%s", out.String())
 	}
 	return key.FindStringSubmatch(out.String())[1]
 }
 
-// TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose body is
-// still arriving, sends the process SIGTERM, then finishes the body: the request must
+// TestSIGTERMLetsInFlightRequestsFinish starts the server, begins a POST whose handler is
+// waiting for its body, sends the process SIGTERM, then sends the body: the request must
 // complete and its customer exist, and the server must then stop cleanly.
 func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
@@ -70,28 +76,40 @@ func TestSIGTERMLetsInFlightRequestsFinish(t *testing.T) {
 
 	secret := demoAPIKey(t, &out)
 
+	// Expect: 100-continue makes the server say when the handler starts reading the body,
+	// so the test knows the request is in flight without guessing how long that takes.
 	conn, err := net.Dial("tcp", addr)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer conn.Close()
 	body := `{"name":"Late Larry","external_id":"in-flight"}`
-	fmt.Fprintf(conn, "POST /v1/customers HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\n\r\n%s",
-		addr, secret, len(body), body[:10])
-	time.Sleep(200 * time.Millisecond) // the handler is now waiting for the rest of the body
+	fmt.Fprintf(conn, "POST /v1/customers HTTP/1.1\r\nHost: %s\r\nAuthorization: Bearer %s\r\nContent-Type: application/json\r\nContent-Length: %d\r\nExpect: 100-continue\r\n\r\n",
+		addr, secret, len(body))
+	responses := bufio.NewReader(conn)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	if interim, err := http.ReadResponse(responses, nil); err != nil || interim.StatusCode != http.StatusContinue {
+		t.Fatalf("no 100 Continue: the handler never started on the request (%v, %v)", interim, err)
+	}
 
 	if err := syscall.Kill(syscall.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(300 * time.Millisecond) // shutdown has begun: new connections are refused
-	if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
-		c.Close()
-		t.Error("the server still accepts connections after SIGTERM")
+	refused := waitFor(10*time.Second, func() bool {
+		c, err := net.DialTimeout("tcp", addr, time.Second)
+		if err == nil {
+			c.Close()
+		}
+		return err != nil
+	})
+	if !refused {
+		t.Fatal("the server still accepts connections 10 s after SIGTERM")
 	}
-	if _, err := io.WriteString(conn, body[10:]); err != nil {
+	if _, err := io.WriteString(conn, body); err != nil {
 		t.Fatal(err)
 	}
-	res, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+	res, err := http.ReadResponse(responses, nil)
 	if err != nil {
 		t.Fatalf("the in-flight request got no response: %v", err)
 	}

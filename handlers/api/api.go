@@ -248,13 +248,9 @@ func listQuery(c echo.Context, filters ...string) (models.Page, error) {
 		name string
 		dst  *int
 		max  int
-	}{{"page", &p.Number, 1_000_000}, {"per_page", &p.PerPage, models.MaxPerPage}} {
-		raw := c.QueryParam(q.name)
-		if raw == "" {
-			continue
-		}
-		n, err := strconv.Atoi(raw)
-		if err != nil || n < 1 || n > q.max {
+	}{{"page", &p.Number, models.MaxPageNumber}, {"per_page", &p.PerPage, models.MaxPerPage}} {
+		n, ok := web.PositiveParam(c, q.name, q.max)
+		if !ok {
 			return p, badParam(q.name, fmt.Sprintf("%s must be a whole number from 1 to %d.", q.name, q.max))
 		}
 		*q.dst = n

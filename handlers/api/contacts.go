@@ -37,7 +37,7 @@ func (h *Handler) ListContacts(c echo.Context) error {
 	default:
 		return &web.APIError{Status: http.StatusBadRequest, Type: web.TypeInvalidRequest, Code: "parameter_invalid", Param: "order", Message: "order must be ASC or DESC."}
 	}
-	rows, info, err := h.store.ListContacts(c.Request().Context(), merchantID(c), param(c, "id"), q)
+	rows, info, err := h.store.ListContacts(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), q)
 	if err != nil {
 		return err
 	}
@@ -49,7 +49,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.CreateContact(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
+	contact, err := h.store.CreateContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -57,7 +57,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 }
 
 func (h *Handler) GetContact(c echo.Context) error {
-	contact, err := h.store.GetContact(c.Request().Context(), merchantID(c), param(c, "id"), param(c, "contact_id"))
+	contact, err := h.store.GetContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), param(c, "contact_id"))
 	if err != nil {
 		return err
 	}
@@ -69,7 +69,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	contact, err := h.store.UpdateContact(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), param(c, "contact_id"), req.input())
+	contact, err := h.store.UpdateContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "contact_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -77,7 +77,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 }
 
 func (h *Handler) DeleteContact(c echo.Context) error {
-	if err := h.store.DeleteContact(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), param(c, "contact_id")); err != nil {
+	if err := h.store.DeleteContact(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "contact_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

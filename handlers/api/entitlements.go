@@ -29,7 +29,7 @@ func (h *Handler) ListEntitlements(c echo.Context) error {
 	if _, err := listQuery(c); err != nil {
 		return err
 	}
-	rows, err := h.store.ListEntitlements(c.Request().Context(), merchantID(c), param(c, "id"))
+	rows, err := h.store.ListEntitlements(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")))
 	if err != nil {
 		return err
 	}
@@ -41,7 +41,7 @@ func (h *Handler) CreateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.CreateEntitlement(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), req.input())
+	e, err := h.store.CreateEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), req.input())
 	if err != nil {
 		return err
 	}
@@ -53,7 +53,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	e, err := h.store.UpdateEntitlement(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), param(c, "entitlement_id"), req.input())
+	e, err := h.store.UpdateEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "entitlement_id"), req.input())
 	if err != nil {
 		return err
 	}
@@ -61,7 +61,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 }
 
 func (h *Handler) DeleteEntitlement(c echo.Context) error {
-	if err := h.store.DeleteEntitlement(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), param(c, "entitlement_id")); err != nil {
+	if err := h.store.DeleteEntitlement(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), param(c, "entitlement_id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

@@ -48,7 +48,7 @@ func deref[T any](p *T) T {
 }
 
 func (h *Handler) GetPaymentDetails(c echo.Context) error {
-	d, err := h.store.GetPaymentDetails(c.Request().Context(), merchantID(c), param(c, "id"))
+	d, err := h.store.GetPaymentDetails(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")))
 	if err != nil {
 		return err
 	}
@@ -66,7 +66,7 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := h.store.SetPaymentDetails(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), in)
+	d, err := h.store.SetPaymentDetails(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 type portalLinkRequest struct {
@@ -64,7 +65,7 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, token, err := h.store.MintPortalLink(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), in)
+	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
 	if err != nil {
 		return err
 	}
@@ -78,7 +79,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), merchantID(c), param(c, "id"), page)
+	rows, info, err := h.store.ListPortalLinks(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), page)
 	if err != nil {
 		return err
 	}
@@ -87,7 +88,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 
 // RevokePortalLink ends a link and every session opened from it, at once.
 func (h *Handler) RevokePortalLink(c echo.Context) error {
-	if _, err := h.store.RevokePortalLink(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id")); err != nil {
+	if _, err := h.store.RevokePortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), param(c, "id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
@@ -121,5 +122,5 @@ func presentPortalLink(l *models.PortalLink) portalLinkJSON {
 // PortalLinkURL is the address of a portal link: always built from the configured base URL,
 // never from the request's Host header.
 func PortalLinkURL(base *url.URL, token string) string {
-	return base.String() + "/p/" + token
+	return base.String() + views.EntryURL(token)
 }

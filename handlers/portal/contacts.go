@@ -16,34 +16,26 @@ func (h *Handler) ListContacts(c echo.Context) error {
 }
 
 func (h *Handler) renderContacts(c echo.Context, status int, form views.ContactForm) error {
-	a := portalAccess(c)
 	q := models.ContactQuery{Sort: "name", Page: models.Page{Number: 1, PerPage: models.MaxPerPage}}
-	contacts, _, err := h.store.ListContacts(c.Request().Context(), a.Merchant.ID, a.Customer.ID, q)
+	contacts, _, err := h.store.ListContacts(c.Request().Context(), portalAccess(c).Scope(), q)
 	if err != nil {
 		return err
 	}
 	p := portalPage(c, views.SectionAccount, "account.nav.contacts")
-	return web.Render(c, status, views.ContactsPage(p, views.ContactsView{Contacts: contacts, Form: form}))
-}
-
-// contactForm reads a submitted contact form.
-func contactForm(c echo.Context) (views.ContactForm, models.ContactInput) {
-	f := views.ContactForm{
-		ID: c.Param("id"), Name: formValue(c, "name"), Email: formValue(c, "email"),
-		Phone: formValue(c, "phone"), Role: formValue(c, "role"),
-	}
-	return f, models.ContactInput{Name: &f.Name, Email: &f.Email, Phone: &f.Phone, Role: &f.Role}
+	return web.Render(c, status, views.ContactsPage(p, views.NewContactsView(contacts, form)))
 }
 
 // CreateContact adds a contact.
 func (h *Handler) CreateContact(c echo.Context) error {
-	a := portalAccess(c)
-	form, in := contactForm(c)
-	_, err := h.store.CreateContact(c.Request().Context(), a.Merchant.ID, portalActor(c), a.Customer.ID, in)
-	if err == nil {
-		return redirectDone(c, "/portal/contacts", "contact_added")
+	var form views.ContactForm
+	if err := bindForm(c, &form); err != nil {
+		return err
 	}
-	if form.Errors, err = formErrors(err); err != nil {
+	_, err := h.store.CreateContact(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.Input())
+	if err == nil {
+		return redirectDone(c, views.ContactsURL(), "contact_added")
+	}
+	if form.Errors, err = views.ErrorsOf(err); err != nil {
 		return err
 	}
 	return h.renderContacts(c, http.StatusUnprocessableEntity, form)
@@ -51,8 +43,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 
 // customerContact loads a contact of the session's customer.
 func (h *Handler) customerContact(c echo.Context) (*models.Contact, error) {
-	a := portalAccess(c)
-	return h.store.GetContact(c.Request().Context(), a.Merchant.ID, a.Customer.ID, c.Param("id"))
+	return h.store.GetContact(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
 }
 
 // EditContact shows the form to change a contact.
@@ -61,8 +52,7 @@ func (h *Handler) EditContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	form := views.ContactForm{ID: contact.ID, Name: contact.Name, Email: contact.Email, Phone: contact.Phone, Role: contact.Role}
-	return h.renderContact(c, http.StatusOK, form)
+	return h.renderContact(c, http.StatusOK, views.NewContactForm(contact))
 }
 
 func (h *Handler) renderContact(c echo.Context, status int, form views.ContactForm) error {
@@ -71,13 +61,15 @@ func (h *Handler) renderContact(c echo.Context, status int, form views.ContactFo
 
 // UpdateContact saves a changed contact.
 func (h *Handler) UpdateContact(c echo.Context) error {
-	a := portalAccess(c)
-	form, in := contactForm(c)
-	_, err := h.store.UpdateContact(c.Request().Context(), a.Merchant.ID, portalActor(c), a.Customer.ID, form.ID, in)
-	if err == nil {
-		return redirectDone(c, "/portal/contacts", "contact_saved")
+	form := views.ContactForm{ID: c.Param("id")}
+	if err := bindForm(c, &form); err != nil {
+		return err
 	}
-	if form.Errors, err = formErrors(err); err != nil {
+	_, err := h.store.UpdateContact(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.ID, form.Input())
+	if err == nil {
+		return redirectDone(c, views.ContactsURL(), "contact_saved")
+	}
+	if form.Errors, err = views.ErrorsOf(err); err != nil {
 		return err
 	}
 	return h.renderContact(c, http.StatusUnprocessableEntity, form)
@@ -91,16 +83,15 @@ func (h *Handler) ConfirmDeleteContact(c echo.Context) error {
 	}
 	p := portalPage(c, views.SectionAccount, "")
 	p.Title = p.T.Tf("contacts.delete_title", map[string]any{"Name": contact.Name})
-	return web.Render(c, http.StatusOK, views.DeleteContactPage(p, contact))
+	return web.Render(c, http.StatusOK, views.DeleteContactPage(p, views.NewContactRow(contact)))
 }
 
 // DeleteContact deletes a contact. Deleting one already gone (a second submit) lands on
 // the same list.
 func (h *Handler) DeleteContact(c echo.Context) error {
-	a := portalAccess(c)
-	err := h.store.DeleteContact(c.Request().Context(), a.Merchant.ID, portalActor(c), a.Customer.ID, c.Param("id"))
+	err := h.store.DeleteContact(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), c.Param("id"))
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	return redirectDone(c, "/portal/contacts", "contact_deleted")
+	return redirectDone(c, views.ContactsURL(), "contact_deleted")
 }

@@ -10,11 +10,10 @@ import (
 
 // ListEntitlements shows what the customer may use.
 func (h *Handler) ListEntitlements(c echo.Context) error {
-	a := portalAccess(c)
-	entitlements, err := h.store.ListEntitlements(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
+	entitlements, err := h.store.ListEntitlements(c.Request().Context(), portalAccess(c).Scope())
 	if err != nil {
 		return err
 	}
 	p := portalPage(c, views.SectionEntitlements, "portal.nav.entitlements")
-	return web.Render(c, http.StatusOK, views.EntitlementsPage(p, views.EntitlementListView{Entitlements: entitlements, Now: h.store.Now()}))
+	return web.Render(c, http.StatusOK, views.EntitlementsPage(p, views.NewEntitlementRows(entitlements, h.store.Now())))
 }

@@ -1,16 +1,15 @@
 package portal
 
 import (
-	"errors"
 	"net/http"
 	"net/url"
+	"reflect"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
-	"github.com/portico/portico/views"
 )
 
 // flashes are the confirmations a redirect after a form may ask the next page to show;
@@ -34,44 +33,27 @@ func redirectDone(c echo.Context, path, flash string) error {
 	return c.Redirect(http.StatusSeeOther, path+"?done="+url.QueryEscape(flash))
 }
 
-// formErrors turns a store validation error into the form's field errors; any other error
-// comes back for the error handler.
-func formErrors(err error) (views.FieldErrors, error) {
-	var invalid *models.ValidationError
-	if !errors.As(err, &invalid) {
-		return nil, err
+// bindForm binds a submitted form into its struct (the fields its form tags name) and trims
+// the spaces a customer types around values.
+func bindForm(c echo.Context, form any) error {
+	if err := (&echo.DefaultBinder{}).BindBody(c, form); err != nil {
+		return err
 	}
-	errs := views.FieldErrors{}
-	for _, f := range invalid.Fields {
-		errs[f.Field] = f.Code
+	v := reflect.ValueOf(form).Elem()
+	for i := range v.NumField() {
+		if f := v.Field(i); f.Kind() == reflect.String && f.CanSet() {
+			f.SetString(strings.TrimSpace(f.String()))
+		}
 	}
-	return errs, nil
+	return nil
 }
 
-// formValue is a trimmed form field.
-func formValue(c echo.Context, name string) string { return strings.TrimSpace(c.FormValue(name)) }
-
-// formPointer is a trimmed form field for a partial update.
-func formPointer(c echo.Context, name string) *string {
-	v := formValue(c, name)
-	return &v
-}
-
-// pageParam is the list page a request asks for; anything but a positive number is 400.
-func pageParam(c echo.Context) (int, error) {
-	raw := c.QueryParam("page")
-	if raw == "" {
-		return 1, nil
+// requestedPage is the page of a portal list a request asks for; anything but a page number
+// is 400.
+func requestedPage(c echo.Context) (models.Page, error) {
+	n, ok := web.PositiveParam(c, "page", models.MaxPageNumber)
+	if !ok {
+		return models.Page{}, echo.NewHTTPError(http.StatusBadRequest, "page must be a positive number")
 	}
-	n, err := strconv.Atoi(raw)
-	if err != nil || n < 1 || n > 100_000 {
-		return 0, echo.NewHTTPError(http.StatusBadRequest, "page must be a positive number")
-	}
-	return n, nil
-}
-
-// portalListPage is one page of a portal list.
-func portalListPage(c echo.Context) (models.Page, error) {
-	n, err := pageParam(c)
-	return models.Page{Number: n, PerPage: 25}, err
+	return models.Page{Number: n, PerPage: 25}, nil
 }

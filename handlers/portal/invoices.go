@@ -29,7 +29,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if !slices.Contains(views.InvoiceFilters, tab) {
 		return echo.NewHTTPError(http.StatusBadRequest, "unknown invoice status")
 	}
-	page, err := portalListPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}
@@ -38,7 +38,11 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
-	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{Invoices: invoices, Filter: tab, Page: info, Now: h.store.Now()}))
+	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{
+		Invoices: views.NewInvoiceRows(invoices, h.store.Now()),
+		Filter:   tab,
+		Pager:    views.NewPager(info, len(invoices), func(n int) string { return views.InvoicesURL(tab, n) }),
+	}))
 }
 
 // customerInvoice loads an invoice or credit note the session's customer may see.
@@ -59,21 +63,28 @@ func (h *Handler) ShowInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, scope := c.Request().Context(), portalAccess(c).Scope()
+	ctx, scope, now := c.Request().Context(), portalAccess(c).Scope(), h.store.Now()
 	all := models.Page{Number: 1, PerPage: models.MaxPerPage}
-	v := views.InvoiceView{Invoice: inv, Now: h.store.Now()}
+	v := views.NewInvoiceView(inv, now)
 	switch inv.Kind {
 	case models.KindInvoice:
-		if v.Payments, _, err = h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all); err != nil {
+		payments, _, err := h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all)
+		if err != nil {
 			return err
 		}
-		notes := models.InvoiceFilter{Kind: models.KindCreditNote, CreditedInvoiceID: inv.ID}
-		if v.CreditNotes, _, err = h.store.ListCustomerInvoices(ctx, scope, notes, all); err != nil {
+		notes, _, err := h.store.ListCustomerInvoices(ctx, scope, models.InvoiceFilter{Kind: models.KindCreditNote, CreditedInvoiceID: inv.ID}, all)
+		if err != nil {
 			return err
 		}
+		v.Payments, v.CreditNotes = views.NewPaymentRows(payments, nil), views.NewInvoiceRows(notes, now)
 	case models.KindCreditNote:
-		if v.Credited, err = web.CreditedInvoice(ctx, h.store, scope, inv); err != nil {
+		credited, err := web.CreditedInvoice(ctx, h.store, scope, inv)
+		if err != nil {
 			return err
+		}
+		if credited != nil {
+			row := views.NewInvoiceRow(credited, now)
+			v.Credited = &row
 		}
 	}
 	p := portalPage(c, views.SectionInvoices, "")

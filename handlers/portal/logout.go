@@ -17,6 +17,5 @@ func (h *Handler) SignOut(c echo.Context) error {
 	h.cookies.clear(c.Response(), a.Link.Framable())
 	p := web.PageOf(c.Request().Context())
 	p.Nav = nil
-	p.Title = p.T.T("notice.signed_out.title")
-	return web.Render(c, http.StatusOK, views.NoticePage(p, views.NoticeView{Notice: views.NoticeSignedOut}))
+	return notice(c, http.StatusOK, p, views.NoticeView{Notice: views.NoticeSignedOut})
 }

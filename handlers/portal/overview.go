@@ -16,5 +16,5 @@ func (h *Handler) ShowOverview(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionOverview, "portal.nav.overview")
-	return web.Render(c, http.StatusOK, views.OverviewPage(p, views.OverviewView{CustomerName: a.Customer.Name, Summary: sum, Now: h.store.Now()}))
+	return web.Render(c, http.StatusOK, views.OverviewPage(p, views.NewOverviewView(a.Customer.Name, sum, h.store.Now())))
 }

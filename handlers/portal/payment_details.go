@@ -12,33 +12,31 @@ import (
 
 // ShowPaymentDetails shows what is on file and the form for a new bank account.
 func (h *Handler) ShowPaymentDetails(c echo.Context) error {
-	return h.renderPaymentDetails(c, http.StatusOK, views.PaymentDetailsView{})
+	return h.renderPaymentDetails(c, http.StatusOK, views.PaymentDetailsForm{})
 }
 
-func (h *Handler) renderPaymentDetails(c echo.Context, status int, v views.PaymentDetailsView) error {
-	a := portalAccess(c)
-	onFile, err := h.store.GetPaymentDetails(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
-	switch {
-	case err == nil:
-		v.OnFile = onFile
-	case !errors.Is(err, models.ErrNotFound):
+func (h *Handler) renderPaymentDetails(c echo.Context, status int, form views.PaymentDetailsForm) error {
+	onFile, err := h.store.GetPaymentDetails(c.Request().Context(), portalAccess(c).Scope())
+	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
+	v := views.PaymentDetailsView{OnFile: views.NewPaymentMethod(onFile), Form: form}
 	return web.Render(c, status, views.PaymentDetailsPage(portalPage(c, views.SectionAccount, "account.nav.payment-details"), v))
 }
 
 // UpdatePaymentDetails stores a new bank account for SEPA direct debit; the IBAN must pass
 // the ISO 13616 check and is shown masked from then on.
 func (h *Handler) UpdatePaymentDetails(c echo.Context) error {
-	a := portalAccess(c)
-	v := views.PaymentDetailsView{AccountHolder: formValue(c, "account_holder"), IBAN: formValue(c, "iban")}
-	in := models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: v.AccountHolder, IBAN: v.IBAN}
-	_, err := h.store.SetPaymentDetails(c.Request().Context(), a.Merchant.ID, portalActor(c), a.Customer.ID, in)
-	if err == nil {
-		return redirectDone(c, "/portal/payment-details", "payment_details_saved")
-	}
-	if v.Errors, err = formErrors(err); err != nil {
+	var form views.PaymentDetailsForm
+	if err := bindForm(c, &form); err != nil {
 		return err
 	}
-	return h.renderPaymentDetails(c, http.StatusUnprocessableEntity, v)
+	_, err := h.store.SetPaymentDetails(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.Input())
+	if err == nil {
+		return redirectDone(c, views.PaymentDetailsURL(), "payment_details_saved")
+	}
+	if form.Errors, err = views.ErrorsOf(err); err != nil {
+		return err
+	}
+	return h.renderPaymentDetails(c, http.StatusUnprocessableEntity, form)
 }

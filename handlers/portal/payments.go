@@ -11,7 +11,7 @@ import (
 
 // ListPayments shows one page of the customer's payments and refunds.
 func (h *Handler) ListPayments(c echo.Context) error {
-	page, err := portalListPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}
@@ -31,5 +31,8 @@ func (h *Handler) ListPayments(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionPayments, "portal.nav.payments")
-	return web.Render(c, http.StatusOK, views.PaymentsPage(p, views.PaymentListView{Payments: payments, InvoiceNumbers: numbers, Page: info}))
+	return web.Render(c, http.StatusOK, views.PaymentsPage(p, views.PaymentListView{
+		Payments: views.NewPaymentRows(payments, numbers),
+		Pager:    views.NewPager(info, len(payments), views.PaymentsURL),
+	}))
 }

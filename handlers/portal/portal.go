@@ -1,3 +1,5 @@
+// Package portal is the customer portal: the link entry, the session, and a file per page
+// or action group. It shares only handlers/web with the merchant API.
 package portal
 
 import (
@@ -66,7 +68,7 @@ func withPortalAccess(c echo.Context, a *models.PortalAccess) {
 	c.SetRequest(r.WithContext(context.WithValue(r.Context(), portalAccessKey{}, a)))
 }
 
-// portalAccess is the session of a request that passed requireSession.
+// portalAccess is the session of a request that passed RequireSession.
 func portalAccess(c echo.Context) *models.PortalAccess {
 	return c.Request().Context().Value(portalAccessKey{}).(*models.PortalAccess)
 }
@@ -76,14 +78,24 @@ func portalActor(c echo.Context) models.Actor {
 	return portalAccess(c).Actor(c.RealIP(), c.Request().UserAgent())
 }
 
-// portalPage is the page of a request that passed requireSession, completed with its
-// section, its title (a catalog ID) and the confirmation of the form it follows, if any.
+// portalPage is the page RequireSession made for the request, completed with its section,
+// its title (a catalog ID, or empty for the handler to set) and the confirmation of the form
+// it follows, if any.
 func portalPage(c echo.Context, section views.Section, titleID string) *views.Page {
 	p := web.PageOf(c.Request().Context())
 	p.Nav.Current = section
-	p.Title = p.T.T(titleID)
+	if titleID != "" {
+		p.Title = p.T.T(titleID)
+	}
 	p.Flash = flashOf(c)
 	return p
+}
+
+// sessionPage is the page of a response about a session: branded for its merchant, in the
+// language the visitor chose in the session, else the link's, else the customer's (see
+// web.ChooseLanguage for the rest).
+func (h *Handler) sessionPage(c echo.Context, a *models.PortalAccess) *views.Page {
+	return h.pages.MerchantPage(c.Request(), &a.Merchant, a.Link.ReturnURL, a.Session.Locale, a.Link.Locale, a.Customer.PreferredLocale)
 }
 
 // RequireSession admits a request with a live portal session and makes it, its page and
@@ -96,59 +108,51 @@ func (h *Handler) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			return h.sessionEnded(c, nil)
 		}
 		a, err := h.store.LoadPortalAccess(r.Context(), id)
-		if errors.Is(err, models.ErrNotFound) {
+		switch {
+		case errors.Is(err, models.ErrNotFound):
 			return h.sessionEnded(c, nil)
-		} else if err != nil {
-			return err
-		}
-		now := h.store.Now()
-		if err := a.Check(now); err != nil {
+		case errors.Is(err, models.ErrSessionOver):
 			return h.sessionEnded(c, a)
-		}
-		if err := h.store.TouchPortalSession(r.Context(), a, now); err != nil {
+		case err != nil:
 			return err
 		}
 		if lang := c.QueryParam("language"); lang != a.Session.Locale && models.IsLocale(lang) {
 			if err := h.store.SetPortalSessionLocale(r.Context(), a, lang); err != nil {
 				return err
 			}
-			a.Session.Locale = lang
 		}
 		if a.Link.Framable() {
 			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
-		web.WithPage(c, h.sessionPage(c.Request(), a))
+		p := h.sessionPage(c, a)
+		p.Nav = &views.Nav{CSRFToken: a.Session.CSRFSecret, Path: r.URL.Path}
+		web.WithPage(c, p)
 		withPortalAccess(c, a)
 		return next(c)
 	}
 }
 
-// sessionPage is the page of a signed-in request: ?language= first, then the language
-// chosen earlier in the session, then the link's, the customer's and the browser's.
-func (h *Handler) sessionPage(r *http.Request, a *models.PortalAccess) *views.Page {
-	p := h.pages.MerchantPage(r, &a.Merchant, a.Link.ReturnURL,
-		r.URL.Query().Get("language"), a.Session.Locale, a.Link.Locale, a.Customer.PreferredLocale)
-	p.Nav = &views.Nav{CSRFToken: a.Session.CSRFSecret, Path: r.URL.Path}
-	return p
-}
-
 // sessionEnded answers a portal request without a usable session: the friendly page, with
 // the merchant's name and way back when the session is known, and the cookie cleared.
 func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
-	r := c.Request()
-	p := h.pages.Page(web.ChooseLanguage(r, ""), "")
-	framable := false
+	p := h.pages.Page(web.ChooseLanguage(c.Request(), ""), "")
 	v := views.NoticeView{Notice: views.NoticeSessionEnded}
+	framable := false
 	if a != nil {
-		p = h.pages.MerchantPage(r, &a.Merchant, a.Link.ReturnURL, a.Link.Locale, a.Customer.PreferredLocale)
+		p = h.sessionPage(c, a)
 		v.SupportEmail = a.Merchant.SupportEmail
 		if framable = a.Link.Framable(); framable {
 			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
 	}
 	h.cookies.clear(c.Response(), framable)
-	p.Title = p.T.T("notice.session_ended.title")
-	return web.Render(c, http.StatusUnauthorized, views.NoticePage(p, v))
+	return notice(c, http.StatusUnauthorized, p, v)
+}
+
+// notice answers with a notice page: why the visitor cannot go on, or that they signed out.
+func notice(c echo.Context, status int, p *views.Page, v views.NoticeView) error {
+	p.Title = p.T.T("notice." + string(v.Notice) + ".title")
+	return web.Render(c, status, views.NoticePage(p, v))
 }
 
 // VerifyCSRF guards every state-changing portal request twice: the browser's own word on

@@ -10,14 +10,9 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// cancellationPolicy is the merchant's word on cancelling, as the pages show it.
-func cancellationPolicy(m *models.Merchant) views.CancellationPolicy {
-	return views.CancellationPolicy{Mode: m.CancellationMode, SupportEmail: m.SupportEmail, SupportURL: m.SupportURL}
-}
-
 // ListSubscriptions shows the customer's subscriptions.
 func (h *Handler) ListSubscriptions(c echo.Context) error {
-	page, err := portalListPage(c)
+	page, err := requestedPage(c)
 	if err != nil {
 		return err
 	}
@@ -26,7 +21,10 @@ func (h *Handler) ListSubscriptions(c echo.Context) error {
 		return err
 	}
 	p := portalPage(c, views.SectionSubscriptions, "portal.nav.subscriptions")
-	return web.Render(c, http.StatusOK, views.SubscriptionsPage(p, views.SubscriptionListView{Subscriptions: subs, Page: info}))
+	return web.Render(c, http.StatusOK, views.SubscriptionsPage(p, views.SubscriptionListView{
+		Subscriptions: views.NewSubscriptionRows(subs),
+		Pager:         views.NewPager(info, len(subs), views.SubscriptionsURL),
+	}))
 }
 
 // customerSubscription loads a subscription of the session's customer.
@@ -34,38 +32,47 @@ func (h *Handler) customerSubscription(c echo.Context) (*models.Subscription, er
 	return h.store.GetSubscription(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
 }
 
-// ShowSubscription shows one subscription with the cancel or undo its state allows.
+// support is whom the merchant names for what the portal does not do.
+func support(m *models.Merchant) views.Support {
+	return views.Support{Email: m.SupportEmail, URL: m.SupportURL}
+}
+
+// ShowSubscription shows one subscription with what the merchant's policy offers for it.
 func (h *Handler) ShowSubscription(c echo.Context) error {
 	sub, err := h.customerSubscription(c)
 	if err != nil {
 		return err
 	}
+	m := &portalAccess(c).Merchant
 	p := portalPage(c, views.SectionSubscriptions, "")
 	p.Title = sub.PlanName
-	v := views.SubscriptionView{Subscription: sub, Policy: cancellationPolicy(&portalAccess(c).Merchant), Now: h.store.Now()}
-	return web.Render(c, http.StatusOK, views.SubscriptionPage(p, v))
+	return web.Render(c, http.StatusOK, views.SubscriptionPage(p, views.SubscriptionView{
+		Subscription: views.NewSubscriptionRow(sub), Option: m.CancelOptionFor(sub, h.store.Now()), Support: support(m),
+	}))
 }
 
-// subscriptionPath is where a subscription's page lives.
-func subscriptionPath(sub *models.Subscription) string { return "/portal/subscriptions/" + sub.ID }
-
 // ConfirmCancel is the confirmation step: it says what will happen and when, and asks why.
+// A subscription there is nothing to cancel on sends the customer back to its page.
 func (h *Handler) ConfirmCancel(c echo.Context) error {
 	sub, err := h.customerSubscription(c)
 	if err != nil {
 		return err
 	}
-	if sub.Status == models.SubCanceled || sub.CancelAtPeriodEnd {
-		return c.Redirect(http.StatusSeeOther, subscriptionPath(sub))
+	switch portalAccess(c).Merchant.CancelOptionFor(sub, h.store.Now()) {
+	case models.CancelOptionCancel, models.CancelOptionContact:
+		return h.renderCancel(c, http.StatusOK, sub, views.CancelForm{})
 	}
-	return h.renderCancel(c, http.StatusOK, views.CancelView{Subscription: sub})
+	return c.Redirect(http.StatusSeeOther, views.SubscriptionURL(sub.ID))
 }
 
-func (h *Handler) renderCancel(c echo.Context, status int, v views.CancelView) error {
-	v.Policy = cancellationPolicy(&portalAccess(c).Merchant)
+func (h *Handler) renderCancel(c echo.Context, status int, sub *models.Subscription, form views.CancelForm) error {
+	m := &portalAccess(c).Merchant
 	p := portalPage(c, views.SectionSubscriptions, "")
-	p.Title = p.T.Tf("subscription.cancel_title", map[string]any{"Plan": v.Subscription.PlanName})
-	return web.Render(c, status, views.CancelPage(p, v))
+	p.Title = p.T.Tf("subscription.cancel_title", map[string]any{"Plan": sub.PlanName})
+	return web.Render(c, status, views.CancelPage(p, views.CancelView{
+		Subscription: views.NewSubscriptionRow(sub), Option: m.CancelOptionFor(sub, h.store.Now()),
+		AtPeriodEnd: m.CancelsAtPeriodEnd(), Support: support(m), Form: form,
+	}))
 }
 
 // CancelSubscription cancels as the merchant's policy says: at the period's end or at once.
@@ -76,48 +83,43 @@ func (h *Handler) CancelSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	mode := a.Merchant.CancellationMode
-	if mode == models.CancelNotAllowed {
-		return echo.NewHTTPError(http.StatusForbidden, "cancellation is not allowed in the portal")
+	var form views.CancelForm
+	if err := bindForm(c, &form); err != nil {
+		return err
 	}
-	cancellation := models.Cancellation{
-		AtPeriodEnd: mode == models.CancelAtPeriodEnd,
-		Reason:      formValue(c, "reason"),
-		Comment:     formValue(c, "comment"),
+	cancellation, err := a.Merchant.PortalCancellation(form.Reason, form.Comment)
+	if err != nil {
+		return echo.NewHTTPError(http.StatusForbidden, err.Error())
 	}
 	_, err = h.store.CancelSubscription(c.Request().Context(), a.Scope(), portalActor(c), sub.ID, cancellation)
 	var stale *models.StateError
 	switch {
 	case errors.As(err, &stale):
-		return redirectDone(c, subscriptionPath(sub), "subscription_unchanged")
+		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_unchanged")
 	case err != nil:
-		errs, err := formErrors(err)
-		if err != nil {
+		if form.Errors, err = views.ErrorsOf(err); err != nil {
 			return err
 		}
-		return h.renderCancel(c, http.StatusUnprocessableEntity, views.CancelView{
-			Subscription: sub, Reason: cancellation.Reason, Comment: cancellation.Comment, Errors: errs,
-		})
+		return h.renderCancel(c, http.StatusUnprocessableEntity, sub, form)
 	case cancellation.AtPeriodEnd:
-		return redirectDone(c, subscriptionPath(sub), "subscription_cancel_scheduled")
+		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_cancel_scheduled")
 	}
-	return redirectDone(c, subscriptionPath(sub), "subscription_canceled")
+	return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_canceled")
 }
 
 // ResumeSubscription undoes a scheduled cancellation ("Keep my subscription").
 func (h *Handler) ResumeSubscription(c echo.Context) error {
-	a := portalAccess(c)
 	sub, err := h.customerSubscription(c)
 	if err != nil {
 		return err
 	}
-	_, err = h.store.ResumeSubscription(c.Request().Context(), a.Scope(), portalActor(c), sub.ID)
+	_, err = h.store.ResumeSubscription(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), sub.ID)
 	var stale *models.StateError
 	switch {
 	case errors.As(err, &stale):
-		return redirectDone(c, subscriptionPath(sub), "subscription_unchanged")
+		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_unchanged")
 	case err != nil:
 		return err
 	}
-	return redirectDone(c, subscriptionPath(sub), "subscription_resumed")
+	return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_resumed")
 }

@@ -1,3 +1,5 @@
+// Package web is what the merchant API and the customer portal share: the error handler,
+// page building and rendering, security headers, the request log, and the invoice PDF answer.
 package web
 
 import (
@@ -24,9 +26,6 @@ func NewPages(assets *static.Assets, catalog *views.Catalog) *Pages {
 	return &Pages{assets: assets, catalog: catalog}
 }
 
-// Catalog is the translation catalog pages are written from.
-func (b *Pages) Catalog() *views.Catalog { return b.catalog }
-
 // Page returns a Page in lang without merchant branding.
 func (b *Pages) Page(lang, title string) *views.Page {
 	return &views.Page{
@@ -37,8 +36,8 @@ func (b *Pages) Page(lang, title string) *views.Page {
 	}
 }
 
-// MerchantPage returns a Page branded for a merchant, in the first of the candidate
-// languages the portal speaks, else the browser's, else the merchant's default.
+// MerchantPage returns a Page branded for a merchant, in the language ChooseLanguage picks
+// from the candidates, with the merchant's default last.
 func (b *Pages) MerchantPage(r *http.Request, m *models.Merchant, returnURL string, candidates ...string) *views.Page {
 	p := b.Page(ChooseLanguage(r, m.DefaultLocale, candidates...), "")
 	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, ReturnURL: returnURL}
@@ -63,9 +62,14 @@ var languageMatcher = language.NewMatcher(func() []language.Tag {
 	return tags
 }())
 
-// ChooseLanguage returns the first candidate the portal speaks, else the best match for
-// the browser's Accept-Language, else fallback (or the portal's default).
+// ChooseLanguage is the one place a page's language is decided: ?language= when the portal
+// speaks it, else the first of the candidates (the visitor's remembered choices, most
+// specific first) it speaks, else the best match for the browser's Accept-Language, else
+// fallback (or the portal's default).
 func ChooseLanguage(r *http.Request, fallback string, candidates ...string) string {
+	if lang := r.URL.Query().Get("language"); models.IsLocale(lang) {
+		return lang
+	}
 	for _, c := range candidates {
 		if models.IsLocale(c) {
 			return c

@@ -4,7 +4,7 @@
 // one answered) and prints requests per second, latency percentiles and the ratio of each
 // Portico route to the baseline.
 //
-//	go run ./internal/loadrun -binary bin/portico -duration 10s -connections 32
+//	go run ./cmd/loadrun -binary bin/portico -duration 10s -connections 32
 package main
 
 import (

@@ -1,0 +1,139 @@
+package views
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+)
+
+// The portal's routes, as Echo patterns. handlers/routes.go registers each under
+// PortalPrefix; the URL functions below fill them in, so no page, redirect or link spells a
+// path. DESIGN.md promises these paths to documentation and tests: they do not move.
+const (
+	PortalPrefix = "/portal"
+
+	OverviewRoute           = ""
+	InvoicesRoute           = "/invoices"
+	InvoiceRoute            = "/invoices/:id"
+	InvoicePDFRoute         = "/invoices/:id/pdf"
+	PaymentsRoute           = "/payments"
+	EntitlementsRoute       = "/entitlements"
+	SubscriptionsRoute      = "/subscriptions"
+	SubscriptionRoute       = "/subscriptions/:id"
+	CancelSubscriptionRoute = "/subscriptions/:id/cancel"
+	ResumeSubscriptionRoute = "/subscriptions/:id/resume"
+	ProfileRoute            = "/profile"
+	ContactsRoute           = "/contacts"
+	ContactRoute            = "/contacts/:id"
+	DeleteContactRoute      = "/contacts/:id/delete"
+	PaymentDetailsRoute     = "/payment-details"
+	SignOutRoute            = "/logout"
+)
+
+// EntryRoute is the portal's door, where a minted link points (outside PortalPrefix: the
+// session starts there).
+const EntryRoute = "/p/:token"
+
+// EntryURL is the path of a portal link: its token at the portal's door.
+func EntryURL(token string) string {
+	return strings.Replace(EntryRoute, ":token", url.PathEscape(token), 1)
+}
+
+// portalURL is the path of a portal route, with id in place of its :id.
+func portalURL(route, id string) string {
+	if id == "" {
+		return PortalPrefix + route
+	}
+	return PortalPrefix + strings.Replace(route, ":id", url.PathEscape(id), 1)
+}
+
+// OverviewURL is the portal's home page.
+func OverviewURL() string { return portalURL(OverviewRoute, "") }
+
+// InvoicesURL is one page of one tab of the invoice list.
+func InvoicesURL(tab InvoiceFilter, page int) string {
+	q := url.Values{}
+	if tab != "" {
+		q.Set("status", string(tab))
+	}
+	if page > 1 {
+		q.Set("page", strconv.Itoa(page))
+	}
+	if len(q) == 0 {
+		return portalURL(InvoicesRoute, "")
+	}
+	return portalURL(InvoicesRoute, "") + "?" + q.Encode()
+}
+
+// InvoiceURL is the page of one invoice or credit note.
+func InvoiceURL(id string) string { return portalURL(InvoiceRoute, id) }
+
+// InvoicePDFURL is the PDF download of one invoice or credit note.
+func InvoicePDFURL(id string) string { return portalURL(InvoicePDFRoute, id) }
+
+// PaymentsURL is one page of the payment history.
+func PaymentsURL(page int) string { return withPage(portalURL(PaymentsRoute, ""), page) }
+
+// EntitlementsURL is the list of entitlements.
+func EntitlementsURL() string { return portalURL(EntitlementsRoute, "") }
+
+// SubscriptionsURL is one page of the subscription list.
+func SubscriptionsURL(page int) string { return withPage(portalURL(SubscriptionsRoute, ""), page) }
+
+// SubscriptionURL is the page of one subscription.
+func SubscriptionURL(id string) string { return portalURL(SubscriptionRoute, id) }
+
+// CancelSubscriptionURL is the confirmation step of a cancellation, and where it posts.
+func CancelSubscriptionURL(id string) string { return portalURL(CancelSubscriptionRoute, id) }
+
+// ResumeSubscriptionURL undoes a scheduled cancellation.
+func ResumeSubscriptionURL(id string) string { return portalURL(ResumeSubscriptionRoute, id) }
+
+// ProfileURL is the customer's profile form.
+func ProfileURL() string { return portalURL(ProfileRoute, "") }
+
+// ContactsURL is the list of contacts, where a new one is added.
+func ContactsURL() string { return portalURL(ContactsRoute, "") }
+
+// ContactURL edits one contact.
+func ContactURL(id string) string { return portalURL(ContactRoute, id) }
+
+// DeleteContactURL asks before one contact is deleted, and deletes it.
+func DeleteContactURL(id string) string { return portalURL(DeleteContactRoute, id) }
+
+// PaymentDetailsURL is the bank account form.
+func PaymentDetailsURL() string { return portalURL(PaymentDetailsRoute, "") }
+
+// SignOutURL ends the session.
+func SignOutURL() string { return portalURL(SignOutRoute, "") }
+
+// LandingURL is where a link minted with a landing section starts ("invoice:<id>", "payments",
+// …; see models.Sections); anything else lands on the overview.
+func LandingURL(section string) string {
+	kind, id, _ := strings.Cut(section, ":")
+	switch kind {
+	case "invoice":
+		return InvoiceURL(id)
+	case "subscription":
+		return SubscriptionURL(id)
+	case "invoices":
+		return InvoicesURL("", 1)
+	case "subscriptions":
+		return SubscriptionsURL(1)
+	case "payments":
+		return PaymentsURL(1)
+	case "entitlements":
+		return EntitlementsURL()
+	case "profile":
+		return ProfileURL()
+	}
+	return OverviewURL()
+}
+
+// withPage adds ?page= to a list's URL for every page but the first.
+func withPage(path string, page int) string {
+	if page <= 1 {
+		return path
+	}
+	return path + "?page=" + strconv.Itoa(page)
+}
