@@ -83,7 +83,9 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		"getOpenAPI":            func() contractCall { return contractCall{} },
 		"getMerchant":           func() contractCall { return contractCall{} },
 		"updateMerchant": func() contractCall {
-			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme"}}
+			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme", "vat_id": "DE123456789",
+				"address":     map[string]any{"line1": "Hauptstraße 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
+				"favicon_url": "https://acme.example/favicon.png", "powered_by": false}}
 		},
 		"createCustomer": func() contractCall {
 			return contractCall{body: map[string]any{"name": "Ada", "external_id": unique("ext"), "email": "ada@example.com", "address": map[string]any{"country": "NL"}}}

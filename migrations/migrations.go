@@ -19,6 +19,7 @@ var steps = []*gormigrate.Migration{
 	outboxDelivery,
 	moneyAndClaims,
 	webhookDeliveries,
+	merchantIdentity,
 }
 
 var options = &gormigrate.Options{

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // CancellationMode is the merchant's rule for cancelling subscriptions in the portal.
@@ -37,6 +38,10 @@ type Merchant struct {
 	EditableFields   []string `gorm:"serializer:json"`
 	SupportEmail     string
 	SupportURL       string
+	Address          Address `gorm:"embedded;embeddedPrefix:address_"` // the seller's, on invoices
+	VATID            string  `gorm:"column:vat_id"`
+	FaviconURL       string  // an https image; empty for Portico's
+	PoweredBy        bool    // show "Powered by Portico" under the portal
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -80,6 +85,7 @@ func (s *Store) CreateMerchant(ctx context.Context, name, slug string) (*Merchan
 		DefaultLocale:    Locales[0],
 		CancellationMode: defaultCancelMode,
 		EditableFields:   slices.Clone(ProfileFields),
+		PoweredBy:        true,
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(m).Error; err != nil {
@@ -122,6 +128,10 @@ type MerchantSettings struct {
 	EditableFields   *[]string
 	SupportEmail     *string
 	SupportURL       *string
+	Address          *AddressInput
+	VATID            *string
+	FaviconURL       *string
+	PoweredBy        *bool
 }
 
 func (p MerchantSettings) validate() error {
@@ -159,6 +169,15 @@ func (p MerchantSettings) validate() error {
 	if p.SupportURL != nil {
 		v.webURL("support_url", *p.SupportURL)
 	}
+	if p.Address != nil {
+		validateAddress(&v, "address.", p.Address)
+	}
+	if p.VATID != nil {
+		v.text("vat_id", *p.VATID, 32, false)
+	}
+	if p.FaviconURL != nil {
+		v.webURL("favicon_url", *p.FaviconURL)
+	}
 	return v.err()
 }
 
@@ -169,21 +188,14 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 	}
 	var m Merchant
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		if err := tx.Where("id = ?", merchantID).Take(&m).Error; err != nil {
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", merchantID).Take(&m).Error; err != nil {
 			return err
 		}
-		setIf(&m.Name, p.Name)
-		setIf(&m.LogoURL, p.LogoURL)
-		setIf(&m.AccentColor, p.AccentColor)
-		setIf(&m.DefaultLocale, p.DefaultLocale)
-		setIf(&m.CancellationMode, p.CancellationMode)
-		if p.EditableFields != nil {
-			m.EditableFields = compactFields(*p.EditableFields)
-		}
-		setIf(&m.SupportEmail, p.SupportEmail)
-		setIf(&m.SupportURL, p.SupportURL)
-		if err := tx.Save(&m).Error; err != nil {
-			return err
+		if columns := p.apply(&m); len(columns) > 0 {
+			m.UpdatedAt = s.Now()
+			if err := tx.Model(&m).Select(append(columns, "updated_at")).Updates(&m).Error; err != nil {
+				return err
+			}
 		}
 		return s.record(tx, merchantID, "", actor, "merchant.settings_updated", p)
 	})
@@ -191,6 +203,35 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 		return nil, storeError("update merchant settings", err)
 	}
 	return &m, nil
+}
+
+// apply copies the given settings onto m and returns the columns it changed, so the update
+// writes those and no others: a concurrent change to another setting survives it.
+func (p MerchantSettings) apply(m *Merchant) []string {
+	var columns changedColumns
+	columns.set("name", assign(&m.Name, p.Name))
+	columns.set("logo_url", assign(&m.LogoURL, p.LogoURL))
+	columns.set("accent_color", assign(&m.AccentColor, p.AccentColor))
+	columns.set("default_locale", assign(&m.DefaultLocale, p.DefaultLocale))
+	columns.set("cancellation_mode", assign(&m.CancellationMode, p.CancellationMode))
+	if p.EditableFields != nil {
+		m.EditableFields = compactFields(*p.EditableFields)
+		columns.set("editable_fields", true)
+	}
+	columns.set("support_email", assign(&m.SupportEmail, p.SupportEmail))
+	columns.set("support_url", assign(&m.SupportURL, p.SupportURL))
+	if a := p.Address; a != nil {
+		columns.set("address_line1", assign(&m.Address.Line1, a.Line1))
+		columns.set("address_line2", assign(&m.Address.Line2, a.Line2))
+		columns.set("address_postal_code", assign(&m.Address.PostalCode, a.PostalCode))
+		columns.set("address_city", assign(&m.Address.City, a.City))
+		columns.set("address_state", assign(&m.Address.State, a.State))
+		columns.set("address_country", assign(&m.Address.Country, a.Country))
+	}
+	columns.set("vat_id", assign(&m.VATID, p.VATID))
+	columns.set("favicon_url", assign(&m.FaviconURL, p.FaviconURL))
+	columns.set("powered_by", assign(&m.PoweredBy, p.PoweredBy))
+	return columns
 }
 
 // compactFields sorts and de-duplicates a field list so equal policies compare equal.

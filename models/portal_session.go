@@ -184,6 +184,8 @@ type portalAccessRow struct {
 	EditableFields     string
 	SupportEmail       string
 	SupportURL         string
+	FaviconURL         string
+	PoweredBy          bool
 }
 
 // LoadPortalAccess loads the session a request's cookie names, with its link, customer and
@@ -202,7 +204,8 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 			l.locale AS link_locale, l.section AS link_section, l.revoked_at AS link_revoked_at,
 			c.name AS customer_name, c.preferred_locale AS customer_locale,
 			m.slug AS merchant_slug, m.name AS merchant_name, m.logo_url, m.accent_color,
-			m.default_locale, m.cancellation_mode, m.editable_fields, m.support_email, m.support_url`).
+			m.default_locale, m.cancellation_mode, m.editable_fields, m.support_email, m.support_url,
+			m.favicon_url, m.powered_by`).
 		Joins("JOIN portal_links AS l ON l.id = s.link_id").
 		Joins("JOIN customers AS c ON c.id = s.customer_id AND c.merchant_id = s.merchant_id").
 		Joins("JOIN merchants AS m ON m.id = s.merchant_id").
@@ -222,7 +225,7 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 		Merchant: Merchant{
 			ID: row.MerchantID, Slug: row.MerchantSlug, Name: row.MerchantName, LogoURL: row.LogoURL,
 			AccentColor: row.AccentColor, DefaultLocale: row.DefaultLocale, CancellationMode: row.CancellationMode,
-			SupportEmail: row.SupportEmail, SupportURL: row.SupportURL,
+			SupportEmail: row.SupportEmail, SupportURL: row.SupportURL, FaviconURL: row.FaviconURL, PoweredBy: row.PoweredBy,
 		},
 	}
 	if err := json.Unmarshal([]byte(row.EditableFields), &a.Merchant.EditableFields); err != nil {

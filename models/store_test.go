@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -213,6 +214,35 @@ func TestEntitiesRoundTrip(t *testing.T) {
 			got, _ := s.GetMerchant(ctx, tn.merchant)
 			if got.AccentColor != "#112233" || got.CancellationMode != mode || !got.MayEdit("email") || got.MayEdit("phone") || len(m.EditableFields) != 2 {
 				t.Errorf("merchant = %+v", got)
+			}
+		})
+
+		t.Run("merchant identity", func(t *testing.T) {
+			before, _ := s.GetMerchant(ctx, tn.merchant)
+			if !before.PoweredBy {
+				t.Error("a new merchant hides \"Powered by Portico\"; it shows it until the merchant says otherwise")
+			}
+			_, err := s.UpdateMerchantSettings(ctx, tn.merchant, actor, models.MerchantSettings{
+				Address: &models.AddressInput{Line1: ptr("Hauptstraße 1"), City: ptr("Berlin"), Country: ptr("DE")},
+				VATID:   ptr("DE123456789"), FaviconURL: ptr("https://acme.example/icon.png"), PoweredBy: ptr(false),
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, _ := s.GetMerchant(ctx, tn.merchant)
+			if got.Address.City != "Berlin" || got.Address.Country != "DE" || got.VATID != "DE123456789" ||
+				got.FaviconURL != "https://acme.example/icon.png" || got.PoweredBy || got.AccentColor != "#112233" {
+				t.Errorf("merchant = %+v", got)
+			}
+			for _, bad := range []models.MerchantSettings{
+				{FaviconURL: ptr("http://acme.example/icon.png")},
+				{Address: &models.AddressInput{Country: ptr("Germany")}},
+				{VATID: ptr(strings.Repeat("X", 33))},
+			} {
+				var invalid *models.ValidationError
+				if _, err := s.UpdateMerchantSettings(ctx, tn.merchant, actor, bad); !errors.As(err, &invalid) {
+					t.Errorf("%+v: %v, want a validation error", bad, err)
+				}
 			}
 		})
 

@@ -27,13 +27,18 @@ type customerRequest struct {
 }
 
 func (r customerRequest) input() models.CustomerInput {
-	in := models.CustomerInput{
-		ExternalID: r.ExternalID, Name: r.Name, Email: r.Email, Phone: r.Phone, TaxID: r.TaxID, PreferredLocale: r.PreferredLocale,
+	return models.CustomerInput{
+		ExternalID: r.ExternalID, Name: r.Name, Email: r.Email, Phone: r.Phone, Address: r.Address.input(),
+		TaxID: r.TaxID, PreferredLocale: r.PreferredLocale,
 	}
-	if a := r.Address; a != nil {
-		in.Address = &models.AddressInput{Line1: a.Line1, Line2: a.Line2, PostalCode: a.PostalCode, City: a.City, State: a.State, Country: a.Country}
+}
+
+// input is the partial address update a request asks for; nil when it names no address.
+func (a *addressRequest) input() *models.AddressInput {
+	if a == nil {
+		return nil
 	}
-	return in
+	return &models.AddressInput{Line1: a.Line1, Line2: a.Line2, PostalCode: a.PostalCode, City: a.City, State: a.State, Country: a.Country}
 }
 
 func (h *Handler) CreateCustomer(c echo.Context) error {
@@ -115,10 +120,13 @@ type customerJSON struct {
 }
 
 func presentCustomer(c *models.Customer) customerJSON {
-	a := c.Address
 	return customerJSON{
 		ID: c.ID, Object: "customer", ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
-		Address: addressJSON{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country},
+		Address: presentAddress(c.Address),
 		TaxID:   c.TaxID, PreferredLocale: c.PreferredLocale, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
 	}
+}
+
+func presentAddress(a models.Address) addressJSON {
+	return addressJSON{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country}
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/portico/portico/models"
 )
 
+// GetMerchant shows the key's merchant: branding, seller details and portal policy.
 func (h *Handler) GetMerchant(c echo.Context) error {
 	m, err := h.store.GetMerchant(c.Request().Context(), merchantID(c))
 	if err != nil {
@@ -17,17 +18,22 @@ func (h *Handler) GetMerchant(c echo.Context) error {
 }
 
 type merchantRequest struct {
-	Name             *string   `json:"name"`
-	LogoURL          *string   `json:"logo_url"`
-	AccentColor      *string   `json:"accent_color"`
-	DefaultLocale    *string   `json:"default_locale"`
-	CancellationMode *string   `json:"cancellation_mode"`
-	EditableFields   *[]string `json:"editable_fields"`
-	SupportEmail     *string   `json:"support_email"`
-	SupportURL       *string   `json:"support_url"`
+	Name             *string         `json:"name"`
+	LogoURL          *string         `json:"logo_url"`
+	AccentColor      *string         `json:"accent_color"`
+	DefaultLocale    *string         `json:"default_locale"`
+	CancellationMode *string         `json:"cancellation_mode"`
+	EditableFields   *[]string       `json:"editable_fields"`
+	SupportEmail     *string         `json:"support_email"`
+	SupportURL       *string         `json:"support_url"`
+	Address          *addressRequest `json:"address"`
+	VATID            *string         `json:"vat_id"`
+	FaviconURL       *string         `json:"favicon_url"`
+	PoweredBy        *bool           `json:"powered_by"`
 }
 
-// UpdateMerchant changes branding (name, https logo, accent colour) and portal policy.
+// UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
+// seller's address and VAT ID, and portal policy.
 func (h *Handler) UpdateMerchant(c echo.Context) error {
 	req, err := bind[merchantRequest](c)
 	if err != nil {
@@ -36,7 +42,8 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 	settings := models.MerchantSettings{
 		Name: req.Name, LogoURL: req.LogoURL, AccentColor: req.AccentColor, DefaultLocale: req.DefaultLocale,
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
-		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL,
+		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
+		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
 	}
 	m, err := h.store.UpdateMerchantSettings(c.Request().Context(), merchantID(c), apiActor(c), settings)
 	if err != nil {
@@ -46,17 +53,21 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 }
 
 type merchantJSON struct {
-	ID               string   `json:"id"`
-	Object           string   `json:"object"`
-	Name             string   `json:"name"`
-	Slug             string   `json:"slug"`
-	LogoURL          string   `json:"logo_url"`
-	AccentColor      string   `json:"accent_color"`
-	DefaultLocale    string   `json:"default_locale"`
-	CancellationMode string   `json:"cancellation_mode"`
-	EditableFields   []string `json:"editable_fields"`
-	SupportEmail     string   `json:"support_email"`
-	SupportURL       string   `json:"support_url"`
+	ID               string      `json:"id"`
+	Object           string      `json:"object"`
+	Name             string      `json:"name"`
+	Slug             string      `json:"slug"`
+	LogoURL          string      `json:"logo_url"`
+	AccentColor      string      `json:"accent_color"`
+	DefaultLocale    string      `json:"default_locale"`
+	CancellationMode string      `json:"cancellation_mode"`
+	EditableFields   []string    `json:"editable_fields"`
+	SupportEmail     string      `json:"support_email"`
+	SupportURL       string      `json:"support_url"`
+	Address          addressJSON `json:"address"`
+	VATID            string      `json:"vat_id"`
+	FaviconURL       string      `json:"favicon_url"`
+	PoweredBy        bool        `json:"powered_by"`
 }
 
 func presentMerchant(m *models.Merchant) merchantJSON {
@@ -64,5 +75,10 @@ func presentMerchant(m *models.Merchant) merchantJSON {
 	if fields == nil {
 		fields = []string{}
 	}
-	return merchantJSON{m.ID, "merchant", m.Name, m.Slug, m.LogoURL, m.AccentColor, m.DefaultLocale, string(m.CancellationMode), fields, m.SupportEmail, m.SupportURL}
+	return merchantJSON{
+		ID: m.ID, Object: "merchant", Name: m.Name, Slug: m.Slug, LogoURL: m.LogoURL, AccentColor: m.AccentColor,
+		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
+		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
+		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+	}
 }
