@@ -85,7 +85,7 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		"updateMerchant": func() contractCall {
 			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme", "vat_id": "DE123456789",
 				"address":     map[string]any{"line1": "Hauptstraße 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
-				"favicon_url": "https://acme.example/favicon.png", "powered_by": false}}
+				"favicon_url": "https://acme.example/favicon.png", "powered_by": false, "sepa_creditor_id": "DE98ZZZ09999999999"}}
 		},
 		"createCustomer": func() contractCall {
 			return contractCall{body: map[string]any{"name": "Ada", "external_id": unique("ext"), "email": "ada@example.com", "address": map[string]any{"country": "NL"}}}

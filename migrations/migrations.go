@@ -20,6 +20,7 @@ var steps = []*gormigrate.Migration{
 	moneyAndClaims,
 	webhookDeliveries,
 	merchantIdentity,
+	portalSecondPass,
 }
 
 var options = &gormigrate.Options{

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -28,36 +29,72 @@ func ValidIBAN(s string) bool {
 	if len(iban) < 15 || ibanLengths[iban[:2]] != len(iban) {
 		return false
 	}
-	// Move the country code and check digits to the end, turn letters into 10..35, and
-	// reduce mod 97 digit by digit so no big number is needed.
-	rearranged := iban[4:] + iban[:4]
+	// The country code and check digits go to the end.
+	return mod97(iban[4:]+iban[:4]) == 1
+}
+
+// mod97 is ISO 7064 MOD 97-10 of a string of digits and capital letters, letters counting
+// as 10..35, reduced digit by digit so no big number is needed; -1 for any other character.
+func mod97(s string) int {
 	rem := 0
-	for _, r := range rearranged {
+	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			rem = (rem*10 + int(r-'0')) % 97
 		case r >= 'A' && r <= 'Z':
 			rem = (rem*100 + int(r-'A'+10)) % 97
 		default:
-			return false
+			return -1
 		}
 	}
-	return rem == 1
+	return rem
 }
 
-// MaskIBAN shows the country and the last four characters only: "DE•• •••• … 3000".
+// MaskIBAN shows an IBAN the way bank statements do: its first group (country and check
+// digits) and its last group in clear, every character between masked, in groups of four:
+// "DE89 •••• •••• •••• •••• 00". The check digits tell nothing of the account; together
+// with the last group they let a customer recognise which of their accounts it is.
 func MaskIBAN(s string) string {
-	iban := NormalizeIBAN(s)
-	if len(iban) < 8 {
+	iban := []rune(NormalizeIBAN(s))
+	if len(iban) <= 8 {
 		return strings.Repeat("•", len(iban))
 	}
-	masked := iban[:2] + strings.Repeat("•", len(iban)-6) + iban[len(iban)-4:]
+	lastGroup := (len(iban) - 1) / 4 * 4
 	var b strings.Builder
-	for i, r := range []rune(masked) {
+	for i, r := range iban {
 		if i > 0 && i%4 == 0 {
 			b.WriteByte(' ')
+		}
+		if i >= 4 && i < lastGroup {
+			r = '•'
 		}
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// creditorIDPattern is a SEPA creditor identifier's shape: country, check digits, a
+// creditor business code of three characters, and a national identifier (EPC262-08).
+var creditorIDPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$`)
+
+// NormalizeCreditorID removes spaces and upper-cases a SEPA creditor identifier.
+func NormalizeCreditorID(s string) string { return NormalizeIBAN(s) }
+
+// ValidCreditorID checks a SEPA creditor identifier ("DE98ZZZ09999999999"): its shape and
+// its mod-97 check digits, which cover the national identifier and the country but not the
+// business code (EPC262-08, section 6.2).
+func ValidCreditorID(s string) bool {
+	id := NormalizeCreditorID(s)
+	if len(id) > 35 || !creditorIDPattern.MatchString(id) {
+		return false
+	}
+	return mod97(id[7:]+id[:4]) == 1
+}
+
+// MandateReference is the reference of the SEPA direct-debit mandate that payment details
+// give: unique per creditor (one set of details per customer, never reused), at most 35 of
+// the characters SEPA allows, and kept when the customer replaces the account, as a mandate
+// amendment keeps its reference.
+func (p *PaymentDetails) MandateReference() string {
+	return strings.ToUpper(strings.ReplaceAll(p.ID, "_", "-"))
 }

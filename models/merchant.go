@@ -42,6 +42,7 @@ type Merchant struct {
 	VATID            string  `gorm:"column:vat_id"`
 	FaviconURL       string  // an https image; empty for Portico's
 	PoweredBy        bool    // show "Powered by Portico" under the portal
+	SEPACreditorID   string  `gorm:"column:sepa_creditor_id"` // names the merchant on direct-debit mandates
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -132,6 +133,7 @@ type MerchantSettings struct {
 	VATID            *string
 	FaviconURL       *string
 	PoweredBy        *bool
+	SEPACreditorID   *string
 }
 
 func (p MerchantSettings) validate() error {
@@ -177,6 +179,9 @@ func (p MerchantSettings) validate() error {
 	}
 	if p.FaviconURL != nil {
 		v.webURL("favicon_url", *p.FaviconURL)
+	}
+	if p.SEPACreditorID != nil && *p.SEPACreditorID != "" && !ValidCreditorID(*p.SEPACreditorID) {
+		v.add("sepa_creditor_id", "invalid_creditor_id", "must be a SEPA creditor identifier like DE98ZZZ09999999999")
 	}
 	return v.err()
 }
@@ -231,6 +236,10 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 	columns.set("vat_id", assign(&m.VATID, p.VATID))
 	columns.set("favicon_url", assign(&m.FaviconURL, p.FaviconURL))
 	columns.set("powered_by", assign(&m.PoweredBy, p.PoweredBy))
+	if p.SEPACreditorID != nil {
+		id := NormalizeCreditorID(*p.SEPACreditorID)
+		columns.set("sepa_creditor_id", assign(&m.SEPACreditorID, &id))
+	}
 	return columns
 }
 

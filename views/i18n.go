@@ -32,7 +32,7 @@ func LoadCatalog() (*Catalog, error) {
 		}
 		// No fallback language: a missing translation shows up as its raw ID, which the
 		// tests catch, never as silent English on a German page.
-		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: newFormats(lang)}
+		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: newFormats(lang), countries: &countryList{}}
 		for _, m := range file.Messages {
 			// Messages without placeholders or plural forms are a map lookup at render time.
 			if m.One == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
@@ -54,10 +54,11 @@ func (c *Catalog) Translator(lang string) *Translator {
 
 // Translator renders messages in one language.
 type Translator struct {
-	lang    string
-	loc     *i18n.Localizer
-	plain   map[string]string
-	formats formats
+	lang      string
+	loc       *i18n.Localizer
+	plain     map[string]string
+	formats   formats
+	countries *countryList
 }
 
 // Lang is the translator's language code, for <html lang>.

@@ -131,7 +131,7 @@ func TestInvoicesPage(t *testing.T) {
 func TestInvoicePage(t *testing.T) {
 	inv := sampleInvoice("inv_1", "INV-1", models.StatusOpen)
 	inv.AmountRefunded = 1000
-	v := NewInvoiceView(inv, day)
+	v := NewInvoiceView(inv, sampleMerchant(), sampleCustomer(), day)
 	v.Payments = NewPaymentRows([]models.Payment{{Kind: models.KindRefund, Method: "card", Status: models.PaymentSucceeded, Amount: 1000, Currency: "EUR", PaidAt: day}}, nil)
 	note := sampleInvoice("inv_2", "CN-1", models.StatusIssued)
 	note.Kind, note.Total = models.KindCreditNote, 1000
@@ -150,7 +150,7 @@ func TestInvoicePage(t *testing.T) {
 		t.Error("the invoice's payments table has an invoice column")
 	}
 
-	credit := NewInvoiceView(note, day)
+	credit := NewInvoiceView(note, sampleMerchant(), sampleCustomer(), day)
 	credited := NewInvoiceRow(inv, day)
 	credit.Credited = &credited
 	doc = parse(t, InvoicePage(testPage("en"), credit))
@@ -168,14 +168,14 @@ func TestOverviewPage(t *testing.T) {
 		NextInvoice:   sampleInvoice("inv_1", "INV-1", models.StatusOpen),
 		Subscriptions: []models.Subscription{*sampleSubscription(), *scheduled},
 	}
-	doc := parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", sum, day)))
+	doc := parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", sum, nil, nil, day)))
 	main := text(doc.Find("main"))
 	for _, want := range []string{"Welcome, Zoë", "€188.00", "$1,234.56", "INV-1", "Due on Dec 09, 2026", "€49.00 per month", "Next billing date: Dec 15, 2026", "Ends on Dec 15, 2026", "Back to Acme Cloud"} {
 		if !strings.Contains(main, want) {
 			t.Errorf("overview lacks %q:\n%s", want, main)
 		}
 	}
-	empty := text(parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", &models.CustomerSummary{}, day))).Find("main"))
+	empty := text(parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", &models.CustomerSummary{}, nil, nil, day))).Find("main"))
 	for _, want := range []string{"Nothing is due.", "You have no open invoices.", "You have no active subscriptions."} {
 		if !strings.Contains(empty, want) {
 			t.Errorf("empty overview lacks %q:\n%s", want, empty)
@@ -407,5 +407,19 @@ func TestRoutes(t *testing.T) {
 		if got != want {
 			t.Errorf("got %s, want %s", got, want)
 		}
+	}
+}
+
+func sampleMerchant() *models.Merchant {
+	return &models.Merchant{
+		Name: "Acme Cloud", VATID: "DE123456789",
+		Address: models.Address{Line1: "Hauptstraße 1", PostalCode: "10115", City: "Berlin", Country: "DE"},
+	}
+}
+
+func sampleCustomer() *models.Customer {
+	return &models.Customer{
+		Name: "Zoë Müller", Email: "zoe@example.com", TaxID: "NL123",
+		Address: models.Address{Line1: "Keizersgracht 1", PostalCode: "1015 CJ", City: "Amsterdam", Country: "NL"},
 	}
 }

@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,58 @@ import (
 
 // The portal's view models: what each page shows, built from the store's rows by the
 // constructors below. Templates see these, never a GORM row.
+
+// Action is something the customer can do with what a page shows: a link, or a button that
+// posts a form with the session's CSRF token. Pages render a list of them where actions
+// belong — at the top of an invoice (InvoiceView.Actions), in a row of the invoice list and
+// the overview's next invoice (InvoiceRow.Actions), on the payment details
+// (PaymentDetailsView.Actions) — so a feature that adds one (pay now, update a card) fills
+// the view model in its handler and changes no template.
+type Action struct {
+	Label    string         // a catalog message ID
+	Data     map[string]any // its placeholders, if it has any
+	URL      string         // a portal path, or for External an https URL
+	Post     bool           // a form POST instead of a link
+	Primary  bool           // the one main thing to do here: a filled button
+	Download bool           // the link downloads a file
+	External bool           // leaves the portal (a provider's payment page): the whole window in a framed session
+}
+
+// style is the action's button look.
+func (a Action) style() string {
+	if a.Primary {
+		return "button"
+	}
+	return "button secondary"
+}
+
+// DownloadPDF is the action that downloads an invoice or credit note as a PDF.
+func DownloadPDF(invoiceID string) Action {
+	return Action{Label: "invoice.download_pdf", URL: InvoicePDFURL(invoiceID), Download: true}
+}
+
+// Flash is a one-time message on the page after a form: what the form did. Its catalog ID
+// is "done.<flash>".
+type Flash string
+
+// The confirmations the portal's forms end with.
+const (
+	FlashProfileSaved                Flash = "profile_saved"
+	FlashContactAdded                Flash = "contact_added"
+	FlashContactSaved                Flash = "contact_saved"
+	FlashContactDeleted              Flash = "contact_deleted"
+	FlashPaymentDetailsSaved         Flash = "payment_details_saved"
+	FlashSubscriptionCanceled        Flash = "subscription_canceled"
+	FlashSubscriptionCancelScheduled Flash = "subscription_cancel_scheduled"
+	FlashSubscriptionResumed         Flash = "subscription_resumed"
+	FlashSubscriptionUnchanged       Flash = "subscription_unchanged"
+)
+
+// Flashes are every confirmation there is; a session's stored flash shows only if it is one.
+var Flashes = []Flash{
+	FlashProfileSaved, FlashContactAdded, FlashContactSaved, FlashContactDeleted, FlashPaymentDetailsSaved,
+	FlashSubscriptionCanceled, FlashSubscriptionCancelScheduled, FlashSubscriptionResumed, FlashSubscriptionUnchanged,
+}
 
 // Money is an amount in minor units of an ISO 4217 currency.
 type Money struct {
@@ -67,7 +120,11 @@ type InvoiceRow struct {
 	Total      Money
 	AmountDue  Money
 	CreditNote bool
+	Actions    []Action // what the customer can do with it from a list; none yet
 }
+
+// Unpaid reports whether the customer still owes on the invoice.
+func (r InvoiceRow) Unpaid() bool { return !r.CreditNote && r.AmountDue.Minor > 0 }
 
 // NewInvoiceRow shows an invoice as it stands at time now.
 func NewInvoiceRow(inv *models.Invoice, now time.Time) InvoiceRow {
@@ -95,6 +152,11 @@ type InvoiceListView struct {
 	Pager    Pager
 }
 
+// hasActions reports whether any row has an action, so the list needs a column for them.
+func (v InvoiceListView) hasActions() bool {
+	return slices.ContainsFunc(v.Invoices, func(r InvoiceRow) bool { return len(r.Actions) > 0 })
+}
+
 // InvoiceLine is one line of an invoice.
 type InvoiceLine struct {
 	Description string
@@ -104,9 +166,20 @@ type InvoiceLine struct {
 	Amount      Money
 }
 
+// Party is the seller or the buyer of an invoice, as its header shows them.
+type Party struct {
+	Name    string
+	Address models.Address
+	Email   string
+	TaxID   string // the seller's VAT ID, the buyer's tax ID
+}
+
 // InvoiceView is one invoice or credit note with what relates to it.
 type InvoiceView struct {
 	InvoiceRow
+	From           Party    // the merchant
+	BillTo         Party    // the customer
+	Actions        []Action // at the top of the page: the PDF first, then whatever features add
 	Memo           string
 	Lines          []InvoiceLine
 	Subtotal       Money
@@ -119,10 +192,14 @@ type InvoiceView struct {
 	Credited       *InvoiceRow // for a credit note: the invoice it credits
 }
 
-// NewInvoiceView shows an invoice (with its lines) as it stands at time now.
-func NewInvoiceView(inv *models.Invoice, now time.Time) InvoiceView {
+// NewInvoiceView shows an invoice (with its lines) from the merchant to the customer as it
+// stands at time now, with its PDF to download.
+func NewInvoiceView(inv *models.Invoice, from *models.Merchant, to *models.Customer, now time.Time) InvoiceView {
 	v := InvoiceView{
 		InvoiceRow: NewInvoiceRow(inv, now), Memo: inv.Memo,
+		From:     Party{Name: from.Name, Address: from.Address, TaxID: from.VATID},
+		BillTo:   Party{Name: to.Name, Address: to.Address, Email: to.Email, TaxID: to.TaxID},
+		Actions:  []Action{DownloadPDF(inv.ID)},
 		Subtotal: Money{inv.Subtotal, inv.Currency}, Tax: Money{inv.Tax, inv.Currency},
 		AmountPaid: Money{inv.AmountPaid, inv.Currency}, AmountRefunded: Money{inv.AmountRefunded, inv.Currency},
 		AmountCredited: Money{inv.AmountCredited, inv.Currency},
@@ -184,6 +261,9 @@ type EntitlementRow struct {
 	ValidTo   *time.Time
 }
 
+// Metered reports whether the entitlement has a limit and a tracked usage: a usage bar.
+func (e EntitlementRow) Metered() bool { return e.Limit != nil && e.Usage != nil && *e.Limit > 0 }
+
 // NewEntitlementRows shows entitlements as they stand at time now.
 func NewEntitlementRows(entitlements []models.Entitlement, now time.Time) []EntitlementRow {
 	rows := make([]EntitlementRow, len(entitlements))
@@ -208,7 +288,8 @@ type SubscriptionRow struct {
 	NextBilling       *time.Time
 	CancelAtPeriodEnd bool
 	Ended             bool
-	CanceledOn        *time.Time
+	EndedOn           *time.Time
+	CanceledOn        *time.Time // when the customer or the merchant asked to cancel
 }
 
 // NewSubscriptionRow shows a subscription.
@@ -218,7 +299,7 @@ func NewSubscriptionRow(s *models.Subscription) SubscriptionRow {
 		Price: Money{s.UnitAmount, s.Currency}, Interval: s.Interval, IntervalCount: s.IntervalCount,
 		Period:      Period{Start: s.CurrentPeriodStart, End: s.CurrentPeriodEnd},
 		NextBilling: s.NextBillingAt(), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
-		Ended: s.Status == models.SubCanceled, CanceledOn: s.CanceledAt,
+		Ended: s.Status == models.SubCanceled, EndedOn: s.EndedAt, CanceledOn: s.CanceledAt,
 	}
 	if row.CancelAtPeriodEnd && !row.Ended {
 		row.Status = "canceling"
@@ -263,17 +344,29 @@ type CancelView struct {
 	Form         CancelForm
 }
 
-// OverviewView is the portal's home page.
+// OverviewView is the portal's home page: what the customer owes, what comes next, what
+// they pay with, what runs and how much of it they use.
 type OverviewView struct {
 	CustomerName  string
 	Balances      []Money
-	NextInvoice   *InvoiceRow // the open invoice due first
+	NextInvoice   *InvoiceRow // the unpaid invoice due first, overdue or not
+	NextCharge    *NextCharge // the subscription billed first
+	PaymentMethod *PaymentMethod
 	Subscriptions []SubscriptionRow
+	Usage         []EntitlementRow // the entitlements with a limit and a tracked usage
 }
 
-// NewOverviewView shows a customer's summary as it stands at time now.
-func NewOverviewView(customerName string, sum *models.CustomerSummary, now time.Time) OverviewView {
-	v := OverviewView{CustomerName: customerName, Subscriptions: NewSubscriptionRows(sum.Subscriptions)}
+// NextCharge is when a subscription bills next, and what.
+type NextCharge struct {
+	On     time.Time
+	Amount Money
+	Plan   string
+}
+
+// NewOverviewView shows a customer's summary, payment details (nil for none) and
+// entitlements as they stand at time now.
+func NewOverviewView(customerName string, sum *models.CustomerSummary, pay *models.PaymentDetails, entitlements []models.Entitlement, now time.Time) OverviewView {
+	v := OverviewView{CustomerName: customerName, Subscriptions: NewSubscriptionRows(sum.Subscriptions), PaymentMethod: NewPaymentMethod(pay)}
 	for _, b := range sum.Balances {
 		v.Balances = append(v.Balances, Money{b.AmountDue, b.Currency})
 	}
@@ -281,13 +374,24 @@ func NewOverviewView(customerName string, sum *models.CustomerSummary, now time.
 		row := NewInvoiceRow(sum.NextInvoice, now)
 		v.NextInvoice = &row
 	}
+	for _, s := range v.Subscriptions {
+		if s.NextBilling != nil && (v.NextCharge == nil || s.NextBilling.Before(v.NextCharge.On)) {
+			v.NextCharge = &NextCharge{On: *s.NextBilling, Amount: s.Price, Plan: s.PlanName}
+		}
+	}
+	for _, e := range NewEntitlementRows(entitlements, now) {
+		if e.Active && e.Metered() {
+			v.Usage = append(v.Usage, e)
+		}
+	}
 	return v
 }
 
 // ProfileView is the customer's profile form under the merchant's policy.
 type ProfileView struct {
-	Form    ProfileForm
-	MayEdit func(field string) bool // the merchant's policy (models.Merchant.MayEdit)
+	Form     ProfileForm
+	MayEdit  func(field string) bool // the merchant's policy (models.Merchant.MayEdit)
+	Requires func(field string) bool // fields that may not be left empty (models.Merchant.ProfileRequires)
 }
 
 // Editable reports whether the policy lets the customer change anything at all.
@@ -320,12 +424,14 @@ func NewContactsView(contacts []models.Contact, form ContactForm) ContactsView {
 
 // PaymentMethod is what a customer has on file, as it may be shown: an IBAN only masked.
 type PaymentMethod struct {
-	Method        string // models.MethodSEPADebit or models.MethodCard
-	AccountHolder string
-	MaskedIBAN    string
-	CardBrand     string // as people write it: "Visa", "American Express"
-	CardLast4     string
-	CardExpiry    string // MM/YYYY
+	Method           string // models.MethodSEPADebit or models.MethodCard
+	AccountHolder    string
+	MaskedIBAN       string
+	MandateReference string
+	AuthorisedOn     time.Time // when the customer gave this bank account or card
+	CardBrand        string    // as people write it: "Visa", "American Express"
+	CardLast4        string
+	CardExpiry       string // MM/YYYY
 }
 
 // NewPaymentMethod shows payment details, or nil when there are none.
@@ -335,16 +441,33 @@ func NewPaymentMethod(d *models.PaymentDetails) *PaymentMethod {
 	}
 	return &PaymentMethod{
 		Method: d.Method, AccountHolder: d.AccountHolder, MaskedIBAN: d.MaskedIBAN(),
+		MandateReference: d.MandateReference(), AuthorisedOn: d.UpdatedAt,
 		CardBrand: cardBrand(d.CardBrand), CardLast4: d.CardLast4,
 		CardExpiry: fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
 	}
 }
 
-// PaymentDetailsView shows what is on file beside the form for a new bank account.
-type PaymentDetailsView struct {
-	OnFile *PaymentMethod // nil when nothing is on file
-	Form   PaymentDetailsForm
+// SEPA reports whether the method is a direct-debit mandate.
+func (m *PaymentMethod) SEPA() bool { return m.Method == models.MethodSEPADebit }
+
+// Creditor is the merchant as a SEPA direct-debit mandate names it.
+type Creditor struct {
+	Name string
+	ID   string // the SEPA creditor identifier; empty when the merchant has not set one
 }
+
+// PaymentDetailsView shows what is on file, the mandate it gives, and the form for another
+// bank account.
+type PaymentDetailsView struct {
+	OnFile   *PaymentMethod // nil when nothing is on file
+	Creditor Creditor
+	Form     PaymentDetailsForm
+	Actions  []Action // beside what is on file (a provider's "update card"); none yet
+}
+
+// formOpen reports whether the bank account form shows at once: when nothing is on file, or
+// when it comes back with errors. Otherwise it waits behind "Use another bank account".
+func (v PaymentDetailsView) formOpen() bool { return v.OnFile == nil || len(v.Form.Errors) > 0 }
 
 // cardBrand shows a synced brand ("visa", "american_express") as people write it.
 func cardBrand(brand string) string {
@@ -375,9 +498,12 @@ func price(t *Translator, s SubscriptionRow) string {
 	})
 }
 
-// renewal says when a subscription bills next, or when it ends.
+// renewal says when a subscription bills next, or when it ends, as one phrase that reads
+// on its own under any heading: "Renews on 15 Dec 2026", "Ends on …", "Ended on …".
 func renewal(t *Translator, s SubscriptionRow) string {
 	switch {
+	case s.Ended && s.EndedOn != nil:
+		return t.Tf("subscription.ended_on", map[string]any{"Date": t.Date(*s.EndedOn)})
 	case s.Ended:
 		return t.T("subscription.ended")
 	case s.CancelAtPeriodEnd:
@@ -385,21 +511,24 @@ func renewal(t *Translator, s SubscriptionRow) string {
 	case s.NextBilling == nil:
 		return t.T("subscription.not_billed")
 	}
-	return t.Date(*s.NextBilling)
+	return t.Tf("subscription.renews_on", map[string]any{"Date": t.Date(*s.NextBilling)})
 }
 
-// allowance is an entitlement's limit, its value, or "included".
+// allowance is an entitlement's limit, its value, or "included". A value that is a
+// boolean, as merchants sync feature flags, is said in words: "Included", "Not included".
 func allowance(t *Translator, e EntitlementRow) string {
 	switch {
 	case e.Limit != nil:
 		return t.Number(*e.Limit)
-	case e.Value != "":
+	case strings.EqualFold(e.Value, "false"):
+		return t.T("entitlement.not_included")
+	case e.Value != "" && !strings.EqualFold(e.Value, "true"):
 		return e.Value
 	}
 	return t.T("entitlement.included")
 }
 
-// usage is how much of a limited entitlement is used, where the merchant syncs it.
+// usage is how much of an entitlement is used, where the merchant syncs it.
 func usage(t *Translator, e EntitlementRow) string {
 	switch {
 	case e.Usage == nil:
@@ -425,3 +554,16 @@ func filterName(f InvoiceFilter) string {
 	}
 	return string(f)
 }
+
+// dueLine says when an unpaid invoice is due: "Due on …", or "Overdue since …".
+func dueLine(t *Translator, inv InvoiceRow) string {
+	id := "overview.due_on"
+	if inv.Status == models.StatusOverdue {
+		id = "overview.overdue_since"
+	}
+	return t.Tf(id, map[string]any{"Date": t.Date(*inv.DueOn)})
+}
+
+// itoa and itoa64 write numbers into attributes (IDs, a meter's bounds).
+func itoa(n int) string     { return strconv.Itoa(n) }
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

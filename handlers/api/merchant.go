@@ -30,10 +30,11 @@ type merchantRequest struct {
 	VATID            *string         `json:"vat_id"`
 	FaviconURL       *string         `json:"favicon_url"`
 	PoweredBy        *bool           `json:"powered_by"`
+	SEPACreditorID   *string         `json:"sepa_creditor_id"`
 }
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
-// seller's address and VAT ID, and portal policy.
+// seller's address, VAT ID and SEPA creditor identifier, and portal policy.
 func (h *Handler) UpdateMerchant(c echo.Context) error {
 	req, err := bind[merchantRequest](c)
 	if err != nil {
@@ -43,7 +44,7 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		Name: req.Name, LogoURL: req.LogoURL, AccentColor: req.AccentColor, DefaultLocale: req.DefaultLocale,
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
 		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
-		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
+		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy, SEPACreditorID: req.SEPACreditorID,
 	}
 	m, err := h.store.UpdateMerchantSettings(c.Request().Context(), merchantID(c), apiActor(c), settings)
 	if err != nil {
@@ -68,6 +69,7 @@ type merchantJSON struct {
 	VATID            string      `json:"vat_id"`
 	FaviconURL       string      `json:"favicon_url"`
 	PoweredBy        bool        `json:"powered_by"`
+	SEPACreditorID   string      `json:"sepa_creditor_id"`
 }
 
 func presentMerchant(m *models.Merchant) merchantJSON {
@@ -79,6 +81,6 @@ func presentMerchant(m *models.Merchant) merchantJSON {
 		ID: m.ID, Object: "merchant", Name: m.Name, Slug: m.Slug, LogoURL: m.LogoURL, AccentColor: m.AccentColor,
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
-		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy, SEPACreditorID: m.SEPACreditorID,
 	}
 }

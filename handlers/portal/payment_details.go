@@ -1,12 +1,10 @@
 package portal
 
 import (
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
-	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 )
 
@@ -16,11 +14,14 @@ func (h *Handler) ShowPaymentDetails(c echo.Context) error {
 }
 
 func (h *Handler) renderPaymentDetails(c echo.Context, status int, form views.PaymentDetailsForm) error {
-	onFile, err := h.store.GetPaymentDetails(c.Request().Context(), portalAccess(c).Scope())
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
+	onFile, err := h.paymentDetails(c)
+	if err != nil {
 		return err
 	}
-	v := views.PaymentDetailsView{OnFile: views.NewPaymentMethod(onFile), Form: form}
+	m := &portalAccess(c).Merchant
+	v := views.PaymentDetailsView{
+		OnFile: views.NewPaymentMethod(onFile), Creditor: views.Creditor{Name: m.Name, ID: m.SEPACreditorID}, Form: form,
+	}
 	return web.Render(c, status, views.PaymentDetailsPage(portalPage(c, views.SectionAccount, "account.nav.payment-details"), v))
 }
 
@@ -33,7 +34,7 @@ func (h *Handler) UpdatePaymentDetails(c echo.Context) error {
 	}
 	_, err := h.store.SetPaymentDetails(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.Input())
 	if err == nil {
-		return redirectDone(c, views.PaymentDetailsURL(), "payment_details_saved")
+		return h.done(c, views.PaymentDetailsURL(), views.FlashPaymentDetailsSaved)
 	}
 	if form.Errors, err = views.ErrorsOf(err); err != nil {
 		return err
