@@ -62,7 +62,7 @@ func (h *Handler) openLink(c echo.Context, confirmed bool) error {
 	switch {
 	case entry.Live != nil:
 		live := entry.Live
-		p := h.pages.MerchantPage(r, &entry.Merchant, link, link.Locale, live.Session.Locale, entry.Customer.PreferredLocale)
+		p := h.pages.MerchantPage(r, &entry.Merchant, link, link.Locale, live.Session.Locale, live.Link.Locale, entry.Customer.PreferredLocale)
 		p.Title = p.T.T("switch.title")
 		return web.Render(c, http.StatusOK, views.SwitchPage(p, views.SwitchView{
 			Current: live.Customer.Name, CurrentMerchant: live.Merchant.Name, Next: entry.Customer.Name,
