@@ -220,15 +220,18 @@ func (p *livePortal) setAccent(t *testing.T, accent string) {
 	}
 }
 
-// overflowing lists the elements that reach past the viewport's right edge, other than
-// those inside a container that scrolls sideways on purpose (the section row, the tabs, a
-// wide table) or inside one hidden for screen readers only, with where they reach.
+// overflowing lists the elements that reach past the viewport's right edge, or past the
+// box of a table that would have to scroll, with where they reach. Exempt are the rows of
+// links that scroll sideways on purpose (the sections, a list's tabs: lists) and what is
+// hidden for screen readers only.
 const overflowing = `(() => {
   const width = document.documentElement.clientWidth, out = [];
-  const exempt = el => { for (let p = el; p; p = p.parentElement) { const s = getComputedStyle(p); if (p !== el && (s.overflowX === 'auto' || s.overflowX === 'scroll') || s.clipPath !== 'none') return true; } return false; };
+  const scrolls = s => s.overflowX === 'auto' || s.overflowX === 'scroll';
+  const exempt = el => { for (let p = el; p; p = p.parentElement) { const s = getComputedStyle(p); if (p !== el && p.tagName === 'UL' && scrolls(s) || s.clipPath !== 'none') return true; } return false; };
   for (const el of document.body.querySelectorAll('*')) {
     const r = el.getBoundingClientRect();
     if ((r.width || r.height) && r.right > width + 0.5 && !exempt(el)) out.push(el.outerHTML.slice(0, 120) + ' reaches ' + Math.round(r.right) + 'px');
+    if (scrolls(getComputedStyle(el)) && el.tagName !== 'UL' && el.scrollWidth > el.clientWidth) out.push(el.outerHTML.slice(0, 80) + ' scrolls sideways to ' + el.scrollWidth + 'px');
   }
   if (document.documentElement.scrollWidth > width) out.push('the page scrolls sideways to ' + document.documentElement.scrollWidth + 'px');
   return out;
