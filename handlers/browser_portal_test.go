@@ -113,14 +113,7 @@ func (p *livePortal) notices(t *testing.T, ctx context.Context, visit func(name 
 // colourScheme makes the browser prefer a light or a dark colour scheme.
 func colourScheme(t *testing.T, ctx context.Context, scheme string) {
 	t.Helper()
-	step, cancel := context.WithTimeout(ctx, browserStep)
-	defer cancel()
-	_, err := chromedp.Call(step, emulation.SetEmulatedMedia, emulation.SetEmulatedMediaParams{
-		Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}},
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	media(t, ctx, emulation.SetEmulatedMediaParams{Features: []*emulation.MediaFeature{{Name: "prefers-color-scheme", Value: scheme}}})
 }
 
 // focusStop is the element keyboard focus is on, and how its focus indicator shows.
@@ -398,6 +391,35 @@ func TestBrowserPortalLooksRight(t *testing.T) {
 		})
 	}
 	colourScheme(t, ctx, "light")
+
+	// Printed, an invoice is the document alone: no header, sections, actions or footer.
+	t.Run("print", func(t *testing.T) {
+		portal.signIn(t, ctx, models.PortalLinkInput{})
+		if err := do(ctx, chromedp.EmulateViewport(800, 1100), chromedp.Navigate(portal.base+portal.pages()["invoice-open"])); err != nil {
+			t.Fatal(err)
+		}
+		media(t, ctx, emulation.SetEmulatedMediaParams{Media: "print"})
+		defer media(t, ctx, emulation.SetEmulatedMediaParams{})
+		shown, err := run(ctx, chromedp.Evaluate[[]string](
+			`[...document.querySelectorAll('header.site, nav.sections, footer.site, .actions, .crumb, .document, table.lines')].filter(e => getComputedStyle(e).display !== 'none').map(e => e.className || e.tagName)`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.Join(shown, " ") != "card document list lines" {
+			t.Errorf("printed, the invoice page shows %q, want the document alone", shown)
+		}
+		screenshot(t, ctx, filepath.Join(screenshotDir(t, "print"), "invoice.png"))
+	})
+}
+
+// media emulates a CSS media type or feature.
+func media(t *testing.T, ctx context.Context, params emulation.SetEmulatedMediaParams) {
+	t.Helper()
+	step, cancel := context.WithTimeout(ctx, browserStep)
+	defer cancel()
+	if _, err := chromedp.Call(step, emulation.SetEmulatedMedia, params); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // brandLightly gives the live portal's merchant a light yellow, a logo that shows its name,

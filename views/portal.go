@@ -23,7 +23,7 @@ type Action struct {
 	Label    string         // a catalog message ID
 	Data     map[string]any // its placeholders, if it has any
 	URL      string         // a portal path, or for External an https URL
-	Post     bool           // a form POST instead of a link
+	Post     bool           // a form POST, with the session's CSRF token, instead of a link (session pages only)
 	Primary  bool           // the one main thing to do here: a filled button
 	Download bool           // the link downloads a file
 	External bool           // leaves the portal (a provider's payment page): the whole window in a framed session
