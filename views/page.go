@@ -21,8 +21,8 @@ type Page struct {
 	// Framed: the page is shown inside the merchant's iframe, so links to the merchant's
 	// site leave the frame (target="_top") instead of opening the site inside it.
 	Framed bool
-	Nav    *Nav   // nil outside a portal session
-	Flash  Flash  // what the last form did, shown once; empty for nothing
+	Nav    *Nav  // nil outside a portal session
+	Flash  Flash // what the last form did, shown once; empty for nothing
 }
 
 // Brand is how a merchant shows itself.
