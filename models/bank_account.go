@@ -77,11 +77,9 @@ func validateRemittanceFormat(v *validator, format string) {
 	}
 }
 
-// TransferReference is the reference a customer writes on a transfer for an invoice: the
-// merchant's remittance format filled in with the invoice number and the customer's
-// reference (their external ID, else Portico's ID).
-func (m *Merchant) TransferReference(invoiceNumber, customerRef string) string {
-	format := m.RemittanceFormat
+// transferReference fills a remittance format (empty: the default) in with the invoice
+// number and the customer's reference (their external ID, else Portico's ID).
+func transferReference(format, invoiceNumber, customerRef string) string {
 	if format == "" {
 		format = DefaultRemittanceFormat
 	}

@@ -14,6 +14,13 @@ type Payability struct {
 	Provider    string      // the merchant's connected payment provider, or empty
 	BankAccount BankAccount // where transfers go; unset when the merchant gave none
 	Collection  *Collection // the merchant collects by itself; nil when the customer pays
+	// remittanceFormat and customerRef make transfer references (TransferReference).
+	remittanceFormat, customerRef string
+}
+
+// TransferReference is the reference the customer writes on a transfer for an invoice.
+func (pb Payability) TransferReference(invoiceNumber string) string {
+	return transferReference(pb.remittanceFormat, invoiceNumber, pb.customerRef)
 }
 
 // Collection is the payment method a merchant collects open invoices from.
@@ -58,20 +65,34 @@ func (pb Payability) For(inv *Invoice, processing bool) PaymentOptions {
 	return o
 }
 
-// Payability loads what decides how the customer sc names can pay: the merchant's provider
-// and bank account (m is the merchant sc names, already loaded with the session) and the
-// customer's collection by the merchant.
-func (s *Store) Payability(ctx context.Context, sc Scope, m *Merchant) (Payability, error) {
-	pb := Payability{BankAccount: m.BankAccount}
-	var providers []string
-	if err := s.reader(ctx, sc.MerchantID).Model(&ProviderAccount{}).Limit(1).Pluck("provider", &providers).Error; err != nil {
-		return pb, storeError("load payment provider", err)
+// Payability loads what decides how the customer sc names can pay, in two indexed
+// queries: the merchant's provider and bank account with the customer's reference, and
+// whether the merchant collects from the customer's payment details.
+func (s *Store) Payability(ctx context.Context, sc Scope) (Payability, error) {
+	var row struct {
+		BankAccountHolder, BankIBAN, BankBIC, RemittanceFormat string
+		Provider, CustomerRef                                  *string
 	}
-	if len(providers) > 0 {
-		pb.Provider = providers[0]
+	err := s.db.read.WithContext(ctx).Table("merchants AS m").
+		Select("m.bank_account_holder, m.bank_iban, m.bank_bic, m.remittance_format, a.provider, "+
+			"(SELECT COALESCE(c.external_id, c.id) FROM customers AS c WHERE c.merchant_id = m.id AND c.id = ?) AS customer_ref", sc.CustomerID).
+		Joins("LEFT JOIN payment_provider_accounts AS a ON a.merchant_id = m.id").
+		Where("m.id = ?", sc.MerchantID).Take(&row).Error
+	if err != nil {
+		return Payability{}, storeError("load payability", err)
+	}
+	pb := Payability{
+		BankAccount:      BankAccount{AccountHolder: row.BankAccountHolder, IBAN: row.BankIBAN, BIC: row.BankBIC},
+		remittanceFormat: row.RemittanceFormat,
+	}
+	if row.Provider != nil {
+		pb.Provider = *row.Provider
+	}
+	if row.CustomerRef != nil {
+		pb.customerRef = *row.CustomerRef
 	}
 	var d PaymentDetails
-	err := s.scoped(ctx, sc).Select("method", "card_brand", "card_last4", "iban_masked", "auto_collect").Take(&d).Error
+	err = s.scoped(ctx, sc).Select("method", "card_brand", "card_last4", "iban_masked", "auto_collect").Take(&d).Error
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
 	case err != nil:

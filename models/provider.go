@@ -22,6 +22,9 @@ import (
 type PaymentProvider interface {
 	// Name is the provider as merchants name it and Portico stores it: "stripe".
 	Name() string
+	// CheckoutOrigin is the origin of its hosted pages, where the portal's forms may lead
+	// (the pages' Content-Security-Policy form-action).
+	CheckoutOrigin() string
 	// Checkout opens a hosted page (a payment of what an invoice owes, or the saving of a
 	// new payment method) and returns its URL for the customer's browser.
 	Checkout(ctx context.Context, account *ProviderAccount, req CheckoutRequest) (string, error)

@@ -57,6 +57,9 @@ var _ models.PaymentProvider = (*Provider)(nil)
 // Name is "stripe".
 func (p *Provider) Name() string { return Name }
 
+// CheckoutOrigin is where Stripe hosts Checkout pages.
+func (p *Provider) CheckoutOrigin() string { return "https://checkout.stripe.com" }
+
 func (p *Provider) client(account *models.ProviderAccount) *stripe.Client {
 	return stripe.NewClient(account.SecretKey, stripe.WithBackends(p.backends))
 }
