@@ -626,7 +626,7 @@ func (s *Store) UpdateInvoice(ctx context.Context, merchantID string, actor Acto
 			return nil
 		}
 		inv.UpdatedAt = s.Now()
-		if err := tx.Model(inv).Select(append(columns, "updated_at")).Updates(inv).Error; err != nil {
+		if err := tx.Model(inv).Select(append([]string(columns), "updated_at")).Updates(inv).Error; err != nil {
 			return err
 		}
 		details := map[string]any{"invoice_id": inv.ID, "fields": columns}
