@@ -216,7 +216,7 @@ func providerContext(merchantID, field string) []byte {
 
 // ErrNoDurableDataKeys refuses to store a secret that must outlive the process while the
 // data keys are missing or generated for this process only.
-var ErrNoDurableDataKeys = errors.New("Portico has no configured data keys (PORTICO_DATA_KEYS) to encrypt it with")
+var ErrNoDurableDataKeys = errors.New("no data keys are configured (PORTICO_DATA_KEYS) to encrypt it with")
 
 // durableKeys reports whether the Store can seal a secret that must survive a restart.
 func (s *Store) durableKeys() bool { return s.dataKeys != nil && !s.dataKeys.Temporary() }
