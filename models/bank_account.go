@@ -52,16 +52,21 @@ func validateBankAccount(v *validator, in *BankAccountInput) {
 	if *in == (BankAccountInput{}) {
 		return
 	}
-	// The holder goes into the EPC QR code, whose name line holds at most 70 characters.
-	v.text("bank_account.account_holder", in.AccountHolder, 70, true)
-	switch {
-	case in.IBAN == "":
-		v.add("bank_account.iban", "required", "is required")
-	case !ValidIBAN(in.IBAN):
-		v.add("bank_account.iban", "invalid_iban", "is not a valid IBAN")
-	}
+	v.bankAccount("bank_account.", in.AccountHolder, in.IBAN)
 	if in.BIC != "" && !bicPattern.MatchString(in.BIC) {
 		v.add("bank_account.bic", "invalid_bic", "must be a BIC of 8 or 11 letters and digits, like COBADEFFXXX")
+	}
+}
+
+// bankAccount checks an account's holder (at most 70 characters: SEPA's limit, and the EPC
+// QR code's name line) and its IBAN (normalized), both required; prefix names the fields.
+func (v *validator) bankAccount(prefix, holder, iban string) {
+	v.text(prefix+"account_holder", holder, 70, true)
+	switch {
+	case iban == "":
+		v.add(prefix+"iban", "required", "is required")
+	case !ValidIBAN(iban):
+		v.add(prefix+"iban", "invalid_iban", "is not a valid IBAN")
 	}
 }
 

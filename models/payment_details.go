@@ -122,13 +122,7 @@ func (in *PaymentDetailsInput) validate() error {
 	switch in.Method {
 	case MethodSEPADebit:
 		in.IBAN = NormalizeIBAN(in.IBAN)
-		v.text("account_holder", in.AccountHolder, 70, true)
-		switch {
-		case in.IBAN == "":
-			v.add("iban", "required", "is required")
-		case !ValidIBAN(in.IBAN):
-			v.add("iban", "invalid_iban", "is not a valid IBAN")
-		}
+		v.bankAccount("", in.AccountHolder, in.IBAN)
 		in.CardBrand, in.CardLast4, in.CardExpMonth, in.CardExpYear = "", "", 0, 0
 	case MethodCard:
 		if !cardBrandPattern.MatchString(in.CardBrand) {
