@@ -29,12 +29,13 @@ func ValidIBAN(s string) bool {
 	if len(iban) < 15 || ibanLengths[iban[:2]] != len(iban) {
 		return false
 	}
-	// The country code and check digits go to the end.
+	// Move the country code and check digits to the end.
 	return mod97(iban[4:]+iban[:4]) == 1
 }
 
-// mod97 is ISO 7064 MOD 97-10 of a string of digits and capital letters, letters counting
-// as 10..35, reduced digit by digit so no big number is needed; -1 for any other character.
+// mod97 is the ISO 7064 MOD 97-10 remainder of s with letters turned into 10..35, reduced
+// digit by digit so no big number is needed; -1 when s holds anything but A-Z and 0-9.
+// IBANs, ISO 11649 creditor references and SEPA creditor identifiers are valid when it is 1.
 func mod97(s string) int {
 	rem := 0
 	for _, r := range s {
@@ -55,22 +56,19 @@ func mod97(s string) int {
 // "DE89 •••• •••• •••• •••• 00". The check digits tell nothing of the account; together
 // with the last group they let a customer recognise which of their accounts it is.
 func MaskIBAN(s string) string {
-	iban := []rune(NormalizeIBAN(s))
+	iban := NormalizeIBAN(s)
 	if len(iban) <= 8 {
 		return strings.Repeat("•", len(iban))
 	}
 	lastGroup := (len(iban) - 1) / 4 * 4
-	var b strings.Builder
-	for i, r := range iban {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		if i >= 4 && i < lastGroup {
-			r = '•'
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return groupsOfFour(iban[:4] + strings.Repeat("•", lastGroup-4) + iban[lastGroup:])
+}
+
+// MaskPartialIBAN masks an IBAN of which only the country and the last four characters are
+// known (a payment provider keeps the rest): "DE•• •••• •••• •••• ••30 00". Unknown check
+// digits stay masked rather than be made up.
+func MaskPartialIBAN(country, last4 string) string {
+	return groupsOfFour(country + strings.Repeat("•", max(0, ibanLengths[country]-len(country)-len(last4))) + last4)
 }
 
 // creditorIDPattern is a SEPA creditor identifier's shape: country, check digits, a
@@ -91,10 +89,14 @@ func ValidCreditorID(s string) bool {
 	return mod97(id[7:]+id[:4]) == 1
 }
 
-// MandateReference is the reference of the SEPA direct-debit mandate that payment details
-// give: unique per creditor (one set of details per customer, never reused), at most 35 of
-// the characters SEPA allows, and kept when the customer replaces the account, as a mandate
-// amendment keeps its reference.
-func (p *PaymentDetails) MandateReference() string {
+// Mandate is the reference of the SEPA direct-debit mandate the payment details give: the
+// provider's, where one collects under a mandate of its own, else one made from the
+// details' ID — unique per creditor (one set of details per customer, never reused), at
+// most 35 of the characters SEPA allows, and kept when the customer replaces the account,
+// as a mandate amendment keeps its reference.
+func (p *PaymentDetails) Mandate() string {
+	if p.MandateReference != "" {
+		return p.MandateReference
+	}
 	return strings.ToUpper(strings.ReplaceAll(p.ID, "_", "-"))
 }

@@ -107,8 +107,20 @@ func TestCreditorID(t *testing.T) {
 		}
 	}
 	p := &PaymentDetails{ID: "pm_01jabcdefghjkmnpqrstvwxyz0"}
-	if got := p.MandateReference(); got != "PM-01JABCDEFGHJKMNPQRSTVWXYZ0" || len(got) > 35 {
-		t.Errorf("MandateReference = %q", got)
+	if got := p.Mandate(); got != "PM-01JABCDEFGHJKMNPQRSTVWXYZ0" || len(got) > 35 {
+		t.Errorf("Mandate = %q", got)
+	}
+	p.MandateReference = "STRIPE-MANDATE-1" // a provider collects under its own mandate
+	if got := p.Mandate(); got != "STRIPE-MANDATE-1" {
+		t.Errorf("Mandate with the provider's = %q", got)
+	}
+	if got := MaskPartialIBAN("DE", "3000"); got != "DE•• •••• •••• •••• ••30 00" {
+		t.Errorf("MaskPartialIBAN = %q", got)
+	}
+	for masked, want := range map[string]string{MaskIBAN("DE89370400440532013000"): "00", MaskPartialIBAN("DE", "3000"): "3000"} {
+		if got := (&PaymentDetails{Method: MethodSEPADebit, IBANMasked: masked}).Last4(); got != want {
+			t.Errorf("Last4 of %q = %q, want %q", masked, got, want)
+		}
 	}
 }
 

@@ -232,7 +232,7 @@ func OverviewPage(p *Page, v OverviewView) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = actionBar(p, inv.Actions).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = payButton(p, inv.Pay).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

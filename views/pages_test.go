@@ -186,10 +186,10 @@ func TestInvoicesPage(t *testing.T) {
 	if doc.Find("thead th").Length() != 7 {
 		t.Error("a list whose rows have no actions has a column for them")
 	}
-	v.Invoices[0].Actions = []Action{{Label: "invoice.download_pdf", URL: "/portal/invoices/inv_1/pay", Post: true, Primary: true}}
+	v.Invoices[0].Pay = PayAction{InvoiceID: "inv_1", Form: true}
 	withAction := parse(t, InvoicesPage(testPage("en"), v))
 	if withAction.Find("thead th").Length() != 8 || withAction.Find(`tbody tr:first-child .row-actions form[action="/portal/invoices/inv_1/pay"]`).Length() != 1 {
-		t.Error("a row's action is not in its row")
+		t.Error("a row's Pay now is not in its row")
 	}
 
 	for filter, want := range map[InvoiceFilter]string{"void": "No invoices with this status.", "": "No invoices yet. Invoices from Acme Cloud will show here"} {
@@ -238,9 +238,15 @@ func TestInvoicePage(t *testing.T) {
 	if doc.Find(`.page-head a[download][href="/portal/invoices/inv_1/pdf"]`).Length() != 1 || doc.Find(`a[href="/portal/invoices/inv_2"]`).Length() != 1 {
 		t.Error("no PDF action at the top, or no credit note link")
 	}
-	v.Actions = append([]Action{{Label: "invoice.download_pdf", URL: "/portal/invoices/inv_1/pay", Post: true, Primary: true}}, v.Actions...)
-	if first := parse(t, InvoicePage(p, v)).Find(".page-head .actions > *").First(); first.AttrOr("action", "") != "/portal/invoices/inv_1/pay" {
-		t.Error("an added action is not first at the top of the invoice")
+	// Pay now comes first, then the PDF, then what a feature appends.
+	v.Pay.Action = PayAction{InvoiceID: "inv_1", Form: true}
+	v.Actions = append(v.Actions, Action{Label: "invoice.download_pdf", URL: "/portal/invoices/inv_1/remind", Post: true})
+	var top []string
+	parse(t, InvoicePage(p, v)).Find(".page-head .actions > *").Each(func(_ int, s *goquery.Selection) {
+		top = append(top, s.AttrOr("action", s.AttrOr("href", "")))
+	})
+	if want := []string{"/portal/invoices/inv_1/pay", "/portal/invoices/inv_1/pdf", "/portal/invoices/inv_1/remind"}; strings.Join(top, " ") != strings.Join(want, " ") {
+		t.Errorf("the top of the invoice has %q, want %q", top, want)
 	}
 	if doc.Find("main table").Last().Find("th[scope=col]").Length() != 5 {
 		t.Error("the invoice's payments table has an invoice column")

@@ -13,12 +13,10 @@ import (
 // The portal's view models: what each page shows, built from the store's rows by the
 // constructors below. Templates see these, never a GORM row.
 
-// Action is something the customer can do with what a page shows: a link, or a button that
-// posts a form with the session's CSRF token. Pages render a list of them where actions
-// belong — at the top of an invoice (InvoiceView.Actions), in a row of the invoice list and
-// the overview's next invoice (InvoiceRow.Actions), on the payment details
-// (PaymentDetailsView.Actions) — so a feature that adds one (pay now, update a card) fills
-// the view model in its handler and changes no template.
+// Action is something the customer can do with a document: a link, or a button that posts
+// a form with the session's CSRF token. The top of an invoice renders InvoiceView.Actions
+// after its Pay now, so a feature that adds one there (a reminder, a dispute) fills the view
+// model in its handler and changes no template.
 type Action struct {
 	Label    string         // a catalog message ID
 	Data     map[string]any // its placeholders, if it has any
@@ -57,12 +55,14 @@ const (
 	FlashSubscriptionCancelScheduled Flash = "subscription_cancel_scheduled"
 	FlashSubscriptionResumed         Flash = "subscription_resumed"
 	FlashSubscriptionUnchanged       Flash = "subscription_unchanged"
+	FlashPaymentMethodSaving         Flash = "payment_method_saving" // back from the provider's page
 )
 
 // Flashes are every confirmation there is; a session's stored flash shows only if it is one.
 var Flashes = []Flash{
 	FlashProfileSaved, FlashContactAdded, FlashContactSaved, FlashContactDeleted, FlashPaymentDetailsSaved,
 	FlashSubscriptionCanceled, FlashSubscriptionCancelScheduled, FlashSubscriptionResumed, FlashSubscriptionUnchanged,
+	FlashPaymentMethodSaving,
 }
 
 // Money is an amount in minor units of an ISO 4217 currency.
@@ -120,7 +120,7 @@ type InvoiceRow struct {
 	Total      Money
 	AmountDue  Money
 	CreditNote bool
-	Actions    []Action // what the customer can do with it from a list; none yet
+	Pay        PayAction // set by the page where the invoice can be paid now
 }
 
 // Unpaid reports whether the customer still owes on the invoice.
@@ -152,9 +152,10 @@ type InvoiceListView struct {
 	Pager    Pager
 }
 
-// hasActions reports whether any row has an action, so the list needs a column for them.
+// hasActions reports whether any row has something to do (Pay now), so the list needs a
+// column for it.
 func (v InvoiceListView) hasActions() bool {
-	return slices.ContainsFunc(v.Invoices, func(r InvoiceRow) bool { return len(r.Actions) > 0 })
+	return slices.ContainsFunc(v.Invoices, func(r InvoiceRow) bool { return r.Pay.Offered() })
 }
 
 // InvoiceLine is one line of an invoice.
@@ -179,7 +180,7 @@ type InvoiceView struct {
 	InvoiceRow
 	From           Party    // the merchant
 	BillTo         Party    // the customer
-	Actions        []Action // at the top of the page: the PDF first, then whatever features add
+	Actions        []Action // at the top of the page, after Pay now: the PDF, then what features add
 	Memo           string
 	Lines          []InvoiceLine
 	Subtotal       Money
@@ -190,6 +191,7 @@ type InvoiceView struct {
 	Payments       []PaymentRow
 	CreditNotes    []InvoiceRow
 	Credited       *InvoiceRow // for a credit note: the invoice it credits
+	Pay            PayView
 }
 
 // NewInvoiceView shows an invoice (with its lines) from the merchant to the customer as it
@@ -424,14 +426,16 @@ func NewContactsView(contacts []models.Contact, form ContactForm) ContactsView {
 
 // PaymentMethod is what a customer has on file, as it may be shown: an IBAN only masked.
 type PaymentMethod struct {
-	Method           string // models.MethodSEPADebit or models.MethodCard
-	AccountHolder    string
-	MaskedIBAN       string
-	MandateReference string
-	AuthorisedOn     time.Time // when the customer gave this bank account or card
-	CardBrand        string    // as people write it: "Visa", "American Express"
-	CardLast4        string
-	CardExpiry       string // MM/YYYY
+	Method        string // models.MethodSEPADebit or models.MethodCard
+	AccountHolder string
+	MaskedIBAN    string
+	Mandate       string    // the reference of the SEPA mandate it gives
+	ProviderKept  bool      // a payment provider keeps it, and collects under its own mandate
+	AuthorisedOn  time.Time // when the customer gave this bank account or card
+	CardBrand     string    // as people write it: "Visa", "American Express"
+	CardLast4     string
+	CardExpiry    string // MM/YYYY
+	AutoCollect   bool   // the merchant collects open invoices from it
 }
 
 // NewPaymentMethod shows payment details, or nil when there are none.
@@ -441,9 +445,10 @@ func NewPaymentMethod(d *models.PaymentDetails) *PaymentMethod {
 	}
 	return &PaymentMethod{
 		Method: d.Method, AccountHolder: d.AccountHolder, MaskedIBAN: d.MaskedIBAN(),
-		MandateReference: d.MandateReference(), AuthorisedOn: d.UpdatedAt,
+		Mandate: d.Mandate(), ProviderKept: d.Provider != "", AuthorisedOn: d.UpdatedAt,
 		CardBrand: cardBrand(d.CardBrand), CardLast4: d.CardLast4,
-		CardExpiry: fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
+		CardExpiry:  fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
+		AutoCollect: d.AutoCollect,
 	}
 }
 
@@ -456,13 +461,15 @@ type Creditor struct {
 	ID   string // the SEPA creditor identifier; empty when the merchant has not set one
 }
 
-// PaymentDetailsView shows what is on file, the mandate it gives, and the form for another
-// bank account.
+// PaymentDetailsView shows what is on file, the mandate it gives, and how to give another:
+// the bank account form, or the merchant's provider's page.
 type PaymentDetailsView struct {
 	OnFile   *PaymentMethod // nil when nothing is on file
 	Creditor Creditor
 	Form     PaymentDetailsForm
-	Actions  []Action // beside what is on file (a provider's "update card"); none yet
+	// Setup: the merchant's provider saves new methods on its own page, instead of the
+	// IBAN form.
+	Setup bool
 }
 
 // formOpen reports whether the bank account form shows at once: when nothing is on file, or

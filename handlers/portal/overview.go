@@ -27,8 +27,16 @@ func (h *Handler) ShowOverview(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	v := views.NewOverviewView(a.Customer.Name, sum, pay, entitlements, h.store.Now())
+	if sum.NextInvoice != nil {
+		rows, err := h.withPayActions(c, []models.Invoice{*sum.NextInvoice}, []views.InvoiceRow{*v.NextInvoice})
+		if err != nil {
+			return err
+		}
+		v.NextInvoice = &rows[0]
+	}
 	p := portalPage(c, views.SectionOverview, "portal.nav.overview")
-	return web.Render(c, http.StatusOK, views.OverviewPage(p, views.NewOverviewView(a.Customer.Name, sum, pay, entitlements, h.store.Now())))
+	return web.Render(c, http.StatusOK, views.OverviewPage(p, v))
 }
 
 // paymentDetails loads what the session's customer has on file, or nil for nothing.

@@ -8,8 +8,13 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// ShowPaymentDetails shows what is on file and the form for a new bank account.
+// ShowPaymentDetails shows what is on file and the form for a new bank account. Back from
+// the provider's page with a new method, the customer is told once that it is on its way,
+// and the address loses its mark, so a reload does not say it again.
 func (h *Handler) ShowPaymentDetails(c echo.Context) error {
+	if c.QueryParam("setup") == "done" {
+		return h.done(c, views.PaymentDetailsURL(), views.FlashPaymentMethodSaving)
+	}
 	return h.renderPaymentDetails(c, http.StatusOK, views.PaymentDetailsForm{})
 }
 
@@ -18,9 +23,14 @@ func (h *Handler) renderPaymentDetails(c echo.Context, status int, form views.Pa
 	if err != nil {
 		return err
 	}
+	pb, err := h.payability(c)
+	if err != nil {
+		return err
+	}
 	m := &portalAccess(c).Merchant
 	v := views.PaymentDetailsView{
 		OnFile: views.NewPaymentMethod(onFile), Creditor: views.Creditor{Name: m.Name, ID: m.SEPACreditorID}, Form: form,
+		Setup: pb.Provider != "",
 	}
 	return web.Render(c, status, views.PaymentDetailsPage(portalPage(c, views.SectionAccount, "account.nav.payment-details"), v))
 }
