@@ -423,7 +423,7 @@ func media(t *testing.T, ctx context.Context, params emulation.SetEmulatedMediaP
 }
 
 // brandLightly gives the live portal's merchant a light yellow, a logo that shows its name,
-// and no "Powered by Portico". The logo is an image of Portico's own origin, which the CSP
+// and no "Powered by Portico", and its customer an invoice to pay now. The logo is an image of Portico's own origin, which the CSP
 // allows (the store takes only https logos, and the test has no TLS).
 func (p *livePortal) brandLightly(t *testing.T) {
 	t.Helper()
@@ -431,6 +431,12 @@ func (p *livePortal) brandLightly(t *testing.T) {
 	if _, err := p.store.UpdateMerchantSettings(context.Background(), p.merchant.ID, models.SystemActor, models.MerchantSettings{
 		AccentColor: &accent, PoweredBy: &poweredBy,
 	}); err != nil {
+		t.Fatal(err)
+	}
+	// An open invoice the customer can pay on a hosted page: Pay now at the top, in its row
+	// and on the overview.
+	payURL := "https://pay.example/inv-27"
+	if _, err := p.store.UpdateInvoice(context.Background(), p.merchant.ID, models.SystemActor, p.invoices[26].ID, models.InvoiceUpdate{PaymentURL: &payURL}); err != nil {
 		t.Fatal(err)
 	}
 	logo := p.base + "/static/" + logoAsset(t)

@@ -20,8 +20,8 @@ var steps = []*gormigrate.Migration{
 	moneyAndClaims,
 	webhookDeliveries,
 	merchantIdentity,
-	payments,
 	portalSecondPass,
+	payments,
 }
 
 var options = &gormigrate.Options{

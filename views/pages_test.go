@@ -300,7 +300,7 @@ func TestOverviewPage(t *testing.T) {
 		}
 	}
 	// The next charge is the subscription renewing first; a scheduled end is none.
-	if got := text(doc.Find(`section[aria-labelledby="next-charge"]`)); !strings.HasPrefix(got, "Next charge €49.00 On "+renews+" for Pro plan Payment method SEPA Direct Debit, DE89 •••• •••• •••• •••• 00") {
+	if got := text(doc.Find(`section[aria-labelledby="next-charge"]`)); !strings.HasPrefix(got, "Next charge €49.00 On "+renews+" for Pro plan Payment method SEPA Direct Debit DE89 •••• •••• •••• •••• 00") {
 		t.Errorf("next charge = %q", got)
 	}
 	meter := doc.Find(`section[aria-labelledby="usage"] meter`)
