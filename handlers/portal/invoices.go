@@ -99,6 +99,6 @@ func (h *Handler) DownloadInvoicePDF(c echo.Context) error {
 		return err
 	}
 	page := web.PageOf(c.Request().Context())
-	inPageLanguage := func(*models.Customer) *views.Translator { return page.T }
-	return web.SendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.store.Now())
+	inPageLanguage := func(*models.Merchant, *models.Customer) *views.Translator { return page.T }
+	return web.SendInvoicePDF(c, h.store, portalAccess(c).Merchant.ID, inv, inPageLanguage, h.store.Now())
 }

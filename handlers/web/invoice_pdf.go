@@ -26,24 +26,42 @@ func CreditedInvoice(ctx context.Context, store *models.Store, sc models.Scope, 
 	return inv, err
 }
 
+// DocumentParties loads whom a customer's documents are from and to: the merchant, with its
+// seller details as they are now (a portal session carries only its branding), and the
+// customer.
+func DocumentParties(ctx context.Context, store *models.Store, merchantID, customerID string) (*models.Merchant, *models.Customer, error) {
+	merchant, err := store.GetMerchant(ctx, merchantID)
+	if err != nil {
+		return nil, nil, err
+	}
+	customer, err := store.GetCustomer(ctx, merchantID, customerID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return merchant, customer, nil
+}
+
 // SendInvoicePDF answers with an invoice or credit note as a PDF download, for the portal's
 // customer and the merchant's back office alike, in the language translator picks for the
 // customer.
-func SendInvoicePDF(c echo.Context, store *models.Store, m *models.Merchant, inv *models.Invoice, translator func(*models.Customer) *views.Translator, now time.Time) error {
+func SendInvoicePDF(c echo.Context, store *models.Store, merchantID string, inv *models.Invoice, translator func(*models.Merchant, *models.Customer) *views.Translator, now time.Time) error {
 	ctx := c.Request().Context()
-	customer, err := store.GetCustomer(ctx, m.ID, inv.CustomerID)
+	merchant, customer, err := DocumentParties(ctx, store, merchantID, inv.CustomerID)
 	if err != nil {
 		return err
 	}
-	credited, err := CreditedInvoice(ctx, store, models.CustomerScope(m.ID, inv.CustomerID), inv)
+	doc := views.InvoiceDocument{Seller: views.SellerOf(merchant), Customer: customer, Invoice: inv, Now: now}
+	credited, err := CreditedInvoice(ctx, store, models.CustomerScope(merchantID, inv.CustomerID), inv)
 	if err != nil {
 		return err
 	}
-	doc := views.InvoiceDocument{MerchantName: m.Name, Customer: customer, Invoice: inv, Credited: credited, Now: now}
+	if credited != nil {
+		doc.CreditedNumber = credited.Number
+	}
 	var pdf bytes.Buffer
-	if err := views.WriteInvoicePDF(&pdf, translator(customer), doc); err != nil {
+	if err := views.WriteInvoicePDF(&pdf, translator(merchant, customer), doc); err != nil {
 		return err
 	}
-	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": inv.Number + ".pdf"}))
+	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": views.PDFFileName(inv.Number)}))
 	return c.Blob(http.StatusOK, "application/pdf", pdf.Bytes())
 }
