@@ -6,6 +6,30 @@ import (
 	"unicode"
 )
 
+// ArchiveChoice is the invoice list's year picker: the years the customer has documents in,
+// newest first.
+type ArchiveChoice struct {
+	Years []int
+}
+
+// ArchiveProblem is why a year's archive cannot be downloaded.
+type ArchiveProblem string
+
+// The reasons an archive request gets a page instead of a ZIP file.
+const (
+	ArchiveBadYear ArchiveProblem = "bad_year" // not a year
+	ArchiveEmpty   ArchiveProblem = "empty"    // no documents that year
+	ArchiveTooMany ArchiveProblem = "too_many" // more documents than one archive holds
+)
+
+// ArchiveNoticeView is the page that answers an archive request with a problem.
+type ArchiveNoticeView struct {
+	Problem ArchiveProblem
+	Year    int
+	Max     int           // the most documents one archive holds
+	Choice  ArchiveChoice // the years that can be downloaded instead
+}
+
 // PDFFileName is the file name a document downloads as: its number, made safe for every
 // file system ("2026/0042" becomes "2026_0042.pdf").
 func PDFFileName(number string) string {

@@ -33,7 +33,12 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	invoices, info, err := h.store.ListCustomerInvoices(c.Request().Context(), portalAccess(c).Scope(), invoiceFilter(tab), page)
+	ctx, sc := c.Request().Context(), portalAccess(c).Scope()
+	invoices, info, err := h.store.ListCustomerInvoices(ctx, sc, invoiceFilter(tab), page)
+	if err != nil {
+		return err
+	}
+	years, err := h.store.InvoiceYears(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -42,6 +47,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 		Invoices: views.NewInvoiceRows(invoices, h.store.Now()),
 		Filter:   tab,
 		Pager:    views.NewPager(info, len(invoices), func(n int) string { return views.InvoicesURL(tab, n) }),
+		Archive:  views.ArchiveChoice{Years: years},
 	}))
 }
 
