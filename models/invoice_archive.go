@@ -30,26 +30,22 @@ func (s *Store) archiveDocuments(ctx context.Context, sc Scope) *gorm.DB {
 	return s.scoped(ctx, sc).Model(&Invoice{}).Where("status <> ?", StatusDraft)
 }
 
-// InvoiceYears lists the calendar years (UTC) in which sc has documents, newest first. It
-// asks the index on issue dates once per year (the newest document before the year found
-// last), so a customer with thousands of documents costs a handful of small queries.
+// InvoiceYears lists the calendar years (UTC) in which sc has documents, newest first, in one
+// query over the customer's range of the issue-date index.
 func (s *Store) InvoiceYears(ctx context.Context, sc Scope) ([]int, error) {
+	q := s.archiveDocuments(ctx, sc)
 	var years []int
-	for {
-		q := s.archiveDocuments(ctx, sc)
-		if n := len(years); n > 0 {
-			start, _ := yearSpan(years[n-1])
-			q = q.Where("issued_at < ?", start)
-		}
-		var latest []time.Time
-		if err := q.Order("issued_at DESC").Limit(1).Pluck("issued_at", &latest).Error; err != nil {
-			return nil, storeError("list invoice years", err)
-		}
-		if len(latest) == 0 {
-			return years, nil
-		}
-		years = append(years, latest[0].UTC().Year())
+	err := q.Select("DISTINCT " + yearOf(q, "issued_at") + " AS year").Order("year DESC").Scan(&years).Error
+	return years, storeError("list invoice years", err)
+}
+
+// yearOf is SQL for the calendar year (UTC) of a timestamp column: PostgreSQL keeps
+// timestamps as timestamptz, SQLite as text with their offset, which strftime reads in UTC.
+func yearOf(db *gorm.DB, column string) string {
+	if db.Dialector.Name() == "postgres" {
+		return "CAST(EXTRACT(YEAR FROM " + column + " AT TIME ZONE 'UTC') AS INTEGER)"
 	}
+	return "CAST(strftime('%Y', " + column + ") AS INTEGER)"
 }
 
 // CountInvoicesOfYear counts the documents sc has that were issued in year (UTC).
