@@ -38,7 +38,9 @@ func TestInvoiceArchiveOfAYear(t *testing.T) {
 			return inv
 		}
 		draft := func(in *models.InvoiceInput) { in.Status = models.StatusDraft }
-		utc := func(y int, m time.Month, d, h, min, sec int) time.Time { return time.Date(y, m, d, h, min, sec, 0, time.UTC) }
+		utc := func(y int, m time.Month, d, h, min, sec int) time.Time {
+			return time.Date(y, m, d, h, min, sec, 0, time.UTC)
+		}
 
 		create(tn.customer, "2024-1", utc(2024, 6, 1, 12, 0, 0), nil)
 		december := create(tn.customer, "2025-LAST", utc(2025, 12, 31, 23, 59, 59), nil)
