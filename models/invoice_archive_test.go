@@ -114,32 +114,3 @@ func TestInvoiceArchiveOfAYear(t *testing.T) {
 		}
 	})
 }
-
-// BenchmarkInvoiceYears measures the year picker's query on the invoice list: a customer
-// with 30 monthly invoices over three or four years, among others (compare
-// BenchmarkListInvoices, the list's own query).
-func BenchmarkInvoiceYears(b *testing.B) {
-	s := models.NewStore(testdb.SQLite(b))
-	ctx := context.Background()
-	m, _ := s.CreateMerchant(ctx, "Bench", "")
-	var customer string
-	for i := range 20 {
-		c, _ := s.CreateCustomer(ctx, m.ID, models.SystemActor, models.CustomerInput{Name: ptr(fmt.Sprint("Customer ", i))})
-		customer = c.ID
-		for j := range 30 {
-			issued := time.Now().AddDate(0, -j, 0)
-			in := invoiceInput(c.ID, fmt.Sprintf("C%d-%d", i, j))
-			in.IssuedAt = &issued
-			if _, err := s.CreateInvoice(ctx, m.ID, models.SystemActor, in); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	sc := models.CustomerScope(m.ID, customer)
-	b.ResetTimer()
-	for b.Loop() {
-		if years, err := s.InvoiceYears(ctx, sc); err != nil || len(years) < 3 {
-			b.Fatal(err, years)
-		}
-	}
-}
