@@ -84,7 +84,9 @@ func WriteInvoicePDF(w io.Writer, t *Translator, d InvoiceDocument) error {
 	pdf.SetMargins(pdfMargin, pdfMargin, pdfMargin)
 	// Rows break pages themselves, whole, so a wrapped row never splits across two pages.
 	pdf.SetAutoPageBreak(false, pdfMargin)
-	pdf.AliasNbPages(pdfPagesAlias) // before the fonts, so their subsets keep every digit
+	// The footer's page total, filled in when the document is complete. Its digits are in
+	// the font subset: the last page's footer prints its own number, which is the total.
+	pdf.AliasNbPages(pdfPagesAlias)
 	pdf.AddUTF8FontFromBytes(pdfFont, "", goregular.TTF)
 	pdf.AddUTF8FontFromBytes(pdfFont, "B", gobold.TTF)
 	doc := &invoicePDF{pdf: pdf, t: t, d: d, title: title}
