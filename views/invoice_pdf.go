@@ -21,6 +21,7 @@ type InvoiceDocument struct {
 	// there is none or the reader may not see it.
 	CreditedNumber string
 	Now            time.Time // when it is downloaded: overdue is derived from it
+	HowToPay       *HowToPay // how to pay an open invoice; nil prints nothing
 }
 
 // Seller is the merchant as its documents name it.
@@ -99,8 +100,9 @@ func WriteInvoicePDF(w io.Writer, t *Translator, d InvoiceDocument) error {
 	doc.facts()
 	doc.lines()
 	doc.totals()
-	// A "how to pay" block (bank transfer details, a payment QR code) belongs here: after the
-	// amount due, before the merchant's note.
+	if d.HowToPay != nil {
+		doc.howToPay(*d.HowToPay)
+	}
 	doc.memo()
 	return pdf.Output(w)
 }

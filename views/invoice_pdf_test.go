@@ -248,6 +248,43 @@ func TestPDFFontDrawsEveryLanguage(t *testing.T) {
 	}
 }
 
+// TestInvoicePDFSaysHowToPay: an open invoice's PDF prints how to pay it below the totals,
+// the transfer details beside their QR code, and a long payment address wraps like any text.
+func TestInvoicePDFSaysHowToPay(t *testing.T) {
+	qr, err := TransferQRPNG("BCD\n002\n1\nSCT\n\nAcme Cloud GmbH\nDE89370400440532013000\nEUR1234.56\n\n\nACME-0042")
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc := sampleDocument(longName, models.KindInvoice)
+	doc.HowToPay = &HowToPay{
+		PaymentURL: "https://pay.example.com/checkout/" + strings.Repeat("c0ffee", 20),
+		Transfer: &TransferView{AccountHolder: "Acme Cloud GmbH", IBAN: "DE89 3704 0044 0532 0130 00", BIC: "COBADEFFXXX",
+			Amount: Money{Minor: 123456, Currency: "EUR"}, Reference: "ACME-0042"},
+		TransferQR: qr,
+	}
+	catalog, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range models.Locales {
+		pdf := renderPDF(t, lang, doc)
+		checkLayout(t, pdftest.Words(t, pdf))
+		text := pdftest.Text(t, pdf)
+		tr := catalog.Translator(lang)
+		for _, want := range []string{tr.T("pay.pdf.title"), tr.T("pay.transfer.iban") + " DE89 3704 0044 0532 0130 00", "COBADEFFXXX", tr.T("pay.transfer.reference") + " ACME-0042"} {
+			if !strings.Contains(text, want) {
+				t.Errorf("%s: the PDF lacks %q:\n%s", lang, want, text)
+			}
+		}
+		if !strings.Contains(strings.ReplaceAll(text, " ", ""), doc.HowToPay.PaymentURL) {
+			t.Errorf("%s: the payment address is not whole:\n%s", lang, text)
+		}
+		if !bytes.Contains(pdf, []byte("/Subtype /Image")) {
+			t.Errorf("%s: no QR code", lang)
+		}
+	}
+}
+
 func TestCreditNotePDFSaysCreditNote(t *testing.T) {
 	doc := sampleDocument("Jan de Vries", models.KindCreditNote)
 	doc.CreditedNumber = "ACME-0041"

@@ -70,7 +70,7 @@ func (h *Handler) streamArchive(c echo.Context, year int) error {
 	a := portalAccess(c)
 	ctx, cancel := context.WithTimeout(c.Request().Context(), archiveTimeout)
 	defer cancel()
-	merchant, customer, err := web.DocumentParties(ctx, h.store, a.Merchant.ID, a.Customer.ID)
+	docs, err := web.LoadInvoiceDocuments(ctx, h.store, a.Merchant.ID, a.Customer.ID, h.store.Now())
 	if err != nil {
 		return err
 	}
@@ -80,7 +80,7 @@ func (h *Handler) streamArchive(c echo.Context, year int) error {
 	if err := http.NewResponseController(res).SetWriteDeadline(time.Now().Add(archiveTimeout)); err != nil && !errors.Is(err, http.ErrNotSupported) {
 		return err
 	}
-	name := merchant.Slug + "-" + t.Tf("archive.filename", map[string]any{"Year": year}) + ".zip"
+	name := docs.Merchant.Slug + "-" + t.Tf("archive.filename", map[string]any{"Year": year}) + ".zip"
 	res.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	res.Header().Set(echo.HeaderContentType, "application/zip")
 	res.WriteHeader(http.StatusOK)
@@ -88,13 +88,15 @@ func (h *Handler) streamArchive(c echo.Context, year int) error {
 	archive := zip.NewWriter(res)
 	var names views.ArchiveNames
 	var pdf bytes.Buffer
-	seller, now := views.SellerOf(merchant), h.store.Now()
 	err = h.store.ForEachInvoiceOfYear(ctx, a.Scope(), year, func(d *models.ArchivedDocument) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
+		doc, err := docs.Document(t, &d.Invoice, d.CreditedNumber)
+		if err != nil {
+			return err
+		}
 		pdf.Reset()
-		doc := views.InvoiceDocument{Seller: seller, Customer: customer, Invoice: &d.Invoice, CreditedNumber: d.CreditedNumber, Now: now}
 		if err := views.WriteInvoicePDF(&pdf, t, doc); err != nil {
 			return err
 		}
