@@ -254,7 +254,7 @@ func TestBrandStylesheet(t *testing.T) {
 	}
 	// Yellow is too light for text on the page or under white text: buttons and links get
 	// a darker shade of it, and the yellow itself marks the header.
-	if want := "--brand:#ffff00;--accent:#"; !strings.Contains(string(body), want) || strings.Contains(string(body), "--accent-ink:#ffff00}@media") {
+	if want := "--brand:#ffff00;--accent:#"; !strings.Contains(string(body), want) || strings.Contains(string(body), "--ink:#ffff00}@media") {
 		t.Errorf("brand stylesheet = %q", body)
 	}
 	for _, bad := range []string{"/brand/FFFF00.css", "/brand/fff.css", "/brand/ffff00.js", "/brand/..%2fportico.css"} {

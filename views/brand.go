@@ -21,7 +21,7 @@ const (
 
 // BrandCSS is the stylesheet of a merchant's colour ("#rrggbb"). The colour itself marks
 // the header (--brand); buttons fill with it (--accent) and links, focus rings and the
-// current section are written in it (--accent-ink). A colour too light for white text or
+// current section are written in it (--ink). A colour too light for white text or
 // for text on the page is replaced there by a darker shade of itself (see shade), so a
 // yellow brand gets amber links, not olive ones; the dark scheme gets a lighter shade
 // instead. Whatever colour a merchant picks, every text pair keeps ≥ 4.5:1.
@@ -42,8 +42,8 @@ func BrandCSS(colour string) ([]byte, error) {
 	if contrast(rgb, darkCard) < minContrast {
 		darkInk = tint(rgb, func(c int) bool { return contrast(c, darkCard) >= minContrast })
 	}
-	return fmt.Appendf(nil, ":root{--brand:#%06x;--accent:#%06x;--on-accent:#%06x;--accent-ink:#%06x}"+
-		"@media(prefers-color-scheme:dark){:root{--accent-ink:#%06x}}\n", rgb, accent, onAccent, accent, darkInk), nil
+	return fmt.Appendf(nil, ":root{--brand:#%06x;--accent:#%06x;--on-accent:#%06x;--ink:#%06x}"+
+		"@media(prefers-color-scheme:dark){:root{--ink:#%06x}}\n", rgb, accent, onAccent, accent, darkInk), nil
 }
 
 // parseHex reads "#rrggbb" or "rrggbb".

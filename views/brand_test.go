@@ -30,8 +30,8 @@ func wcagContrast(a, b string) float64 {
 
 // brandVars is the brand stylesheet's shape: the colour, the button fill and its text, the
 // ink on the page, and the ink in the dark scheme.
-var brandVars = regexp.MustCompile(`^:root\{--brand:(#[0-9a-f]{6});--accent:(#[0-9a-f]{6});--on-accent:(#[0-9a-f]{6});--accent-ink:(#[0-9a-f]{6})\}` +
-	`@media\(prefers-color-scheme:dark\)\{:root\{--accent-ink:(#[0-9a-f]{6})\}\}\n$`)
+var brandVars = regexp.MustCompile(`^:root\{--brand:(#[0-9a-f]{6});--accent:(#[0-9a-f]{6});--on-accent:(#[0-9a-f]{6});--ink:(#[0-9a-f]{6})\}` +
+	`@media\(prefers-color-scheme:dark\)\{:root\{--ink:(#[0-9a-f]{6})\}\}\n$`)
 
 // The surfaces portico.css puts text on: the light scheme's page and cards, the dark one's.
 var (

@@ -7,7 +7,6 @@ import (
 	"github.com/portico/portico/models"
 	"golang.org/x/text/collate"
 	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 )
 
 // Country is a country as a form offers it: its ISO 3166-1 code and its name in the page's
@@ -30,54 +29,24 @@ var countryCodes = func() []string {
 	return codes
 }()
 
-// regionNames are CLDR's country names in each language the portal speaks (only these
-// dictionaries are linked in, not every language's).
-var regionNames = map[string]*display.Dictionary{
-	"en": display.English, "de": display.German, "fr": display.French, "nl": display.Dutch,
-	"es": display.Spanish, "it": display.Italian,
-}
-
 // countryList is one language's countries, named and sorted the way its speakers sort
 // ("Österreich" among the O's in German), built on first use.
 type countryList struct {
 	once sync.Once
 	list []Country
-	name map[string]string
 }
 
-func (c *countryList) build(lang string) {
-	c.once.Do(func() {
-		names := regionNames[lang]
-		if names == nil {
-			names = display.English
-		}
-		regions := names.Regions()
-		c.name = make(map[string]string, len(countryCodes))
-		for _, code := range countryCodes {
-			name := regions.Name(language.MustParseRegion(code))
-			if name == "" {
-				name = code
-			}
-			c.list = append(c.list, Country{Code: code, Name: name})
-			c.name[code] = name
-		}
-		order := collate.New(language.Make(lang))
-		slices.SortFunc(c.list, func(a, b Country) int { return order.CompareString(a.Name, b.Name) })
-	})
-}
-
-// Countries lists every country, named in the translator's language and sorted in its order.
+// Countries lists every country, named in the translator's language (CLDR, see Country) and
+// sorted in its order.
 func (t *Translator) Countries() []Country {
-	t.countries.build(t.lang)
+	t.countries.once.Do(func() {
+		list := make([]Country, len(countryCodes))
+		for i, code := range countryCodes {
+			list[i] = Country{Code: code, Name: t.Country(code)}
+		}
+		order := collate.New(language.Make(t.lang))
+		slices.SortFunc(list, func(a, b Country) int { return order.CompareString(a.Name, b.Name) })
+		t.countries.list = list
+	})
 	return t.countries.list
-}
-
-// CountryName is a country's name in the translator's language ("Deutschland" for DE in
-// de), or the code itself when it names no country.
-func (t *Translator) CountryName(code string) string {
-	t.countries.build(t.lang)
-	if name, ok := t.countries.name[code]; ok {
-		return name
-	}
-	return code
 }

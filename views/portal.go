@@ -150,6 +150,7 @@ type InvoiceListView struct {
 	Invoices []InvoiceRow
 	Filter   InvoiceFilter
 	Pager    Pager
+	Archive  ArchiveChoice
 }
 
 // hasActions reports whether any row has something to do (Pay now), so the list needs a
