@@ -42,8 +42,16 @@ type Merchant struct {
 	VATID            string  `gorm:"column:vat_id"`
 	FaviconURL       string  // an https image; empty for Portico's
 	PoweredBy        bool    // show "Powered by Portico" under the portal
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
+	// RenewExpiredLinks lets a customer whose link expired have a new one emailed to them.
+	RenewExpiredLinks bool
+	// EmailLogin offers sign-in by email at /login/<slug>.
+	EmailLogin bool
+	// The notices the customer gets for what is done in the portal.
+	NotifyEmailChange          bool // to the old address, when the profile's email changes
+	NotifyPaymentDetailsChange bool // when the bank account changes
+	NotifyCancellation         bool // when a cancellation is made or undone
+	CreatedAt                  time.Time
+	UpdatedAt                  time.Time
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
@@ -86,6 +94,9 @@ func (s *Store) CreateMerchant(ctx context.Context, name, slug string) (*Merchan
 		CancellationMode: defaultCancelMode,
 		EditableFields:   slices.Clone(ProfileFields),
 		PoweredBy:        true,
+		// Sign-in by email is the one way in a merchant opts into; the rest protect the
+		// customer and are on.
+		RenewExpiredLinks: true, NotifyEmailChange: true, NotifyPaymentDetailsChange: true, NotifyCancellation: true,
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(m).Error; err != nil {
@@ -132,6 +143,12 @@ type MerchantSettings struct {
 	VATID            *string
 	FaviconURL       *string
 	PoweredBy        *bool
+
+	RenewExpiredLinks          *bool
+	EmailLogin                 *bool
+	NotifyEmailChange          *bool
+	NotifyPaymentDetailsChange *bool
+	NotifyCancellation         *bool
 }
 
 func (p MerchantSettings) validate() error {
@@ -231,6 +248,11 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 	columns.set("vat_id", assign(&m.VATID, p.VATID))
 	columns.set("favicon_url", assign(&m.FaviconURL, p.FaviconURL))
 	columns.set("powered_by", assign(&m.PoweredBy, p.PoweredBy))
+	columns.set("renew_expired_links", assign(&m.RenewExpiredLinks, p.RenewExpiredLinks))
+	columns.set("email_login", assign(&m.EmailLogin, p.EmailLogin))
+	columns.set("notify_email_change", assign(&m.NotifyEmailChange, p.NotifyEmailChange))
+	columns.set("notify_payment_details_change", assign(&m.NotifyPaymentDetailsChange, p.NotifyPaymentDetailsChange))
+	columns.set("notify_cancellation", assign(&m.NotifyCancellation, p.NotifyCancellation))
 	return columns
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -34,6 +35,15 @@ type PaymentDetails struct {
 
 // MaskedIBAN is the IBAN as it may be shown.
 func (p *PaymentDetails) MaskedIBAN() string { return MaskIBAN(p.IBAN) }
+
+// shownAccount is the account as a notice names it: the masked IBAN, or the card's brand
+// and last four digits.
+func (p *PaymentDetails) shownAccount() string {
+	if p.Method == MethodCard {
+		return strings.ToUpper(p.CardBrand[:1]) + p.CardBrand[1:] + " •••• " + p.CardLast4
+	}
+	return p.MaskedIBAN()
+}
 
 // PaymentDetailsInput replaces what a customer has on file.
 type PaymentDetailsInput struct {
@@ -122,6 +132,9 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		// The audit log keeps the masked IBAN only; the merchant reads the full one over the API.
 		details := map[string]string{"method": p.Method, "iban": p.MaskedIBAN(), "card_last4": p.CardLast4}
 		if err := s.record(tx, sc.MerchantID, id, actor, "payment_details.updated", details); err != nil {
+			return err
+		}
+		if err := s.notify(tx, actor, sc.MerchantID, id, EmailPaymentDetailsChanged, "", EmailDetails{Account: p.shownAccount()}); err != nil {
 			return err
 		}
 		return s.announce(tx, sc.MerchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
