@@ -48,9 +48,9 @@ type Email struct {
 	CustomerID string
 	Kind       EmailKind
 	Recipient  string
-	Locale     string // the language the message is written in
-	LinkID     string // the link it carries; empty for notices
-	LinkToken  []byte // the link's token, sealed; nil once the job is finished
+	Locale     string       // the language the message is written in
+	LinkID     string       // the link it carries; empty for notices
+	LinkToken  []byte       // the link's token, sealed; nil once the job is finished
 	Details    EmailDetails `gorm:"serializer:json"`
 	JobState   `gorm:"embedded"`
 	CreatedAt  time.Time

@@ -46,7 +46,9 @@ const (
 func RenewURL() string { return RenewRoute }
 
 // LoginURL is a merchant's sign-in page.
-func LoginURL(slug string) string { return strings.Replace(LoginRoute, ":slug", url.PathEscape(slug), 1) }
+func LoginURL(slug string) string {
+	return strings.Replace(LoginRoute, ":slug", url.PathEscape(slug), 1)
+}
 
 // EntryURL is the path of a portal link: its token at the portal's door.
 func EntryURL(token string) string {
