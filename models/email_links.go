@@ -161,13 +161,17 @@ func renewable(link *PortalLink, m *Merchant, customerEmail string, at time.Time
 
 // CanRenew reports whether the page about an expired link (or a session that ended with
 // its link) may offer to email a new one: nil when it may, else an ErrNotRenewable.
-func (s *Store) CanRenew(ctx context.Context, link *PortalLink, m *Merchant) error {
-	var c Customer
-	err := s.db.read.WithContext(ctx).Select("email").Take(&c, "merchant_id = ? AND id = ?", m.ID, link.CustomerID).Error
-	if err != nil {
+func (s *Store) CanRenew(ctx context.Context, link *PortalLink) error {
+	read := s.db.read.WithContext(ctx)
+	var m Merchant
+	if err := read.Select("renew_expired_links").Take(&m, "id = ?", link.MerchantID).Error; err != nil {
 		return storeError("can renew", err)
 	}
-	return renewable(link, m, c.Email, s.Now())
+	var c Customer
+	if err := read.Select("email").Take(&c, "merchant_id = ? AND id = ?", link.MerchantID, link.CustomerID).Error; err != nil {
+		return storeError("can renew", err)
+	}
+	return renewable(link, &m, c.Email, s.Now())
 }
 
 // Renewal is a renewed link's message, with the expired link and merchant it came from, so
@@ -183,6 +187,8 @@ type Renewal struct {
 // on file — never anywhere else. The link must be renewable (ErrNotRenewable), and the
 // customer within RenewalsPerLink and RenewalsPerCustomer (ErrMailLimited). pageLocale is
 // the language the customer saw the offer in, for when neither link nor customer names one.
+// Refused for either reason, it still returns the expired link and its merchant, so the
+// page that says so keeps the merchant's branding.
 func (s *Store) RenewPortalLink(ctx context.Context, linkID, pageLocale string, ip, userAgent string) (*Renewal, error) {
 	if !validID("pl", linkID) {
 		return nil, ErrNotFound
@@ -237,7 +243,10 @@ func (s *Store) RenewPortalLink(ctx context.Context, linkID, pageLocale string, 
 		}
 		return s.record(tx, old.MerchantID, c.ID, actor, "portal_link.renewed", map[string]string{"link_id": link.ID, "renewed_from": old.ID})
 	})
-	if err != nil {
+	switch {
+	case errors.Is(err, ErrNotRenewable), errors.Is(err, ErrMailLimited):
+		return r, err
+	case err != nil:
 		return nil, storeError("renew portal link", err)
 	}
 	return r, nil

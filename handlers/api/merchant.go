@@ -30,6 +30,12 @@ type merchantRequest struct {
 	VATID            *string         `json:"vat_id"`
 	FaviconURL       *string         `json:"favicon_url"`
 	PoweredBy        *bool           `json:"powered_by"`
+
+	RenewExpiredLinks          *bool `json:"renew_expired_links"`
+	EmailLogin                 *bool `json:"email_login"`
+	NotifyEmailChange          *bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange *bool `json:"notify_payment_details_change"`
+	NotifyCancellation         *bool `json:"notify_cancellation"`
 }
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
@@ -44,6 +50,8 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
 		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
 		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
+		RenewExpiredLinks: req.RenewExpiredLinks, EmailLogin: req.EmailLogin, NotifyEmailChange: req.NotifyEmailChange,
+		NotifyPaymentDetailsChange: req.NotifyPaymentDetailsChange, NotifyCancellation: req.NotifyCancellation,
 	}
 	m, err := h.store.UpdateMerchantSettings(c.Request().Context(), merchantID(c), apiActor(c), settings)
 	if err != nil {
@@ -68,6 +76,12 @@ type merchantJSON struct {
 	VATID            string      `json:"vat_id"`
 	FaviconURL       string      `json:"favicon_url"`
 	PoweredBy        bool        `json:"powered_by"`
+
+	RenewExpiredLinks          bool `json:"renew_expired_links"`
+	EmailLogin                 bool `json:"email_login"`
+	NotifyEmailChange          bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange bool `json:"notify_payment_details_change"`
+	NotifyCancellation         bool `json:"notify_cancellation"`
 }
 
 func presentMerchant(m *models.Merchant) merchantJSON {
@@ -80,5 +94,7 @@ func presentMerchant(m *models.Merchant) merchantJSON {
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
 		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		RenewExpiredLinks: m.RenewExpiredLinks, EmailLogin: m.EmailLogin, NotifyEmailChange: m.NotifyEmailChange,
+		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
 	}
 }

@@ -27,9 +27,14 @@ func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
 	}
+	renewals, err := newRenewals(sessionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
 	return &Handler{
 		store: store, cookies: cookies, pages: pages, log: log,
 		crossOrigin: http.NewCrossOriginProtection(),
+		renewals:    renewals, signIns: newSignIns(),
 	}, nil
 }
 
@@ -59,6 +64,8 @@ type Handler struct {
 	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
+	renewals    *renewals // "email me a new link" (renew.go)
+	signIns     *signIns  // sign-in by email (login.go)
 }
 
 type portalAccessKey struct{}
@@ -141,6 +148,7 @@ func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
 	if a != nil {
 		p = h.sessionPage(c, a)
 		v.SupportEmail = a.Merchant.SupportEmail
+		v.Renew = h.renewOffer(c, &a.Link)
 		if framable = a.Link.Framable(); framable {
 			web.AllowFraming(c, a.Link.FrameAncestors)
 		}

@@ -16,8 +16,6 @@ type dirTransport struct {
 	dir string
 }
 
-func (t *dirTransport) String() string { return "files in " + t.dir }
-
 // send writes the message to <dir>/<queued time>-<id>.eml. A retry writes the same file
 // again, so a message is never there twice.
 func (t *dirTransport) send(_ context.Context, msg *gomail.Msg, e *models.ClaimedEmail) (string, error) {

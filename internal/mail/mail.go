@@ -61,8 +61,6 @@ type Mailer struct {
 type transport interface {
 	// send delivers msg and says where it went, for the log.
 	send(ctx context.Context, msg *gomail.Msg, e *models.ClaimedEmail) (string, error)
-	// String says where messages go, for the log at start.
-	String() string
 }
 
 // New returns the mail queue for cfg; a bad SMTP URL or sender is an error here, at start.
@@ -98,10 +96,6 @@ func ParseFrom(from string) (*mail.Address, error) {
 	}
 	return addr, nil
 }
-
-// Destination says where messages go: the SMTP server (never its credentials), or the
-// directory of .eml files.
-func (m *Mailer) Destination() string { return m.transport.String() }
 
 // Register adds the mailer's metrics to reg.
 func (m *Mailer) Register(reg prometheus.Registerer) error { return reg.Register(m.outcomes) }

@@ -18,7 +18,6 @@ import (
 // smtpTransport hands messages to an SMTP server, a connection per message.
 type smtpTransport struct {
 	client *gomail.Client
-	shown  string // the server as the log may name it: no credentials
 }
 
 // SMTPSettings is what an SMTP URL says, checked.
@@ -96,18 +95,8 @@ func newSMTPTransport(raw string, roots *x509.CertPool) (*smtpTransport, error) 
 	if err != nil {
 		return nil, fmt.Errorf("smtp: %w", err)
 	}
-	scheme, security := "smtp", "STARTTLS"
-	switch {
-	case s.ImplicitTLS:
-		scheme, security = "smtps", "TLS"
-	case s.PlainAllowed:
-		security = "STARTTLS when offered (loopback)"
-	}
-	shown := fmt.Sprintf("%s://%s (%s)", scheme, net.JoinHostPort(s.Host, strconv.Itoa(s.Port)), security)
-	return &smtpTransport{client: client, shown: shown}, nil
+	return &smtpTransport{client: client}, nil
 }
-
-func (t *smtpTransport) String() string { return t.shown }
 
 func (t *smtpTransport) send(ctx context.Context, msg *gomail.Msg, _ *models.ClaimedEmail) (string, error) {
 	return "smtp", t.client.DialAndSendWithContext(ctx, msg)
