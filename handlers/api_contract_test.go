@@ -130,7 +130,7 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		},
 		"revokeCustomerPortalLinks": func() contractCall { return contractCall{params: with(nil)} },
 		"listEmails":                func() contractCall { return contractCall{params: with(nil), query: "status=queued&per_page=10"} },
-		"listPortalLinks": func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
+		"listPortalLinks":           func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
 		"revokePortalLink": func() contractCall {
 			return contractCall{params: map[string]string{"id": post("/v1/customers/external:42/portal", map[string]any{})}}
 		},
