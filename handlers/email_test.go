@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -416,7 +417,7 @@ func TestSignInByEmail(t *testing.T) {
 		}
 		// Per IP, whatever the address.
 		for i := range 10 {
-			signInAt(t, f, "198.51.100.20", "a"+string(rune('a'+i))+"@example.org")
+			signInAt(t, f, "198.51.100.20", "a"+strconv.Itoa(i)+"@example.org")
 		}
 		if res, _, _ := signInAt(t, f, "198.51.100.20", "fresh@example.org"); res.StatusCode != http.StatusTooManyRequests {
 			t.Errorf("past the limit per IP: %d", res.StatusCode)
@@ -442,25 +443,28 @@ func TestSignInByEmail(t *testing.T) {
 func TestSignInTakesTheSameTimeEitherWay(t *testing.T) {
 	f := newMailFixture(t, testdb.SQLite(t), trustLoopbackProxy)
 	f.setPolicy(t, models.MerchantSettings{EmailLogin: ptr(true)})
-	const rounds = 25
+	const rounds = 40
 	ctx := context.Background()
 	for i := range rounds {
-		email := "known" + string(rune('a'+i)) + "@example.com"
+		email := "known" + strconv.Itoa(i) + "@example.com"
 		fixtureStep[*models.Customer](t)(f.store.CreateCustomer(ctx, f.merchant.ID, models.SystemActor, models.CustomerInput{Name: ptr("K"), Email: &email}))
 	}
 	var known, unknown []time.Duration
 	for i := range rounds {
-		_, _, k := signInAt(t, f, "198.51.100."+string(rune('0'+i%10))+string(rune('0'+i/10)), "known"+string(rune('a'+i))+"@example.com")
-		_, _, u := signInAt(t, f, "203.0.113."+string(rune('0'+i%10))+string(rune('0'+i/10)), "unknown"+string(rune('a'+i))+"@example.com")
+		_, _, k := signInAt(t, f, "198.51.100."+strconv.Itoa(i), "known"+strconv.Itoa(i)+"@example.com")
+		_, _, u := signInAt(t, f, "203.0.113."+strconv.Itoa(i), "unknown"+strconv.Itoa(i)+"@example.com")
 		known, unknown = append(known, k), append(unknown, u)
 	}
 	median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
 	mk, mu := median(known), median(unknown)
 	t.Logf("median answer: known %v, unknown %v", mk, mu)
-	if diff := (mk - mu).Abs(); diff > 2*time.Millisecond && diff > mu/2 {
+	// A look-up and a write in the request (the mistake this guards against) costs a
+	// known address about twice the time of an unknown one here.
+	if diff := (mk - mu).Abs(); diff > 250*time.Microsecond && diff > mu/3 {
 		t.Errorf("known addresses answer in %v, unknown in %v: the difference tells which exist", mk, mu)
 	}
 	f.smtp.Wait(t, rounds)
+	f.quiet(t, rounds)
 }
 
 func TestNoticesByEmail(t *testing.T) {

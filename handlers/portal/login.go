@@ -19,16 +19,19 @@ import (
 // belongs to a customer: the page, its status and its time are the same either way, which
 // is why the look-up and the mail happen after the answer, in the background.
 type signIns struct {
-	// inFlight bounds the sign-ins being handled at once; past it a request is dropped
-	// (and logged), its answer unchanged.
-	inFlight   chan struct{}
+	// waiting bounds the sign-ins accepted and not yet handled; past it a request is
+	// dropped (and logged), its answer unchanged. working bounds those handled at once, so
+	// a burst of sign-ins queues here instead of crowding the database.
+	waiting    chan struct{}
+	working    chan struct{}
 	perIP      *middleware.RateLimiterMemoryStore
 	perAddress *middleware.RateLimiterMemoryStore
 }
 
 // Sign-in limits in front of the Store's own per customer.
 const (
-	signInsInFlight = 64
+	signInsWaiting = 1024
+	signInsWorking = 4
 	// signInsPerIPBurst requests from one client IP at once, then one a minute.
 	signInsPerIPBurst = 10
 	// signInsPerAddressBurst requests for one address at once, then one a minute; known
@@ -40,7 +43,7 @@ const (
 
 func newSignIns() *signIns {
 	return &signIns{
-		inFlight: make(chan struct{}, signInsInFlight),
+		waiting: make(chan struct{}, signInsWaiting), working: make(chan struct{}, signInsWorking),
 		perIP:    perMinuteLimiter(signInsPerIPBurst), perAddress: perMinuteLimiter(signInsPerAddressBurst),
 	}
 }
@@ -95,13 +98,15 @@ func (h *Handler) loginPage(c echo.Context, m *models.Merchant) *views.Page {
 // answer does not wait for it (nor take longer when the address is known).
 func (h *Handler) signIn(merchantID, address, lang, ip, userAgent string) {
 	select {
-	case h.signIns.inFlight <- struct{}{}:
+	case h.signIns.waiting <- struct{}{}:
 	default:
-		h.log.Warn("sign-in by email: too many requests in flight; dropped", "merchant", merchantID, "to", models.MaskEmail(address))
+		h.log.Warn("sign-in by email: too many requests waiting; dropped", "merchant", merchantID, "to", models.MaskEmail(address))
 		return
 	}
 	go func() {
-		defer func() { <-h.signIns.inFlight }()
+		defer func() { <-h.signIns.waiting }()
+		h.signIns.working <- struct{}{}
+		defer func() { <-h.signIns.working }()
 		ctx, cancel := context.WithTimeout(context.Background(), signInTimeout)
 		defer cancel()
 		queued, err := h.store.RequestSignIn(ctx, merchantID, address, lang, ip, userAgent)
