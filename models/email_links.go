@@ -160,18 +160,23 @@ func renewable(link *PortalLink, m *Merchant, customerEmail string, at time.Time
 }
 
 // CanRenew reports whether the page about an expired link (or a session that ended with
-// its link) may offer to email a new one: nil when it may, else an ErrNotRenewable.
+// its link) may offer to email a new one: nil when it may, else an ErrNotRenewable. It
+// reads the link as it is now, so a revocation an instant ago counts.
 func (s *Store) CanRenew(ctx context.Context, link *PortalLink) error {
-	read := s.db.read.WithContext(ctx)
-	var m Merchant
-	if err := read.Select("renew_expired_links").Take(&m, "id = ?", link.MerchantID).Error; err != nil {
+	var row struct {
+		PortalLink
+		RenewExpiredLinks bool
+		CustomerEmail     string
+	}
+	err := s.db.read.WithContext(ctx).Table("portal_links AS l").
+		Select("l.*, m.renew_expired_links, c.email AS customer_email").
+		Joins("JOIN merchants AS m ON m.id = l.merchant_id").
+		Joins("JOIN customers AS c ON c.id = l.customer_id AND c.merchant_id = l.merchant_id").
+		Where("l.merchant_id = ? AND l.id = ?", link.MerchantID, link.ID).Take(&row).Error
+	if err != nil {
 		return storeError("can renew", err)
 	}
-	var c Customer
-	if err := read.Select("email").Take(&c, "merchant_id = ? AND id = ?", link.MerchantID, link.CustomerID).Error; err != nil {
-		return storeError("can renew", err)
-	}
-	return renewable(link, &m, c.Email, s.Now())
+	return renewable(&row.PortalLink, &Merchant{RenewExpiredLinks: row.RenewExpiredLinks}, row.CustomerEmail, s.Now())
 }
 
 // Renewal is a renewed link's message, with the expired link and merchant it came from, so
