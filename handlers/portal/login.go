@@ -44,7 +44,7 @@ const (
 func newSignIns() *signIns {
 	return &signIns{
 		waiting: make(chan struct{}, signInsWaiting), working: make(chan struct{}, signInsWorking),
-		perIP:    perMinuteLimiter(signInsPerIPBurst), perAddress: perMinuteLimiter(signInsPerAddressBurst),
+		perIP: perMinuteLimiter(signInsPerIPBurst), perAddress: perMinuteLimiter(signInsPerAddressBurst),
 	}
 }
 
