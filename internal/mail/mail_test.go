@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -29,24 +28,8 @@ type world struct {
 	mailer   *mail.Mailer
 	merchant *models.Merchant
 	customer *models.Customer
-	logs     *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+	// logs needs no lock: the tests work the queue on their own goroutine (work).
+	logs *bytes.Buffer
 }
 
 var merchants int
@@ -63,7 +46,7 @@ func newWorld(t *testing.T, db *models.DB, cfg mail.Config) *world {
 	if cfg.From == "" {
 		cfg.From = "Portal <portal@mail.example>"
 	}
-	logs := &lockedBuffer{}
+	logs := &bytes.Buffer{}
 	mailer, err := mail.New(store, catalog, cfg, slog.New(slog.NewTextHandler(logs, nil)))
 	if err != nil {
 		t.Fatal(err)
