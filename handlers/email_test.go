@@ -352,14 +352,14 @@ func mustPath(t *testing.T, link string) string {
 
 // signInAt posts the sign-in form from a client IP (the app trusts X-Forwarded-For from
 // loopback in these tests) and returns the answer, its page's text, and how long it took.
-func signInAt(t *testing.T, f *mailFixture, ip, address string) (*http.Response, string, time.Duration) {
+func signInAt(t *testing.T, f *billing, ip, address string) (*http.Response, string, time.Duration) {
 	t.Helper()
 	v := f.visitor()
 	v.header.Set("X-Forwarded-For", ip)
 	start := time.Now()
 	res := v.post(t, views.LoginURL(f.merchant.Slug), url.Values{"email": {address}})
-	took := time.Since(start)
-	return res, strings.Join(strings.Fields(readHTML(t, res).Find("main").Text()), " "), took
+	doc := readHTML(t, res) // the whole answer, as a client timing it would wait for
+	return res, strings.Join(strings.Fields(doc.Find("main").Text()), " "), time.Since(start)
 }
 
 func trustLoopbackProxy(o *handlers.Options) {
@@ -379,8 +379,8 @@ func TestSignInByEmail(t *testing.T) {
 			t.Fatalf("the sign-in page has no email field or no branding:\n%s", doc.Text())
 		}
 
-		unknown, unknownPage, _ := signInAt(t, f, "198.51.100.1", "nobody@example.net")
-		known, knownPage, _ := signInAt(t, f, "198.51.100.2", "ZOE@Example.com")
+		unknown, unknownPage, _ := signInAt(t, f.billing, "198.51.100.1", "nobody@example.net")
+		known, knownPage, _ := signInAt(t, f.billing, "198.51.100.2", "ZOE@Example.com")
 		if unknown.StatusCode != http.StatusOK || known.StatusCode != unknown.StatusCode {
 			t.Fatalf("statuses: unknown %d, known %d", unknown.StatusCode, known.StatusCode)
 		}
@@ -407,23 +407,23 @@ func TestSignInByEmail(t *testing.T) {
 
 		// Per address, known or not: three at once, then the 429 page.
 		for i := range 3 {
-			if res, _, _ := signInAt(t, f, "198.51.100.10", "stranger@example.org"); res.StatusCode != http.StatusOK && i < 2 {
+			if res, _, _ := signInAt(t, f.billing, "198.51.100.10", "stranger@example.org"); res.StatusCode != http.StatusOK && i < 2 {
 				t.Fatalf("request %d: %d", i, res.StatusCode)
 			}
 		}
-		res, page, _ := signInAt(t, f, "198.51.100.11", "Stranger@example.org")
+		res, page, _ := signInAt(t, f.billing, "198.51.100.11", "Stranger@example.org")
 		if res.StatusCode != http.StatusTooManyRequests || res.Header.Get("Retry-After") == "" || !strings.Contains(page, "Too many sign-in requests") {
 			t.Errorf("past the limit per address: %d %q", res.StatusCode, page)
 		}
 		// Per IP, whatever the address.
 		for i := range 10 {
-			signInAt(t, f, "198.51.100.20", "a"+strconv.Itoa(i)+"@example.org")
+			signInAt(t, f.billing, "198.51.100.20", "a"+strconv.Itoa(i)+"@example.org")
 		}
-		if res, _, _ := signInAt(t, f, "198.51.100.20", "fresh@example.org"); res.StatusCode != http.StatusTooManyRequests {
+		if res, _, _ := signInAt(t, f.billing, "198.51.100.20", "fresh@example.org"); res.StatusCode != http.StatusTooManyRequests {
 			t.Errorf("past the limit per IP: %d", res.StatusCode)
 		}
 		// Not a valid address: the field says so, with 422.
-		if res, page, _ := signInAt(t, f, "198.51.100.30", "zoe@"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter an email address") {
+		if res, page, _ := signInAt(t, f.billing, "198.51.100.30", "zoe@"); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(page, "Enter an email address") {
 			t.Errorf("invalid address: %d %q", res.StatusCode, page)
 		}
 		// A cross-site POST is refused.
@@ -437,11 +437,13 @@ func TestSignInByEmail(t *testing.T) {
 	})
 }
 
-// TestSignInTakesTheSameTimeEitherWay measures the answer to known and unknown addresses,
-// interleaved so the machine's noise falls on both: the look-up and the mail happen after
-// the answer, so a known address must not answer measurably later.
+// TestSignInTakesTheSameTimeEitherWay measures the answer to known and unknown addresses:
+// the look-up and the mail happen after the answer, so a known address must not answer
+// measurably later. The rounds alternate which goes first, and each request is measured
+// after the background work of the one before has had time to finish, so neither kind pays
+// for the other's.
 func TestSignInTakesTheSameTimeEitherWay(t *testing.T) {
-	f := newMailFixture(t, testdb.SQLite(t), trustLoopbackProxy)
+	f := newBilling(t, testdb.SQLite(t), trustLoopbackProxy)
 	f.setPolicy(t, models.MerchantSettings{EmailLogin: ptr(true)})
 	const rounds = 40
 	ctx := context.Background()
@@ -450,21 +452,42 @@ func TestSignInTakesTheSameTimeEitherWay(t *testing.T) {
 		fixtureStep[*models.Customer](t)(f.store.CreateCustomer(ctx, f.merchant.ID, models.SystemActor, models.CustomerInput{Name: ptr("K"), Email: &email}))
 	}
 	var known, unknown []time.Duration
-	for i := range rounds {
-		_, _, k := signInAt(t, f, "198.51.100."+strconv.Itoa(i), "known"+strconv.Itoa(i)+"@example.com")
-		_, _, u := signInAt(t, f, "203.0.113."+strconv.Itoa(i), "unknown"+strconv.Itoa(i)+"@example.com")
-		known, unknown = append(known, k), append(unknown, u)
+	measure := func(into *[]time.Duration, ip, address string) {
+		_, _, took := signInAt(t, f, ip, address)
+		*into = append(*into, took)
+		time.Sleep(50 * time.Millisecond) // the sign-in's background work is done by then
 	}
-	median := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/2] }
-	mk, mu := median(known), median(unknown)
-	t.Logf("median answer: known %v, unknown %v", mk, mu)
+	for i := range rounds {
+		n := strconv.Itoa(i)
+		if i%2 == 0 {
+			measure(&known, "198.51.100."+n, "known"+n+"@example.com")
+			measure(&unknown, "203.0.113."+n, "unknown"+n+"@example.com")
+		} else {
+			measure(&unknown, "203.0.113."+n, "unknown"+n+"@example.com")
+			measure(&known, "198.51.100."+n, "known"+n+"@example.com")
+		}
+	}
+	// The 10th percentile: what a request costs when nothing else gets in its way. Noise
+	// (other tests, the race detector, a GC) only ever adds time, so a low percentile
+	// shows the work a request itself does, and that is what must not differ.
+	fast := func(d []time.Duration) time.Duration { slices.Sort(d); return d[len(d)/10] }
+	mk, mu := fast(known), fast(unknown)
+	t.Logf("10th percentile of the answer: known %v, unknown %v", mk, mu)
 	// A look-up and a write in the request (the mistake this guards against) costs a
-	// known address about twice the time of an unknown one here.
+	// known address two to five times the time of an unknown one here.
 	if diff := (mk - mu).Abs(); diff > 250*time.Microsecond && diff > mu/3 {
 		t.Errorf("known addresses answer in %v, unknown in %v: the difference tells which exist", mk, mu)
 	}
-	f.smtp.Wait(t, rounds)
-	f.quiet(t, rounds)
+	// And the known ones did get their links, in the background.
+	var queued int64
+	for deadline := time.Now().Add(10 * time.Second); queued < rounds && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if err := f.db.Writer().Model(&models.Email{}).Where("merchant_id = ? AND kind = ?", f.merchant.ID, models.EmailSignIn).Count(&queued).Error; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if queued != rounds {
+		t.Errorf("%d sign-in messages queued, want %d", queued, rounds)
+	}
 }
 
 func TestNoticesByEmail(t *testing.T) {
