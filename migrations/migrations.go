@@ -21,6 +21,7 @@ var steps = []*gormigrate.Migration{
 	webhookDeliveries,
 	merchantIdentity,
 	email,
+	payments,
 }
 
 var options = &gormigrate.Options{

@@ -50,8 +50,12 @@ type Merchant struct {
 	NotifyEmailChange          bool // to the old address, when the profile's email changes
 	NotifyPaymentDetailsChange bool // when the bank account changes
 	NotifyCancellation         bool // when a cancellation is made or undone
-	CreatedAt                  time.Time
-	UpdatedAt                  time.Time
+	// BankAccount is where customers pay by transfer; RemittanceFormat the reference they
+	// write on it (see TransferReference).
+	BankAccount      BankAccount `gorm:"embedded;embeddedPrefix:bank_"`
+	RemittanceFormat string
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
 }
 
 var slugPattern = regexp.MustCompile(`^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$`)
@@ -149,9 +153,14 @@ type MerchantSettings struct {
 	NotifyEmailChange          *bool
 	NotifyPaymentDetailsChange *bool
 	NotifyCancellation         *bool
+	BankAccount                *BankAccountInput
+	RemittanceFormat           *string
+	// PaymentProvider connects (or, Remove, disconnects) the merchant's payment provider.
+	// Its secrets never reach the audit log: the settings are recorded without it.
+	PaymentProvider *ProviderInput `json:"-"`
 }
 
-func (p MerchantSettings) validate() error {
+func (p *MerchantSettings) validate() error {
 	var v validator
 	if p.Name != nil {
 		v.text("name", *p.Name, merchantNameMaxLen, true)
@@ -195,6 +204,15 @@ func (p MerchantSettings) validate() error {
 	if p.FaviconURL != nil {
 		v.webURL("favicon_url", *p.FaviconURL)
 	}
+	if p.BankAccount != nil {
+		validateBankAccount(&v, p.BankAccount)
+	}
+	if p.RemittanceFormat != nil {
+		validateRemittanceFormat(&v, *p.RemittanceFormat)
+	}
+	if p.PaymentProvider != nil {
+		p.PaymentProvider.validate(&v)
+	}
 	return v.err()
 }
 
@@ -211,6 +229,11 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 		if columns := p.apply(&m); len(columns) > 0 {
 			m.UpdatedAt = s.Now()
 			if err := tx.Model(&m).Select(append(columns, "updated_at")).Updates(&m).Error; err != nil {
+				return err
+			}
+		}
+		if p.PaymentProvider != nil {
+			if err := s.setPaymentProvider(tx, merchantID, actor, *p.PaymentProvider); err != nil {
 				return err
 			}
 		}
@@ -253,6 +276,11 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 	columns.set("notify_email_change", assign(&m.NotifyEmailChange, p.NotifyEmailChange))
 	columns.set("notify_payment_details_change", assign(&m.NotifyPaymentDetailsChange, p.NotifyPaymentDetailsChange))
 	columns.set("notify_cancellation", assign(&m.NotifyCancellation, p.NotifyCancellation))
+	if b := p.BankAccount; b != nil {
+		m.BankAccount = BankAccount(*b)
+		columns = append(columns, "bank_account_holder", "bank_iban", "bank_bic")
+	}
+	columns.set("remittance_format", assign(&m.RemittanceFormat, p.RemittanceFormat))
 	return columns
 }
 

@@ -140,6 +140,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if err := migrations.Up(e.db.Writer()); err != nil {
 			return err
 		}
+		// IBANs kept in the clear before they were sealed are sealed now: that needs the
+		// data keys, which the migrations do not have.
+		if n, err := e.store.SealPaymentDetails(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			e.log.Info("sealed the IBANs on file with the data keys", "rows", n)
+		}
 	}
 	return action(ctx, e)
 }

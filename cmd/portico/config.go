@@ -52,6 +52,8 @@ type config struct {
 	SMTPURL  string
 	MailFrom string
 	MailDir  string
+	// StripeAPIURL is Stripe's API address: empty for Stripe's own, a stripe-mock's in tests.
+	StripeAPIURL string
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
@@ -78,6 +80,7 @@ var settings = []struct {
 	{"smtp-url", "PORTICO_SMTP_URL", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS required; plain only to a loopback host) or smtps://user:pass@host:465; unset: mail is written as .eml files into the mail directory"},
 	{"mail-from", "PORTICO_MAIL_FROM", "", `Portico's sender address, "Portal <portal@example.com>"; mail shows the merchant's name with it. Required with an SMTP URL`},
 	{"mail-dir", "PORTICO_MAIL_DIR", "mail", "where mail is written as .eml files when there is no SMTP URL"},
+	{"stripe-api-url", "PORTICO_STRIPE_API_URL", "", "Stripe's API address; empty for Stripe's own (for tests: a stripe-mock's, such as http://127.0.0.1:12111)"},
 }
 
 // addConfigFlags registers every setting on fs, defaulting to the environment's value. A
@@ -196,6 +199,11 @@ func parseConfig(v map[string]*string) (*config, error) {
 	if _, err := mail.ParseFrom(cfg.MailFrom); err != nil {
 		fail("mail-from", err)
 	}
+	if cfg.StripeAPIURL = *v["stripe-api-url"]; cfg.StripeAPIURL != "" {
+		if u, err := url.Parse(cfg.StripeAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fail("stripe-api-url", errors.New("must be an absolute http(s) URL"))
+		}
+	}
 	production := cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https"
 	if cfg.AllowPrivateWebhooks, err = strconv.ParseBool(*v["allow-private-webhooks"]); err != nil {
 		fail("allow-private-webhooks", errors.New("must be true or false"))
@@ -260,7 +268,7 @@ func (cfg *config) ensureSessionKey(log *slog.Logger) {
 // what it encrypts (stored API responses) cannot be read after a restart.
 func (cfg *config) warnTemporaryDataKeys(log *slog.Logger) {
 	if cfg.dataKeysGenerated {
-		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays stored now cannot be read after Portico restarts",
+		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays and IBANs stored now cannot be read after Portico restarts, and payment provider credentials are refused",
 			"generate_one_with", "openssl rand -base64 32")
 	}
 }

@@ -15,7 +15,17 @@ type paymentDetailsRequest struct {
 	CardLast4     *string `json:"card_last4"`
 	CardExpMonth  *int    `json:"card_exp_month"`
 	CardExpYear   *int    `json:"card_exp_year"`
+	// Collection says who pays open invoices: "automatic" (the merchant collects from this
+	// method on the due date; the portal says so instead of offering Pay) or "manual" (the
+	// customer pays). Left out, it stays as it was.
+	Collection *string `json:"collection"`
 }
+
+// The collections a merchant can mark payment details with.
+const (
+	collectionAutomatic = "automatic"
+	collectionManual    = "manual"
+)
 
 // input refuses the fields of the other method rather than dropping them unseen.
 func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
@@ -33,10 +43,18 @@ func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
 			return models.PaymentDetailsInput{}, invalidField(f.name, "not_allowed", "is only for method "+f.method)
 		}
 	}
-	return models.PaymentDetailsInput{
+	in := models.PaymentDetailsInput{
 		Method: r.Method, AccountHolder: deref(r.AccountHolder), IBAN: deref(r.IBAN), CardBrand: deref(r.CardBrand),
 		CardLast4: deref(r.CardLast4), CardExpMonth: deref(r.CardExpMonth), CardExpYear: deref(r.CardExpYear),
-	}, nil
+	}
+	if r.Collection != nil {
+		if *r.Collection != collectionAutomatic && *r.Collection != collectionManual {
+			return in, invalidField("collection", "invalid_choice", "must be one of automatic, manual")
+		}
+		auto := *r.Collection == collectionAutomatic
+		in.AutoCollect = &auto
+	}
+	return in, nil
 }
 
 func deref[T any](p *T) T {
@@ -83,9 +101,17 @@ type paymentDetailsJSON struct {
 	CardLast4     string    `json:"card_last4"`
 	CardExpMonth  int       `json:"card_exp_month"`
 	CardExpYear   int       `json:"card_exp_year"`
+	Collection    string    `json:"collection"`
+	Provider      string    `json:"provider"`          // the provider that keeps the method, or empty
+	Mandate       string    `json:"mandate_reference"` // the SEPA mandate the provider collects under
 	UpdatedAt     Timestamp `json:"updated_at"`
 }
 
 func presentPaymentDetails(p *models.PaymentDetails) paymentDetailsJSON {
-	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, stamp(p.UpdatedAt)}
+	collection := collectionManual
+	if p.AutoCollect {
+		collection = collectionAutomatic
+	}
+	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4,
+		p.CardExpMonth, p.CardExpYear, collection, p.Provider, p.MandateReference, stamp(p.UpdatedAt)}
 }

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -66,6 +67,10 @@ type Handler struct {
 	crossOrigin *http.CrossOriginProtection
 	renewals    *renewals // "email me a new link" (renew.go)
 	signIns     *signIns  // sign-in by email (login.go)
+	// baseURL and providers let customers pay through the merchants' providers
+	// (EnablePayments); without them only payment pages and transfers are offered.
+	baseURL   *url.URL
+	providers map[string]models.PaymentProvider
 }
 
 type portalAccessKey struct{}
