@@ -18,8 +18,8 @@ import (
 	"github.com/portico/portico/internal/outbox"
 	"github.com/portico/portico/internal/payments/stripe"
 	"github.com/portico/portico/internal/webhook"
-	"github.com/portico/portico/views"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
