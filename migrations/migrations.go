@@ -20,6 +20,7 @@ var steps = []*gormigrate.Migration{
 	moneyAndClaims,
 	webhookDeliveries,
 	merchantIdentity,
+	email,
 	payments,
 }
 

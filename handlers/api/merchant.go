@@ -109,6 +109,12 @@ type merchantRequest struct {
 	BankAccount      *bankAccountRequest `json:"bank_account"`
 	RemittanceFormat *string             `json:"remittance_format"`
 	Stripe           stripeSetting       `json:"stripe"`
+
+	RenewExpiredLinks          *bool `json:"renew_expired_links"`
+	EmailLogin                 *bool `json:"email_login"`
+	NotifyEmailChange          *bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange *bool `json:"notify_payment_details_change"`
+	NotifyCancellation         *bool `json:"notify_cancellation"`
 }
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
@@ -124,6 +130,8 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
 		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
 		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
+		RenewExpiredLinks: req.RenewExpiredLinks, EmailLogin: req.EmailLogin, NotifyEmailChange: req.NotifyEmailChange,
+		NotifyPaymentDetailsChange: req.NotifyPaymentDetailsChange, NotifyCancellation: req.NotifyCancellation,
 		RemittanceFormat: req.RemittanceFormat, PaymentProvider: req.Stripe.input(),
 	}
 	if b := req.BankAccount; b != nil {
@@ -163,6 +171,12 @@ type merchantJSON struct {
 	BankAccount      bankAccountRequest `json:"bank_account"`
 	RemittanceFormat string             `json:"remittance_format"`
 	Stripe           *stripeJSON        `json:"stripe"`
+
+	RenewExpiredLinks          bool `json:"renew_expired_links"`
+	EmailLogin                 bool `json:"email_login"`
+	NotifyEmailChange          bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange bool `json:"notify_payment_details_change"`
+	NotifyCancellation         bool `json:"notify_cancellation"`
 }
 
 func presentMerchant(m *models.Merchant) merchantJSON {
@@ -175,6 +189,8 @@ func presentMerchant(m *models.Merchant) merchantJSON {
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
 		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		RenewExpiredLinks: m.RenewExpiredLinks, EmailLogin: m.EmailLogin, NotifyEmailChange: m.NotifyEmailChange,
+		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
 		BankAccount:      bankAccountRequest(m.BankAccount),
 		RemittanceFormat: cmp.Or(m.RemittanceFormat, models.DefaultRemittanceFormat),
 	}
