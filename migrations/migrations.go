@@ -21,6 +21,7 @@ var steps = []*gormigrate.Migration{
 	webhookDeliveries,
 	merchantIdentity,
 	portalSecondPass,
+	email,
 	payments,
 }
 

@@ -110,6 +110,12 @@ type merchantRequest struct {
 	RemittanceFormat *string             `json:"remittance_format"`
 	Stripe           stripeSetting       `json:"stripe"`
 	SEPACreditorID   *string             `json:"sepa_creditor_id"`
+
+	RenewExpiredLinks          *bool `json:"renew_expired_links"`
+	EmailLogin                 *bool `json:"email_login"`
+	NotifyEmailChange          *bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange *bool `json:"notify_payment_details_change"`
+	NotifyCancellation         *bool `json:"notify_cancellation"`
 }
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
@@ -126,6 +132,8 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
 		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
 		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
+		RenewExpiredLinks: req.RenewExpiredLinks, EmailLogin: req.EmailLogin, NotifyEmailChange: req.NotifyEmailChange,
+		NotifyPaymentDetailsChange: req.NotifyPaymentDetailsChange, NotifyCancellation: req.NotifyCancellation,
 		RemittanceFormat: req.RemittanceFormat, PaymentProvider: req.Stripe.input(), SEPACreditorID: req.SEPACreditorID,
 	}
 	if b := req.BankAccount; b != nil {
@@ -166,6 +174,12 @@ type merchantJSON struct {
 	RemittanceFormat string             `json:"remittance_format"`
 	Stripe           *stripeJSON        `json:"stripe"`
 	SEPACreditorID   string             `json:"sepa_creditor_id"`
+
+	RenewExpiredLinks          bool `json:"renew_expired_links"`
+	EmailLogin                 bool `json:"email_login"`
+	NotifyEmailChange          bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange bool `json:"notify_payment_details_change"`
+	NotifyCancellation         bool `json:"notify_cancellation"`
 }
 
 func presentMerchant(m *models.Merchant) merchantJSON {
@@ -178,6 +192,8 @@ func presentMerchant(m *models.Merchant) merchantJSON {
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
 		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		RenewExpiredLinks: m.RenewExpiredLinks, EmailLogin: m.EmailLogin, NotifyEmailChange: m.NotifyEmailChange,
+		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
 		BankAccount:      bankAccountRequest(m.BankAccount),
 		RemittanceFormat: cmp.Or(m.RemittanceFormat, models.DefaultRemittanceFormat),
 		SEPACreditorID:   m.SEPACreditorID,

@@ -20,12 +20,17 @@ type portalLinkRequest struct {
 	ReturnURL      string          `json:"return_url"`
 	Locale         string          `json:"locale"`
 	Section        string          `json:"section"`
+	// SendEmail mails the link to the customer (or to EmailTo: the customer's address or
+	// one of its contacts').
+	SendEmail          bool   `json:"send_email"`
+	EmailTo            string `json:"email_to"`
+	InvalidateExisting bool   `json:"invalidate_existing"`
 }
 
 // input reads the request's seconds and its allow-list, given as one space-separated string
 // or as an array of strings.
 func (r portalLinkRequest) input() (models.PortalLinkInput, error) {
-	in := models.PortalLinkInput{ReturnURL: r.ReturnURL, Locale: r.Locale, Section: r.Section}
+	in := models.PortalLinkInput{ReturnURL: r.ReturnURL, Locale: r.Locale, Section: r.Section, InvalidateExisting: r.InvalidateExisting}
 	for _, s := range []struct {
 		name  string
 		value *int64
@@ -55,7 +60,8 @@ func (r portalLinkRequest) input() (models.PortalLinkInput, error) {
 }
 
 // MintPortalLink answers 201 with the link's URL, which holds the token: the only time it
-// is shown, since only its hash is kept.
+// is shown, since only its hash is kept. With send_email the link is also queued for mail
+// in the same transaction, and the answer says where it goes.
 func (h *Handler) MintPortalLink(c echo.Context) error {
 	req, err := bind[portalLinkRequest](c)
 	if err != nil {
@@ -65,12 +71,26 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
+	if req.EmailTo != "" && !req.SendEmail {
+		return invalidField("email_to", "requires_send_email", "is only taken with send_email: true")
+	}
+	ctx, sc := c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id"))
+	var link *models.PortalLink
+	var token string
+	var email *models.Email
+	if req.SendEmail {
+		link, token, email, err = h.store.SendPortalLink(ctx, sc, apiActor(c), in, req.EmailTo)
+	} else {
+		link, token, err = h.store.MintPortalLink(ctx, sc, apiActor(c), in)
+	}
 	if err != nil {
 		return err
 	}
 	v := presentPortalLink(link)
 	v.URL = PortalLinkURL(h.baseURL, token)
+	if email != nil {
+		v.Email = &sentEmailJSON{ID: email.ID, To: email.Recipient, Status: emailStatuses[email.State]}
+	}
 	return c.JSON(http.StatusCreated, v)
 }
 
@@ -86,6 +106,16 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 	return respondList(c, rows, info, presentPortalLink)
 }
 
+// RevokeCustomerPortalLinks revokes every link of a customer that is not revoked yet, and
+// ends their sessions: the answer when a link reached the wrong inbox.
+func (h *Handler) RevokeCustomerPortalLinks(c echo.Context) error {
+	n, err := h.store.RevokeCustomerPortalLinks(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"object": "portal_link_revocation", "revoked": n})
+}
+
 // RevokePortalLink ends a link and every session opened from it, at once.
 func (h *Handler) RevokePortalLink(c echo.Context) error {
 	if _, err := h.store.RevokePortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)), apiActor(c), param(c, "id")); err != nil {
@@ -95,28 +125,34 @@ func (h *Handler) RevokePortalLink(c echo.Context) error {
 }
 
 type portalLinkJSON struct {
-	ID             string     `json:"id"`
-	Object         string     `json:"object"`
-	CustomerID     string     `json:"customer_id"`
-	URL            string     `json:"url,omitempty"` // only when minted: the token is never stored
-	ExpiresAt      Timestamp  `json:"expires_at"`
-	IdleTimeout    int        `json:"idle_timeout"`
-	FrameAncestors []string   `json:"frame_ancestors"`
-	ReturnURL      string     `json:"return_url"`
-	Locale         string     `json:"locale"`
-	Section        string     `json:"section"`
-	CreatedAt      Timestamp  `json:"created_at"`
-	RevokedAt      *Timestamp `json:"revoked_at"`
-	FirstUsedAt    *Timestamp `json:"first_used_at"`
-	LastUsedAt     *Timestamp `json:"last_used_at"`
+	ID             string         `json:"id"`
+	Object         string         `json:"object"`
+	CustomerID     string         `json:"customer_id"`
+	URL            string         `json:"url,omitempty"` // only when minted: the token is never stored
+	ExpiresAt      Timestamp      `json:"expires_at"`
+	IdleTimeout    int            `json:"idle_timeout"`
+	FrameAncestors []string       `json:"frame_ancestors"`
+	ReturnURL      string         `json:"return_url"`
+	Locale         string         `json:"locale"`
+	Section        string         `json:"section"`
+	CreatedAt      Timestamp      `json:"created_at"`
+	RevokedAt      *Timestamp     `json:"revoked_at"`
+	FirstUsedAt    *Timestamp     `json:"first_used_at"`
+	LastUsedAt     *Timestamp     `json:"last_used_at"`
+	RenewedFrom    *string        `json:"renewed_from"`
+	Email          *sentEmailJSON `json:"email,omitempty"` // only when minted with send_email
 }
 
 func presentPortalLink(l *models.PortalLink) portalLinkJSON {
-	return portalLinkJSON{
+	v := portalLinkJSON{
 		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: stamp(l.ExpiresAt), IdleTimeout: l.IdleTimeout,
 		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
 		CreatedAt: stamp(l.CreatedAt), RevokedAt: stampOf(l.RevokedAt), FirstUsedAt: stampOf(l.FirstUsedAt), LastUsedAt: stampOf(l.LastUsedAt),
 	}
+	if l.RenewedFrom != "" {
+		v.RenewedFrom = &l.RenewedFrom
+	}
+	return v
 }
 
 // PortalLinkURL is the address of a portal link: always built from the configured base URL,

@@ -70,7 +70,9 @@ func (h *Handler) openLink(c echo.Context, confirmed bool) error {
 		}))
 	case entry.Session == nil:
 		p := h.pages.MerchantPage(r, &entry.Merchant, link, link.Locale)
-		return notice(c, http.StatusGone, p, views.NoticeView{Notice: views.NoticeFor(entry.Ended), SupportEmail: entry.Merchant.SupportEmail})
+		return notice(c, http.StatusGone, p, views.NoticeView{
+			Notice: views.NoticeFor(entry.Ended), SupportEmail: entry.Merchant.SupportEmail, Renew: h.renewOffer(c, link),
+		})
 	}
 	if err := h.cookies.write(c.Response(), r, entry.Session.ID, link.Framable(), entry.Session.ExpiresAt(link)); err != nil {
 		return err

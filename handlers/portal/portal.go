@@ -29,9 +29,14 @@ func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
 	}
+	renewals, err := newRenewals(sessionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
 	return &Handler{
 		store: store, cookies: cookies, pages: pages, log: log,
 		crossOrigin: http.NewCrossOriginProtection(),
+		renewals:    renewals, signIns: newSignIns(),
 	}, nil
 }
 
@@ -61,6 +66,8 @@ type Handler struct {
 	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
+	renewals    *renewals // "email me a new link" (renew.go)
+	signIns     *signIns  // sign-in by email (login.go)
 	// baseURL and providers let customers pay through the merchants' providers
 	// (EnablePayments); without them only payment pages and transfers are offered.
 	baseURL   *url.URL
@@ -175,7 +182,7 @@ func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
 	if a.Link.Framable() {
 		web.AllowFraming(c, a.Link.FrameAncestors)
 	}
-	v := views.NoticeView{Notice: views.NoticeFor(a.Ended), SupportEmail: a.Merchant.SupportEmail}
+	v := views.NoticeView{Notice: views.NoticeFor(a.Ended), SupportEmail: a.Merchant.SupportEmail, Renew: h.renewOffer(c, &a.Link)}
 	return notice(c, http.StatusUnauthorized, h.sessionPage(c, a), v)
 }
 

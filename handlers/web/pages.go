@@ -38,12 +38,14 @@ func (b *Pages) Page(lang, title string) *views.Page {
 }
 
 // MerchantPage returns a Page branded for a merchant, as a session from link shows it (its
-// way back to the merchant, framed or not), in the language ChooseLanguage picks from the
-// candidates, with the merchant's default last.
+// way back to the merchant, framed or not; nil for a page no link leads to), in the
+// language ChooseLanguage picks from the candidates, with the merchant's default last.
 func (b *Pages) MerchantPage(r *http.Request, m *models.Merchant, link *models.PortalLink, candidates ...string) *views.Page {
 	p := b.Page(ChooseLanguage(r, m.DefaultLocale, candidates...), "")
-	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, ReturnURL: link.ReturnURL, PoweredBy: m.PoweredBy}
-	p.Framed = link.Framable()
+	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, PoweredBy: m.PoweredBy}
+	if link != nil {
+		p.Brand.ReturnURL, p.Framed = link.ReturnURL, link.Framable()
+	}
 	if m.FaviconURL != "" {
 		p.Favicon = m.FaviconURL
 	}
