@@ -62,9 +62,9 @@ func newApp(t testing.TB, db *models.DB) *app {
 func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) *app {
 	t.Helper()
 	clock := &clock{}
-	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys))
-	logs := &syncBuffer{}
 	base, _ := url.Parse("http://portico.test")
+	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys), models.WithBaseURL(base))
+	logs := &syncBuffer{}
 	opts := handlers.Options{
 		BaseURL:     base,
 		SessionKeys: [][]byte{testSessionKey},

@@ -118,7 +118,7 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 		if err := s.record(tx, merchantID, id, actor, "payment.created", details); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "payment."+string(p.Kind)+"_created", details)
+		return s.announce(tx, merchantID, string(p.Kind)+".created", p.Resource())
 	})
 	if err != nil {
 		return nil, storeError("create payment", err)

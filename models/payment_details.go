@@ -106,11 +106,13 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		if err != nil {
 			return err
 		}
+		event := "payment_details.updated"
 		err = tx.Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Take(&p).Error
 		switch {
 		case err == nil:
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			p = PaymentDetails{ID: newID("pm"), MerchantID: sc.MerchantID, CustomerID: id}
+			event = "payment_details.created"
 		default:
 			return err
 		}
@@ -124,7 +126,7 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		if err := s.record(tx, sc.MerchantID, id, actor, "payment_details.updated", details); err != nil {
 			return err
 		}
-		return s.announce(tx, sc.MerchantID, "payment_details.updated", map[string]string{"customer_id": id, "method": p.Method})
+		return s.announce(tx, sc.MerchantID, event, p.Resource())
 	})
 	if err != nil {
 		return nil, uniqueOr("set payment details", "customer_id", err)

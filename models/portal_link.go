@@ -216,9 +216,13 @@ func (s *Store) MintPortalLink(ctx context.Context, sc Scope, actor Actor, in Po
 		if err := tx.Create(link).Error; err != nil {
 			return err
 		}
-		return s.record(tx, sc.MerchantID, id, actor, "portal_link.created", map[string]any{
+		err = s.record(tx, sc.MerchantID, id, actor, "portal_link.created", map[string]any{
 			"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 		})
+		if err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "portal_link.created", link.Resource())
 	})
 	if err != nil {
 		return nil, "", storeError("mint portal link", err)
@@ -290,7 +294,10 @@ func (s *Store) RevokePortalLink(ctx context.Context, sc Scope, actor Actor, lin
 		if err := tx.Model(&PortalSession{}).Where("link_id = ? AND ended_at IS NULL", link.ID).Update("ended_at", t).Error; err != nil {
 			return err
 		}
-		return s.record(tx, sc.MerchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
+		if err := s.record(tx, sc.MerchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID}); err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "portal_link.revoked", link.Resource())
 	})
 	if err != nil {
 		return nil, storeError("revoke portal link", err)

@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ type Store struct {
 	clock    func() time.Time
 	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
+	baseURL  string        // PORTICO_BASE_URL, for the links resources carry in events
 }
 
 // StoreOption changes how a Store is built.
@@ -32,6 +34,12 @@ func WithClock(clock func() time.Time) StoreOption {
 // Without them it refuses to store anything secret, stored API responses included.
 func WithDataKeys(keys *DataKeys) StoreOption {
 	return func(s *Store) { s.dataKeys = keys }
+}
+
+// WithBaseURL gives the Store the address Portico is reached at (PORTICO_BASE_URL), for the
+// links that resources carry in webhook events (an invoice's PDF). Without it they are paths.
+func WithBaseURL(u *url.URL) StoreOption {
+	return func(s *Store) { s.baseURL = strings.TrimSuffix(u.String(), "/") }
 }
 
 // NewStore returns a Store over an open database.

@@ -132,12 +132,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer e.db.Close()
 	e.store = models.NewStore(e.db,
 		models.WithDataKeys(cfg.DataKeys),
+		models.WithBaseURL(cfg.BaseURL),
 		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))
 	if cmd.database == migrated {
 		if err := checkBeforeStart(ctx, e); err != nil {
 			return err
 		}
-		if err := migrations.Up(e.db.Writer()); err != nil {
+		if err := migrations.Up(e.db.Writer(), migrations.SealWith(cfg.DataKeys)); err != nil {
 			return err
 		}
 	}

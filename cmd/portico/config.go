@@ -219,10 +219,12 @@ func (cfg *config) ensureSessionKey(log *slog.Logger) {
 }
 
 // warnTemporaryDataKeys says loudly that the data key was generated for this process:
-// what it encrypts (stored API responses) cannot be read after a restart.
+// what it encrypts (stored API responses, webhook signing secrets) cannot be read after a
+// restart.
 func (cfg *config) warnTemporaryDataKeys(log *slog.Logger) {
 	if cfg.dataKeysGenerated {
-		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays stored now cannot be read after Portico restarts",
+		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays stored now cannot be read after Portico restarts, "+
+			"and webhook endpoints registered now cannot sign (rotate their secrets)",
 			"generate_one_with", "openssl rand -base64 32")
 	}
 }

@@ -14,7 +14,7 @@ func (h *Handler) GetMerchant(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentMerchant(m))
+	return c.JSON(http.StatusOK, m.Resource())
 }
 
 type merchantRequest struct {
@@ -49,36 +49,5 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentMerchant(m))
-}
-
-type merchantJSON struct {
-	ID               string      `json:"id"`
-	Object           string      `json:"object"`
-	Name             string      `json:"name"`
-	Slug             string      `json:"slug"`
-	LogoURL          string      `json:"logo_url"`
-	AccentColor      string      `json:"accent_color"`
-	DefaultLocale    string      `json:"default_locale"`
-	CancellationMode string      `json:"cancellation_mode"`
-	EditableFields   []string    `json:"editable_fields"`
-	SupportEmail     string      `json:"support_email"`
-	SupportURL       string      `json:"support_url"`
-	Address          addressJSON `json:"address"`
-	VATID            string      `json:"vat_id"`
-	FaviconURL       string      `json:"favicon_url"`
-	PoweredBy        bool        `json:"powered_by"`
-}
-
-func presentMerchant(m *models.Merchant) merchantJSON {
-	fields := m.EditableFields
-	if fields == nil {
-		fields = []string{}
-	}
-	return merchantJSON{
-		ID: m.ID, Object: "merchant", Name: m.Name, Slug: m.Slug, LogoURL: m.LogoURL, AccentColor: m.AccentColor,
-		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
-		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
-		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
-	}
+	return c.JSON(http.StatusOK, m.Resource())
 }

@@ -52,7 +52,7 @@ func (h *Handler) GetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentPaymentDetails(d))
+	return c.JSON(http.StatusOK, d.Resource())
 }
 
 // SetPaymentDetails replaces what is on file: a SEPA account or a card's display details
@@ -70,22 +70,5 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentPaymentDetails(d))
-}
-
-type paymentDetailsJSON struct {
-	Object        string    `json:"object"`
-	CustomerID    string    `json:"customer_id"`
-	Method        string    `json:"method"`
-	AccountHolder string    `json:"account_holder"`
-	IBAN          string    `json:"iban"` // masked: the full number never leaves Portico again
-	CardBrand     string    `json:"card_brand"`
-	CardLast4     string    `json:"card_last4"`
-	CardExpMonth  int       `json:"card_exp_month"`
-	CardExpYear   int       `json:"card_exp_year"`
-	UpdatedAt     Timestamp `json:"updated_at"`
-}
-
-func presentPaymentDetails(p *models.PaymentDetails) paymentDetailsJSON {
-	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear, stamp(p.UpdatedAt)}
+	return c.JSON(http.StatusOK, d.Resource())
 }

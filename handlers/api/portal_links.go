@@ -69,7 +69,7 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := presentPortalLink(link)
+	v := link.Resource()
 	v.URL = PortalLinkURL(h.baseURL, token)
 	return c.JSON(http.StatusCreated, v)
 }
@@ -83,7 +83,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentPortalLink)
+	return respondList(c, rows, info, (*models.PortalLink).Resource)
 }
 
 // RevokePortalLink ends a link and every session opened from it, at once.
@@ -92,31 +92,6 @@ func (h *Handler) RevokePortalLink(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type portalLinkJSON struct {
-	ID             string     `json:"id"`
-	Object         string     `json:"object"`
-	CustomerID     string     `json:"customer_id"`
-	URL            string     `json:"url,omitempty"` // only when minted: the token is never stored
-	ExpiresAt      Timestamp  `json:"expires_at"`
-	IdleTimeout    int        `json:"idle_timeout"`
-	FrameAncestors []string   `json:"frame_ancestors"`
-	ReturnURL      string     `json:"return_url"`
-	Locale         string     `json:"locale"`
-	Section        string     `json:"section"`
-	CreatedAt      Timestamp  `json:"created_at"`
-	RevokedAt      *Timestamp `json:"revoked_at"`
-	FirstUsedAt    *Timestamp `json:"first_used_at"`
-	LastUsedAt     *Timestamp `json:"last_used_at"`
-}
-
-func presentPortalLink(l *models.PortalLink) portalLinkJSON {
-	return portalLinkJSON{
-		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: stamp(l.ExpiresAt), IdleTimeout: l.IdleTimeout,
-		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
-		CreatedAt: stamp(l.CreatedAt), RevokedAt: stampOf(l.RevokedAt), FirstUsedAt: stampOf(l.FirstUsedAt), LastUsedAt: stampOf(l.LastUsedAt),
-	}
 }
 
 // PortalLinkURL is the address of a portal link: always built from the configured base URL,
