@@ -410,7 +410,7 @@ func storeChanges(t *testing.T, a *app, m *models.Merchant, secrets *[]string) [
 			return on(err)
 		}},
 		{method: "DeleteCustomer", want: []string{"customer.deleted"},
-			setup: func(t *testing.T) { lapsed = newCustomer(t) },
+			setup:  func(t *testing.T) { lapsed = newCustomer(t) },
 			change: func(t *testing.T) string { return on(s.DeleteCustomer(ctx, m.ID, actor, lapsed)) }},
 	}
 	return changes
