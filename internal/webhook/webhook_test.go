@@ -424,6 +424,78 @@ func TestRotatedSecretSignsBesideTheNewOneForADay(t *testing.T) {
 	}
 }
 
+// Signing secrets are sealed with the data keys and survive a key rotation: a row sealed
+// with the old key still signs while that key is configured beside the new one, and a
+// secret rotation then seals both secrets with the new key. A secret no configured key
+// opens fails its deliveries with a clear error, sends nothing, and is recovered from by
+// rotating the secret.
+func TestSigningSecretsSurviveDataKeyRotation(t *testing.T) {
+	db := testdb.SQLite(t)
+	key := func(b byte) []byte { return bytes.Repeat([]byte{b}, models.DataKeySize) }
+	keys := func(k ...[]byte) models.StoreOption {
+		dk, err := models.NewDataKeys(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return models.WithDataKeys(dk)
+	}
+	// withKeys is the fixture's Store and deliverer as an instance configured with opt.
+	withKeys := func(f *fixture, opt models.StoreOption) *fixture {
+		g := *f
+		g.store = models.NewStore(db, models.WithClock(f.clock.Now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}), opt)
+		g.d = NewDeliverer(g.store, f.d.log)
+		return &g
+	}
+	base := newFixture(t, db)
+	old := withKeys(base, keys(key(1)))
+	rcv := &receiver{}
+	m, endpoints := old.merchant(t, serve(t, rcv))
+	secret := endpoints[0].Secret
+
+	both := withKeys(base, keys(key(2), key(1)))
+	announce(t, both.store, m)
+	both.deliverDue(t)
+	if got := rcv.all(); len(got) != 1 || got[0].signature != Sign(base.clock.Now(), got[0].body, secret) {
+		t.Fatalf("with the old key beside the new, the delivery is not signed with the secret: %+v", got)
+	}
+	rotated, err := both.store.RotateWebhookSecret(context.Background(), m.ID, models.SystemActor, endpoints[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both.settle(t) // the rotation's announcement
+	onlyNew := withKeys(base, keys(key(2)))
+	announce(t, onlyNew.store, m)
+	onlyNew.deliverDue(t)
+	if got := rcv.all(); len(got) != 2 || got[1].signature != Sign(base.clock.Now(), got[1].body, rotated.Secret, secret) {
+		t.Fatalf("after the rotation, with the new key alone: %+v", got)
+	}
+
+	// Another endpoint, sealed with the old key only, meets an instance without it.
+	stranded := &receiver{}
+	lostM, lost := old.merchant(t, serve(t, stranded))
+	announce(t, onlyNew.store, lostM)
+	onlyNew.deliverDue(t)
+	if len(stranded.all()) != 0 {
+		t.Error("a delivery went out without the signature it should carry")
+	}
+	d := onlyNew.deliveries(t, lostM, lost[0])
+	if len(d) != 1 || d[0].State != models.JobPending || !strings.Contains(d[0].LastError, "PORTICO_DATA_KEYS") || !strings.Contains(d[0].LastError, "rotate") {
+		t.Fatalf("a delivery whose secret cannot be opened: %+v", d)
+	}
+	if log := onlyNew.log(); !strings.Contains(log, "webhook delivery cannot be signed") || strings.Contains(log, lost[0].Secret) {
+		t.Errorf("the log does not say why (or shows the secret):\n%s", log)
+	}
+	fresh, err := onlyNew.store.RotateWebhookSecret(context.Background(), lostM.ID, models.SystemActor, lost[0].ID)
+	if err != nil || fresh.PreviousSecretExpiresAt != nil {
+		t.Fatalf("rotating an unreadable secret: %+v %v, want a new secret and no previous one", fresh, err)
+	}
+	onlyNew.clock.Advance(models.RetryDelay(1))
+	onlyNew.deliverDue(t)
+	if got := stranded.all(); len(got) == 0 || got[len(got)-1].signature != Sign(base.clock.Now(), got[len(got)-1].body, fresh.Secret) {
+		t.Errorf("after the rotation, the endpoint's deliveries: %+v", got)
+	}
+}
+
 func TestAttemptTimesOut(t *testing.T) {
 	f := newFixture(t, testdb.SQLite(t))
 	hung := &receiver{hang: make(chan struct{})}
