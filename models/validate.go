@@ -13,7 +13,7 @@ import (
 )
 
 // Locales are the languages the portal speaks; the first is the fallback.
-var Locales = []string{"en", "de", "fr", "nl"}
+var Locales = []string{"en", "de", "fr", "nl", "es", "it"}
 
 // IsLocale reports whether the portal speaks locale.
 func IsLocale(locale string) bool {

@@ -60,6 +60,8 @@ var dateLocales = map[string]monday.Locale{
 	"de": monday.LocaleDeDE,
 	"fr": monday.LocaleFrFR,
 	"nl": monday.LocaleNlNL,
+	"es": monday.LocaleEsES,
+	"it": monday.LocaleItIT,
 }
 
 func newFormats(lang string) formats {

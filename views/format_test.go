@@ -20,6 +20,9 @@ func TestFormatsFollowTheLanguage(t *testing.T) {
 		{"de", "1.234,56\u00a0€", "1.234,56\u00a0$", "05.03.2026", "1.234.567", "7,5\u00a0%"},
 		{"fr", "1\u202f234,56\u00a0€", "1\u202f234,56\u00a0$US", "05 mars 2026", "1\u00a0234\u00a0567", "7,5\u00a0%"},
 		{"nl", "€\u00a01.234,56", "US$\u00a01.234,56", "05 mrt 2026", "1.234.567", "7,5%"},
+		// Spanish and Italian group thousands only from five digits on (CLDR's minimum grouping).
+		{"es", "1234,56\u00a0€", "1234,56\u00a0US$", "05/03/2026", "1.234.567", "7,5\u00a0%"},
+		{"it", "1234,56\u00a0€", "1234,56\u00a0$", "05/mar/2026", "1.234.567", "7,5%"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {

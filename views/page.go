@@ -72,7 +72,7 @@ var accountItems = []accountItem{
 }
 
 // languageNames are the languages as their speakers write them, for the switcher.
-var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français", "nl": "Nederlands"}
+var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français", "nl": "Nederlands", "es": "Español", "it": "Italiano"}
 
 // languages lists the switcher's choices in the order the portal defines them.
 func languages() []string { return models.Locales }
