@@ -53,7 +53,7 @@ type AddressResource struct {
 
 // Resource is the address as resources show it.
 func (a Address) Resource() AddressResource {
-	return AddressResource{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country}
+	return AddressResource(a)
 }
 
 // MerchantResource is the merchant's branding, seller details and portal policy.
