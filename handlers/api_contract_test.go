@@ -85,7 +85,10 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		"updateMerchant": func() contractCall {
 			return contractCall{body: map[string]any{"accent_color": "#4338ca", "name": "Acme", "vat_id": "DE123456789",
 				"address":     map[string]any{"line1": "Hauptstraße 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
-				"favicon_url": "https://acme.example/favicon.png", "powered_by": false}}
+				"favicon_url": "https://acme.example/favicon.png", "powered_by": false,
+				"bank_account":      map[string]any{"account_holder": "Acme GmbH", "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
+				"remittance_format": "{number} / {customer}",
+				"stripe":            map[string]any{"secret_key": "rk_test_contract123", "webhook_secret": "whsec_contract123"}}}
 		},
 		"createCustomer": func() contractCall {
 			return contractCall{body: map[string]any{"name": "Ada", "external_id": unique("ext"), "email": "ada@example.com", "address": map[string]any{"country": "NL"}}}
@@ -135,8 +138,11 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 		"createInvoice": func() contractCall {
 			return contractCall{body: map[string]any{"customer_id": "external:42", "number": unique("INV"), "currency": "EUR", "lines": line, "due_at": end.Format(time.RFC3339)}}
 		},
-		"listInvoices":  func() contractCall { return contractCall{query: "customer_id=external:42&status=open&kind=invoice"} },
-		"getInvoice":    func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
+		"listInvoices": func() contractCall { return contractCall{query: "customer_id=external:42&status=open&kind=invoice"} },
+		"getInvoice":   func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
+		"updateInvoice": func() contractCall {
+			return contractCall{params: map[string]string{"id": freshInvoice()}, body: map[string]any{"payment_url": "https://pay.example/inv", "memo": "Thanks", "due_at": end.Format(time.RFC3339)}}
+		},
 		"getInvoicePDF": func() contractCall { return contractCall{params: map[string]string{"id": w.invoice}} },
 		"updateInvoiceStatus": func() contractCall {
 			return contractCall{params: map[string]string{"id": freshInvoice()}, body: map[string]any{"status": "void"}}

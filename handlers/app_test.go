@@ -16,6 +16,7 @@ import (
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -63,7 +64,7 @@ func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 	t.Helper()
 	clock := &clock{}
 	base, _ := url.Parse("http://portico.test")
-	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys), models.WithBaseURL(base))
+	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys), models.WithLinks(models.Links{BaseURL: base, ProviderHook: views.ProviderHookURL}))
 	logs := &syncBuffer{}
 	opts := handlers.Options{
 		BaseURL:     base,

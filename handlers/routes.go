@@ -6,6 +6,7 @@ import (
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/portico/portico/handlers/api"
+	"github.com/portico/portico/handlers/hooks"
 	"github.com/portico/portico/handlers/portal"
 	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/views"
@@ -19,6 +20,7 @@ type site struct {
 	opts    Options
 	api     *api.Handler
 	portal  *portal.Handler
+	hooks   *hooks.Handler
 	health  *HealthHandler
 	assets  *AssetHandler
 	metrics *metrics
@@ -79,6 +81,7 @@ func registerRoutes(e *echo.Echo, s site) {
 	v1.GET("/invoices", s.api.ListInvoices)
 	v1.GET("/invoices/:id", s.api.GetInvoice)
 	v1.GET("/invoices/:id/pdf", s.api.InvoicePDF)
+	v1.PATCH("/invoices/:id", s.api.UpdateInvoice)
 	v1.POST("/invoices/:id/status", s.api.UpdateInvoiceStatus)
 	v1.POST("/payments", s.api.CreatePayment)
 	v1.GET("/payments", s.api.ListPayments)
@@ -130,4 +133,11 @@ func registerRoutes(e *echo.Echo, s site) {
 	p.GET(views.PaymentDetailsRoute, s.portal.ShowPaymentDetails)
 	p.POST(views.PaymentDetailsRoute, s.portal.UpdatePaymentDetails)
 	p.POST(views.SignOutRoute, s.portal.SignOut)
+	p.POST(views.PayInvoiceRoute, s.portal.PayInvoice)
+	p.GET(views.TransferQRRoute, s.portal.TransferQR)
+	p.POST(views.PaymentMethodSetupRoute, s.portal.StartPaymentMethodSetup)
+
+	// Payment providers' events: server to server, so no session, CSRF token or API key;
+	// each is verified with the merchant's signing secret, and read up to its own limit.
+	e.POST(views.ProviderHookRoute, s.hooks.ReceiveEvent)
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/api"
+	"github.com/portico/portico/handlers/hooks"
 	"github.com/portico/portico/handlers/portal"
 	"github.com/portico/portico/handlers/web"
 	"github.com/portico/portico/models"
@@ -42,6 +43,9 @@ type Options struct {
 	RequestTimeout time.Duration
 	// TracerProvider receives a span per request; nil turns tracing off.
 	TracerProvider trace.TracerProvider
+	// PaymentProviders are the payment providers merchants can connect (Stripe); their
+	// customers pay through them in the portal, and their events arrive under /hooks.
+	PaymentProviders []models.PaymentProvider
 }
 
 // New builds the application: an Echo instance with every route and middleware.
@@ -77,10 +81,12 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	if err != nil {
 		return nil, err
 	}
+	portalHandler.EnablePayments(opts.BaseURL, opts.PaymentProviders)
 	registerRoutes(e, site{
 		opts:    opts,
 		api:     apiHandler,
 		portal:  portalHandler,
+		hooks:   hooks.New(store, opts.PaymentProviders, opts.Logger),
 		health:  &HealthHandler{store: store, log: opts.Logger},
 		assets:  &AssetHandler{assets: assets},
 		metrics: newMetrics(opts.Metrics),

@@ -16,7 +16,8 @@ import (
 // seals; every key opens, so keys rotate the way session keys do: put the new key first,
 // keep the old one until what it sealed has expired or been rewritten, then drop it.
 type DataKeys struct {
-	keys []dataKey // keys[0] seals
+	keys      []dataKey // keys[0] seals
+	temporary bool      // generated for this process: what it seals is lost at exit
 }
 
 type dataKey struct {
@@ -93,8 +94,13 @@ func GenerateDataKeys() *DataKeys {
 	k := make([]byte, DataKeySize)
 	rand.Read(k)
 	dk, _ := NewDataKeys([][]byte{k})
+	dk.temporary = true
 	return dk
 }
+
+// Temporary reports whether the keys were generated for this process (GenerateDataKeys):
+// nothing that must outlive it may be sealed with them.
+func (dk *DataKeys) Temporary() bool { return dk.temporary }
 
 // Seal encrypts plaintext with the first key. context binds the result to where it is
 // stored (a table and row): a sealed value copied to another row does not open.

@@ -28,21 +28,26 @@ func ValidIBAN(s string) bool {
 	if len(iban) < 15 || ibanLengths[iban[:2]] != len(iban) {
 		return false
 	}
-	// Move the country code and check digits to the end, turn letters into 10..35, and
-	// reduce mod 97 digit by digit so no big number is needed.
-	rearranged := iban[4:] + iban[:4]
+	// Move the country code and check digits to the end.
+	return mod97(iban[4:]+iban[:4]) == 1
+}
+
+// mod97 is the ISO 7064 MOD 97-10 remainder of s with letters turned into 10..35, reduced
+// digit by digit so no big number is needed; -1 when s holds anything but A-Z and 0-9.
+// IBANs and ISO 11649 creditor references are valid when it is 1.
+func mod97(s string) int {
 	rem := 0
-	for _, r := range rearranged {
+	for _, r := range s {
 		switch {
 		case r >= '0' && r <= '9':
 			rem = (rem*10 + int(r-'0')) % 97
 		case r >= 'A' && r <= 'Z':
 			rem = (rem*100 + int(r-'A'+10)) % 97
 		default:
-			return false
+			return -1
 		}
 	}
-	return rem == 1
+	return rem
 }
 
 // MaskIBAN shows the country and the last four characters only: "DE•• •••• … 3000".
@@ -51,13 +56,5 @@ func MaskIBAN(s string) string {
 	if len(iban) < 8 {
 		return strings.Repeat("•", len(iban))
 	}
-	masked := iban[:2] + strings.Repeat("•", len(iban)-6) + iban[len(iban)-4:]
-	var b strings.Builder
-	for i, r := range []rune(masked) {
-		if i > 0 && i%4 == 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
+	return groupsOfFour(iban[:2] + strings.Repeat("•", len(iban)-6) + iban[len(iban)-4:])
 }

@@ -90,9 +90,12 @@ type Invoice struct {
 	PeriodStart       *time.Time
 	PeriodEnd         *time.Time
 	Memo              string
-	Lines             []InvoiceLine `gorm:"foreignKey:InvoiceID"`
-	CreatedAt         time.Time
-	UpdatedAt         time.Time
+	// PaymentURL is a hosted payment page of any provider where the customer pays this
+	// invoice; the portal offers it while the invoice is open.
+	PaymentURL string
+	Lines      []InvoiceLine `gorm:"foreignKey:InvoiceID"`
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
 }
 
 // Overdue reports whether an open invoice is past its due date with money still due.
@@ -139,6 +142,7 @@ type InvoiceInput struct {
 	PeriodStart       *time.Time
 	PeriodEnd         *time.Time
 	Memo              string
+	PaymentURL        string
 	Lines             []InvoiceLineInput
 	Total             *int64
 }
@@ -177,6 +181,10 @@ func (in InvoiceInput) validate() error {
 	}
 	v.currency("currency", in.Currency)
 	v.multiline("memo", in.Memo, 2000)
+	v.webURL("payment_url", in.PaymentURL)
+	if in.PaymentURL != "" && in.Kind == KindCreditNote {
+		v.add("payment_url", "not_allowed", "is only for invoices")
+	}
 	if in.DueAt != nil && in.IssuedAt != nil && in.DueAt.Before(*in.IssuedAt) {
 		v.add("due_at", "before_issued", "must not be before issued_at")
 	}
@@ -259,6 +267,7 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 		PeriodStart:       utcPtr(in.PeriodStart),
 		PeriodEnd:         utcPtr(in.PeriodEnd),
 		Memo:              in.Memo,
+		PaymentURL:        in.PaymentURL,
 	}
 	inv.Subtotal, inv.Tax, inv.Total = computeLines(in.Lines)
 	inv.AmountDue = inv.Total
@@ -416,7 +425,7 @@ func (s *Store) announceInvoice(tx *gorm.DB, inv *Invoice, action string) error 
 			return err
 		}
 	}
-	return s.announce(tx, inv.MerchantID, string(inv.Kind)+"."+action, inv.Resource(s.Now(), s.baseURL))
+	return s.announce(tx, inv.MerchantID, string(inv.Kind)+"."+action, inv.Resource(s.Now(), s.links.base()))
 }
 
 // moveTo changes the document's status along invoiceTransitions and settles the money the
@@ -500,7 +509,7 @@ func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, pag
 
 // customerInvoiceColumns are the columns a customer's invoice list shows.
 var customerInvoiceColumns = []string{
-	"id", "kind", "number", "status", "currency", "total", "amount_due", "issued_at", "due_at", "period_start", "period_end",
+	"id", "kind", "number", "status", "currency", "total", "amount_due", "issued_at", "due_at", "period_start", "period_end", "payment_url",
 }
 
 // ListCustomerInvoices is the portal's invoice list: what the customer may see (no drafts,
@@ -586,6 +595,71 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 		return nil, storeError("update invoice status", err)
 	}
 	return s.GetInvoice(ctx, MerchantScope(merchantID), inv.ID)
+}
+
+// InvoiceUpdate changes what may still change on an invoice that is a draft or open: the
+// payment page, the memo and the due date. nil fields stay; the lines and amounts never
+// change (void the invoice and issue another).
+type InvoiceUpdate struct {
+	PaymentURL *string
+	Memo       *string
+	DueAt      *time.Time
+}
+
+// UpdateInvoice changes a draft or open invoice's payment page, memo or due date, with the
+// row locked so it cannot race a payment or a status change (one that paid or voided the
+// invoice meanwhile wins, and this is refused).
+func (s *Store) UpdateInvoice(ctx context.Context, merchantID string, actor Actor, invoiceID string, in InvoiceUpdate) (*Invoice, error) {
+	var v validator
+	if in.PaymentURL != nil {
+		v.webURL("payment_url", *in.PaymentURL)
+	}
+	if in.Memo != nil {
+		v.multiline("memo", *in.Memo, 2000)
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	if !validID("inv", invoiceID) {
+		return nil, ErrNotFound
+	}
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		inv, err := lockInvoice(tx, merchantID, invoiceID)
+		if err != nil {
+			return err
+		}
+		switch {
+		case inv.Kind != KindInvoice:
+			return &StateError{Message: "a credit note cannot be changed"}
+		case inv.Status != StatusDraft && inv.Status != StatusOpen:
+			return &StateError{Message: "a " + string(inv.Status) + " invoice cannot be changed"}
+		case in.DueAt != nil && in.DueAt.Before(inv.IssuedAt):
+			return invalid("due_at", "before_issued", "must not be before issued_at")
+		}
+		var columns changedColumns
+		columns.set("payment_url", assign(&inv.PaymentURL, in.PaymentURL))
+		columns.set("memo", assign(&inv.Memo, in.Memo))
+		if in.DueAt != nil {
+			inv.DueAt = utcPtr(in.DueAt)
+			columns.set("due_at", true)
+		}
+		if len(columns) == 0 {
+			return nil
+		}
+		inv.UpdatedAt = s.Now()
+		if err := tx.Model(inv).Select(append([]string(columns), "updated_at")).Updates(inv).Error; err != nil {
+			return err
+		}
+		details := map[string]any{"invoice_id": inv.ID, "fields": columns}
+		if err := s.record(tx, merchantID, inv.CustomerID, actor, "invoice.updated", details); err != nil {
+			return err
+		}
+		return s.announceInvoice(tx, inv, "updated")
+	})
+	if err != nil {
+		return nil, storeError("update invoice", err)
+	}
+	return s.GetInvoice(ctx, MerchantScope(merchantID), invoiceID)
 }
 
 // uncredit gives a voided credit note's amount back to the invoice it credited: due again

@@ -42,6 +42,10 @@ type Merchant struct {
 	VATID            string  `gorm:"column:vat_id"`
 	FaviconURL       string  // an https image; empty for Portico's
 	PoweredBy        bool    // show "Powered by Portico" under the portal
+	// BankAccount is where customers pay by transfer; RemittanceFormat the reference they
+	// write on it (see TransferReference).
+	BankAccount      BankAccount `gorm:"embedded;embeddedPrefix:bank_"`
+	RemittanceFormat string
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -132,9 +136,14 @@ type MerchantSettings struct {
 	VATID            *string
 	FaviconURL       *string
 	PoweredBy        *bool
+	BankAccount      *BankAccountInput
+	RemittanceFormat *string
+	// PaymentProvider connects (or, Remove, disconnects) the merchant's payment provider.
+	// Its secrets never reach the audit log: the settings are recorded without it.
+	PaymentProvider *ProviderInput `json:"-"`
 }
 
-func (p MerchantSettings) validate() error {
+func (p *MerchantSettings) validate() error {
 	var v validator
 	if p.Name != nil {
 		v.text("name", *p.Name, merchantNameMaxLen, true)
@@ -178,6 +187,15 @@ func (p MerchantSettings) validate() error {
 	if p.FaviconURL != nil {
 		v.webURL("favicon_url", *p.FaviconURL)
 	}
+	if p.BankAccount != nil {
+		validateBankAccount(&v, p.BankAccount)
+	}
+	if p.RemittanceFormat != nil {
+		validateRemittanceFormat(&v, *p.RemittanceFormat)
+	}
+	if p.PaymentProvider != nil {
+		p.PaymentProvider.validate(&v)
+	}
 	return v.err()
 }
 
@@ -197,10 +215,15 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 				return err
 			}
 		}
+		if p.PaymentProvider != nil {
+			if err := s.setPaymentProvider(tx, merchantID, actor, *p.PaymentProvider); err != nil {
+				return err
+			}
+		}
 		if err := s.record(tx, merchantID, "", actor, "merchant.settings_updated", p); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "merchant.updated", m.Resource())
+		return s.announceMerchant(tx, &m)
 	})
 	if err != nil {
 		return nil, storeError("update merchant settings", err)
@@ -234,6 +257,11 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 	columns.set("vat_id", assign(&m.VATID, p.VATID))
 	columns.set("favicon_url", assign(&m.FaviconURL, p.FaviconURL))
 	columns.set("powered_by", assign(&m.PoweredBy, p.PoweredBy))
+	if b := p.BankAccount; b != nil {
+		m.BankAccount = BankAccount(*b)
+		columns = append(columns, "bank_account_holder", "bank_iban", "bank_bic")
+	}
+	columns.set("remittance_format", assign(&m.RemittanceFormat, p.RemittanceFormat))
 	return columns
 }
 

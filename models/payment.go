@@ -40,8 +40,12 @@ type Payment struct {
 	Currency   string
 	Method     string // card, sepa_debit, bank_transfer, …
 	Reference  string
-	PaidAt     time.Time
-	CreatedAt  time.Time
+	// Provider and ProviderPaymentID name a payment a provider's event recorded (Stripe: the
+	// payment intent); unique per merchant, so a replayed event is one payment.
+	Provider          string
+	ProviderPaymentID *string
+	PaidAt            time.Time
+	CreatedAt         time.Time
 }
 
 // PaymentMethods are the methods a payment can name.
@@ -106,24 +110,39 @@ func (s *Store) CreatePayment(ctx context.Context, merchantID string, actor Acto
 			return notFoundAs(err, "customer_id")
 		}
 		p.CustomerID = id
-		if p.InvoiceID != nil {
-			if err := s.applyToInvoice(tx, p); err != nil {
-				return err
-			}
-		}
-		if err := tx.Create(p).Error; err != nil {
-			return referenceOr(err, "customer_id")
-		}
-		details := map[string]any{"payment_id": p.ID, "kind": p.Kind, "amount": p.Amount, "currency": p.Currency, "invoice_id": p.InvoiceID}
-		if err := s.record(tx, merchantID, id, actor, "payment.created", details); err != nil {
-			return err
-		}
-		return s.announce(tx, merchantID, string(p.Kind)+".created", p.Resource())
+		return s.createPayment(tx, actor, p)
 	})
 	if err != nil {
 		return nil, storeError("create payment", err)
 	}
 	return p, nil
+}
+
+// createPayment records p (its customer resolved) inside tx: applied to its invoice, with
+// its audit event and announcement. The API's payments and the providers' go this one way.
+func (s *Store) createPayment(tx *gorm.DB, actor Actor, p *Payment) error {
+	if p.InvoiceID != nil {
+		if err := s.applyToInvoice(tx, p); err != nil {
+			return err
+		}
+	}
+	if err := tx.Create(p).Error; err != nil {
+		return referenceOr(err, "customer_id")
+	}
+	return s.recordPayment(tx, actor, p, "payment.created", string(p.Kind)+".created")
+}
+
+// recordPayment writes the audit event and the announcement of a change to p. A payment a
+// provider's event recorded says so (its resource's source is the portal).
+func (s *Store) recordPayment(tx *gorm.DB, actor Actor, p *Payment, action, eventType string) error {
+	details := map[string]any{"payment_id": p.ID, "kind": p.Kind, "amount": p.Amount, "currency": p.Currency, "invoice_id": p.InvoiceID}
+	if p.Provider != "" {
+		details["status"], details["source"], details["provider"] = p.Status, "portal", p.Provider
+	}
+	if err := s.record(tx, p.MerchantID, p.CustomerID, actor, action, details); err != nil {
+		return err
+	}
+	return s.announce(tx, p.MerchantID, eventType, p.Resource())
 }
 
 // applyToInvoice checks a payment against its invoice, locked for the rest of the

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Payment method types a customer can have on file.
@@ -16,24 +18,83 @@ const (
 )
 
 // PaymentDetails is how a customer pays: direct-debit account (IBAN) or a card the merchant
-// synced. Card numbers never reach Portico, only brand and last four digits.
+// synced. Card numbers never reach Portico, only brand and last four digits. The IBAN is
+// stored sealed with the data keys, beside its masked form, which is all any page or API
+// answer shows.
 type PaymentDetails struct {
 	ID            string `gorm:"primaryKey"`
 	MerchantID    string
 	CustomerID    string
 	Method        string
 	AccountHolder string
-	IBAN          string `gorm:"column:iban"`
-	CardBrand     string
-	CardLast4     string
-	CardExpMonth  int
-	CardExpYear   int
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+	// IBAN is the full IBAN, opened from IBANSealed when the details are loaded (empty when
+	// the data key that sealed it is gone, or a provider keeps the account).
+	IBAN       string `gorm:"-" json:"-"`
+	IBANSealed []byte `gorm:"column:iban_sealed" json:"-"`
+	IBANMasked string `gorm:"column:iban_masked"`
+	// The column iban held IBANs in the clear before they were sealed; SealPaymentDetails
+	// empties it, and nothing writes it again.
+	CardBrand    string
+	CardLast4    string
+	CardExpMonth int
+	CardExpYear  int
+	// Provider keeps the payment method (a card or a SEPA mandate saved through its hosted
+	// page); empty for what the merchant or customer entered.
+	Provider                string
+	ProviderCustomerID      string
+	ProviderPaymentMethodID string
+	MandateReference        string // the SEPA mandate the provider collects under
+	// AutoCollect: the merchant collects open invoices from this method by itself (direct
+	// debit, or charging the card), so the portal says when instead of offering to pay.
+	AutoCollect bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
 }
 
 // MaskedIBAN is the IBAN as it may be shown.
-func (p *PaymentDetails) MaskedIBAN() string { return MaskIBAN(p.IBAN) }
+func (p *PaymentDetails) MaskedIBAN() string { return p.IBANMasked }
+
+// Last4 is the last four digits of the account or card, for "collected from •••• 3000".
+func (p *PaymentDetails) Last4() string {
+	if p.Method == MethodCard {
+		return p.CardLast4
+	}
+	masked := strings.ReplaceAll(p.IBANMasked, " ", "")
+	if len(masked) < 4 {
+		return ""
+	}
+	return masked[len(masked)-4:]
+}
+
+// ibanContext binds a sealed IBAN to its row.
+func ibanContext(merchantID, id string) []byte {
+	return []byte("payment_details\x00" + merchantID + "\x00" + id)
+}
+
+// seal stores iban sealed and masked in p.
+func (s *Store) sealIBAN(p *PaymentDetails, iban string) error {
+	p.IBAN, p.IBANSealed, p.IBANMasked = iban, nil, ""
+	if iban == "" {
+		return nil
+	}
+	if s.dataKeys == nil {
+		return errors.New("no data keys configured (models.WithDataKeys): an IBAN is never stored in the clear")
+	}
+	p.IBANSealed = s.dataKeys.Seal([]byte(iban), ibanContext(p.MerchantID, p.ID))
+	p.IBANMasked = MaskIBAN(iban)
+	return nil
+}
+
+// openIBAN fills p.IBAN from what is sealed; a value no configured key opens stays empty
+// (the masked form still shows).
+func (s *Store) openIBAN(p *PaymentDetails) {
+	if len(p.IBANSealed) == 0 || s.dataKeys == nil {
+		return
+	}
+	if iban, err := s.dataKeys.Open(p.IBANSealed, ibanContext(p.MerchantID, p.ID)); err == nil {
+		p.IBAN = string(iban)
+	}
+}
 
 // PaymentDetailsInput replaces what a customer has on file.
 type PaymentDetailsInput struct {
@@ -44,6 +105,9 @@ type PaymentDetailsInput struct {
 	CardLast4     string
 	CardExpMonth  int
 	CardExpYear   int
+	// AutoCollect, when given, says whether the merchant collects from the method by
+	// itself; nil keeps what was decided, so a customer's new IBAN stays collected.
+	AutoCollect *bool
 }
 
 var (
@@ -57,13 +121,7 @@ func (in *PaymentDetailsInput) validate() error {
 	switch in.Method {
 	case MethodSEPADebit:
 		in.IBAN = NormalizeIBAN(in.IBAN)
-		v.text("account_holder", in.AccountHolder, 70, true)
-		switch {
-		case in.IBAN == "":
-			v.add("iban", "required", "is required")
-		case !ValidIBAN(in.IBAN):
-			v.add("iban", "invalid_iban", "is not a valid IBAN")
-		}
+		v.bankAccount("", in.AccountHolder, in.IBAN)
 		in.CardBrand, in.CardLast4, in.CardExpMonth, in.CardExpYear = "", "", 0, 0
 	case MethodCard:
 		if !cardBrandPattern.MatchString(in.CardBrand) {
@@ -92,6 +150,7 @@ func (s *Store) GetPaymentDetails(ctx context.Context, sc Scope) (*PaymentDetail
 	if err := s.scoped(ctx, sc).Take(&p).Error; err != nil {
 		return nil, storeError("get payment details", err)
 	}
+	s.openIBAN(&p)
 	return &p, nil
 }
 
@@ -100,6 +159,49 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 	if err := in.validate(); err != nil {
 		return nil, err
 	}
+	return s.replacePaymentDetails(ctx, sc, actor, func(p *PaymentDetails) error {
+		p.Method, p.AccountHolder = in.Method, in.AccountHolder
+		p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear = in.CardBrand, in.CardLast4, in.CardExpMonth, in.CardExpYear
+		p.Provider, p.ProviderCustomerID, p.ProviderPaymentMethodID, p.MandateReference = "", "", "", ""
+		setIf(&p.AutoCollect, in.AutoCollect)
+		return s.sealIBAN(p, in.IBAN)
+	})
+}
+
+// SetProviderPaymentDetails stores the payment method a provider's setup page saved for
+// the customer sc names, replacing what was on file (whether the merchant collects from
+// it stays as decided).
+func (s *Store) SetProviderPaymentDetails(ctx context.Context, sc Scope, provider string, saved SavedPaymentMethod) (*PaymentDetails, error) {
+	var v validator
+	v.oneOf("method", saved.Method, MethodSEPADebit, MethodCard)
+	v.text("account_holder", saved.AccountHolder, 70, false)
+	if saved.Method == MethodCard && (!cardBrandPattern.MatchString(saved.CardBrand) || !last4Pattern.MatchString(saved.CardLast4)) {
+		v.add("card", "invalid", "the provider's card details are not a brand and four digits")
+	}
+	if saved.Method == MethodSEPADebit && (ibanLengths[saved.IBANCountry] == 0 || !last4Pattern.MatchString(saved.IBANLast4)) {
+		v.add("iban", "invalid", "the provider's bank account details are not a country and four digits")
+	}
+	if err := v.err(); err != nil {
+		return nil, err
+	}
+	return s.replacePaymentDetails(ctx, sc, ProviderActor(provider), func(p *PaymentDetails) error {
+		p.Method, p.AccountHolder, p.IBAN, p.IBANSealed, p.IBANMasked = saved.Method, saved.AccountHolder, "", nil, ""
+		p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear = "", "", 0, 0
+		if saved.Method == MethodCard {
+			p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear = saved.CardBrand, saved.CardLast4, saved.CardExpMonth, saved.CardExpYear
+		} else {
+			// The provider keeps the full IBAN; the country and last four digits show as any masked IBAN does.
+			p.IBANMasked = MaskIBAN(saved.IBANCountry + strings.Repeat("0", ibanLengths[saved.IBANCountry]-6) + saved.IBANLast4)
+		}
+		p.Provider, p.ProviderCustomerID, p.ProviderPaymentMethodID = provider, saved.ProviderCustomerID, saved.ProviderMethodID
+		p.MandateReference = saved.MandateReference
+		return nil
+	})
+}
+
+// replacePaymentDetails loads (or starts) the row of the customer sc names, lets change
+// fill it in, saves it, and records and announces the change.
+func (s *Store) replacePaymentDetails(ctx context.Context, sc Scope, actor Actor, change func(*PaymentDetails) error) (*PaymentDetails, error) {
 	var p PaymentDetails
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		id, err := sc.customer(tx)
@@ -107,7 +209,7 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 			return err
 		}
 		event := "payment_details.updated"
-		err = tx.Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Take(&p).Error
+		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Take(&p).Error
 		switch {
 		case err == nil:
 		case errors.Is(err, gorm.ErrRecordNotFound):
@@ -116,12 +218,13 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		default:
 			return err
 		}
-		p.Method, p.AccountHolder, p.IBAN = in.Method, in.AccountHolder, in.IBAN
-		p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear = in.CardBrand, in.CardLast4, in.CardExpMonth, in.CardExpYear
+		if err := change(&p); err != nil {
+			return err
+		}
 		if err := tx.Save(&p).Error; err != nil {
 			return err
 		}
-		// The audit log keeps the masked IBAN only; the merchant reads the full one over the API.
+		// The audit log keeps the masked IBAN only.
 		details := map[string]string{"method": p.Method, "iban": p.MaskedIBAN(), "card_last4": p.CardLast4}
 		if err := s.record(tx, sc.MerchantID, id, actor, "payment_details.updated", details); err != nil {
 			return err
@@ -132,4 +235,40 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		return nil, uniqueOr("set payment details", "customer_id", err)
 	}
 	return &p, nil
+}
+
+// SealPaymentDetails seals every IBAN still kept in the clear (rows from before IBANs were
+// sealed) and empties the clear column, in batches; it returns how many it sealed. Every
+// command that migrates runs it: sealing needs the data keys, which migrations do not have.
+func (s *Store) SealPaymentDetails(ctx context.Context) (int, error) {
+	type clearRow struct{ ID, MerchantID, IBAN string }
+	sealed := 0
+	for {
+		var batch []clearRow
+		err := s.writeTx(ctx, func(tx *gorm.DB) error {
+			err := tx.Table("payment_details").Select("id", "merchant_id", "iban").Where("iban <> ''").Limit(500).Find(&batch).Error
+			if err != nil {
+				return err
+			}
+			for _, row := range batch {
+				p := &PaymentDetails{ID: row.ID, MerchantID: row.MerchantID}
+				if err := s.sealIBAN(p, NormalizeIBAN(row.IBAN)); err != nil {
+					return err
+				}
+				err := tx.Model(&PaymentDetails{}).Where("id = ?", p.ID).
+					Updates(map[string]any{"iban": "", "iban_sealed": p.IBANSealed, "iban_masked": p.IBANMasked}).Error
+				if err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return sealed, storeError("seal payment details", err)
+		}
+		sealed += len(batch)
+		if len(batch) == 0 {
+			return sealed, nil
+		}
+	}
 }

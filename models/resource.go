@@ -1,9 +1,14 @@
 package models
 
 import (
+	"cmp"
+	"context"
+	"errors"
 	"net/url"
 	"strings"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // A resource is a row as Portico shows it to the outside world: the API answers with it and
@@ -56,37 +61,93 @@ func (a Address) Resource() AddressResource {
 	return AddressResource(a)
 }
 
-// MerchantResource is the merchant's branding, seller details and portal policy.
-type MerchantResource struct {
-	ID               string          `json:"id"`
-	Object           string          `json:"object"`
-	Name             string          `json:"name"`
-	Slug             string          `json:"slug"`
-	LogoURL          string          `json:"logo_url"`
-	AccentColor      string          `json:"accent_color"`
-	DefaultLocale    string          `json:"default_locale"`
-	CancellationMode string          `json:"cancellation_mode"`
-	EditableFields   []string        `json:"editable_fields"`
-	SupportEmail     string          `json:"support_email"`
-	SupportURL       string          `json:"support_url"`
-	Address          AddressResource `json:"address"`
-	VATID            string          `json:"vat_id"`
-	FaviconURL       string          `json:"favicon_url"`
-	PoweredBy        bool            `json:"powered_by"`
+// BankAccountResource is where the merchant's customers pay by transfer.
+type BankAccountResource struct {
+	AccountHolder string `json:"account_holder"`
+	IBAN          string `json:"iban"`
+	BIC           string `json:"bic"`
 }
 
-// Resource is the merchant as the API shows it.
-func (m *Merchant) Resource() MerchantResource {
+// ProviderConnectionResource is how the merchant's payment provider account is connected:
+// never its key or signing secret.
+type ProviderConnectionResource struct {
+	Livemode      bool      `json:"livemode"`
+	SecretKeyHint string    `json:"secret_key_hint"`
+	WebhookURL    string    `json:"webhook_url"`
+	ConnectedAt   Timestamp `json:"connected_at"`
+}
+
+// MerchantResource is the merchant's branding, seller details, portal policy and how it
+// takes payments.
+type MerchantResource struct {
+	ID               string                      `json:"id"`
+	Object           string                      `json:"object"`
+	Name             string                      `json:"name"`
+	Slug             string                      `json:"slug"`
+	LogoURL          string                      `json:"logo_url"`
+	AccentColor      string                      `json:"accent_color"`
+	DefaultLocale    string                      `json:"default_locale"`
+	CancellationMode string                      `json:"cancellation_mode"`
+	EditableFields   []string                    `json:"editable_fields"`
+	SupportEmail     string                      `json:"support_email"`
+	SupportURL       string                      `json:"support_url"`
+	Address          AddressResource             `json:"address"`
+	VATID            string                      `json:"vat_id"`
+	FaviconURL       string                      `json:"favicon_url"`
+	PoweredBy        bool                        `json:"powered_by"`
+	BankAccount      BankAccountResource         `json:"bank_account"`
+	RemittanceFormat string                      `json:"remittance_format"`
+	Stripe           *ProviderConnectionResource `json:"stripe"`
+}
+
+// MerchantResource is a merchant as the API shows it, with how its payment provider is
+// connected.
+func (s *Store) MerchantResource(ctx context.Context, m *Merchant) (MerchantResource, error) {
+	v, err := s.merchantResource(s.db.read.WithContext(ctx), m)
+	return v, storeError("merchant resource", err)
+}
+
+// merchantResource is MerchantResource read through db.
+func (s *Store) merchantResource(db *gorm.DB, m *Merchant) (MerchantResource, error) {
 	fields := m.EditableFields
 	if fields == nil {
 		fields = []string{}
 	}
-	return MerchantResource{
+	v := MerchantResource{
 		ID: m.ID, Object: "merchant", Name: m.Name, Slug: m.Slug, LogoURL: m.LogoURL, AccentColor: m.AccentColor,
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: m.Address.Resource(),
 		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		BankAccount:      BankAccountResource(m.BankAccount),
+		RemittanceFormat: cmp.Or(m.RemittanceFormat, DefaultRemittanceFormat),
 	}
+	var account ProviderAccount
+	switch err := db.Where("merchant_id = ?", m.ID).Take(&account).Error; {
+	case errors.Is(err, gorm.ErrRecordNotFound):
+		return v, nil
+	case err != nil:
+		return v, err
+	}
+	if account.Provider == "stripe" {
+		v.Stripe = &ProviderConnectionResource{
+			Livemode: account.Livemode, SecretKeyHint: account.KeyHint,
+			WebhookURL: s.links.providerHook(account.Provider, m.ID), ConnectedAt: Stamp(account.UpdatedAt),
+		}
+	}
+	return v, nil
+}
+
+// announceMerchant announces a change to the merchant's settings. The bank account's IBAN
+// is printed on every invoice, yet events carry no full IBAN: it is masked there.
+func (s *Store) announceMerchant(tx *gorm.DB, m *Merchant) error {
+	v, err := s.merchantResource(tx, m)
+	if err != nil {
+		return err
+	}
+	if v.BankAccount.IBAN != "" {
+		v.BankAccount.IBAN = MaskIBAN(v.BankAccount.IBAN)
+	}
+	return s.announce(tx, m.ID, "merchant.updated", v)
 }
 
 // APIKeyResource is an API key as events tell of it: what tells keys apart, never the
@@ -206,6 +267,7 @@ type InvoiceResource struct {
 	PeriodStart       *Timestamp            `json:"period_start"`
 	PeriodEnd         *Timestamp            `json:"period_end"`
 	Memo              string                `json:"memo"`
+	PaymentURL        string                `json:"payment_url"`
 	Lines             []InvoiceLineResource `json:"lines,omitempty"`
 	PDF               string                `json:"pdf"`
 	CreatedAt         Timestamp             `json:"created_at"`
@@ -221,7 +283,7 @@ func (i *Invoice) Resource(at time.Time, baseURL string) InvoiceResource {
 		Currency: i.Currency, Subtotal: i.Subtotal, Tax: i.Tax, Total: i.Total, AmountPaid: i.AmountPaid,
 		AmountRefunded: i.AmountRefunded, AmountCredited: i.AmountCredited, AmountDue: i.AmountDue,
 		IssuedAt: Stamp(i.IssuedAt), DueAt: StampOf(i.DueAt), PeriodStart: StampOf(i.PeriodStart), PeriodEnd: StampOf(i.PeriodEnd),
-		Memo: i.Memo, PDF: baseURL + "/v1/invoices/" + i.ID + "/pdf",
+		Memo: i.Memo, PaymentURL: i.PaymentURL, PDF: baseURL + "/v1/invoices/" + i.ID + "/pdf",
 		CreatedAt: Stamp(i.CreatedAt), UpdatedAt: Stamp(i.UpdatedAt),
 	}
 	for _, l := range i.Lines {
@@ -242,17 +304,36 @@ type PaymentResource struct {
 	Currency   string    `json:"currency"`
 	Method     string    `json:"method"`
 	Reference  string    `json:"reference"`
+	Source     string    `json:"source"`
 	PaidAt     Timestamp `json:"paid_at"`
 	CreatedAt  Timestamp `json:"created_at"`
 }
 
+// The sources of a payment: recorded over the API, or paid by the customer in the portal
+// through the merchant's payment provider.
+const (
+	SourceAPI    = "api"
+	SourcePortal = "portal"
+)
+
 // Resource is the payment as the API shows it.
 func (p *Payment) Resource() PaymentResource {
+	source := SourceAPI
+	if p.Provider != "" {
+		source = SourcePortal
+	}
 	return PaymentResource{
 		p.ID, "payment", p.CustomerID, p.InvoiceID, string(p.Kind), string(p.Status), p.Amount, p.Currency, p.Method, p.Reference,
-		Stamp(p.PaidAt), Stamp(p.CreatedAt),
+		source, Stamp(p.PaidAt), Stamp(p.CreatedAt),
 	}
 }
+
+// The collections payment details can be marked with: whether the merchant collects open
+// invoices from the method by itself.
+const (
+	CollectionAutomatic = "automatic"
+	CollectionManual    = "manual"
+)
 
 // PaymentDetailsResource is what a customer has on file: the IBAN masked, since the full
 // number never leaves Portico again.
@@ -266,14 +347,21 @@ type PaymentDetailsResource struct {
 	CardLast4     string    `json:"card_last4"`
 	CardExpMonth  int       `json:"card_exp_month"`
 	CardExpYear   int       `json:"card_exp_year"`
+	Collection    string    `json:"collection"`
+	Provider      string    `json:"provider"`          // the provider that keeps the method, or empty
+	Mandate       string    `json:"mandate_reference"` // the SEPA mandate the provider collects under
 	UpdatedAt     Timestamp `json:"updated_at"`
 }
 
 // Resource is what is on file as the API shows it.
 func (p *PaymentDetails) Resource() PaymentDetailsResource {
+	collection := CollectionManual
+	if p.AutoCollect {
+		collection = CollectionAutomatic
+	}
 	return PaymentDetailsResource{
 		"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear,
-		Stamp(p.UpdatedAt),
+		collection, p.Provider, p.MandateReference, Stamp(p.UpdatedAt),
 	}
 }
 

@@ -19,7 +19,7 @@ type Store struct {
 	clock    func() time.Time
 	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
-	baseURL  string        // PORTICO_BASE_URL, for the links resources carry in events
+	links    Links         // for the addresses resources carry in events
 }
 
 // StoreOption changes how a Store is built.
@@ -36,10 +36,36 @@ func WithDataKeys(keys *DataKeys) StoreOption {
 	return func(s *Store) { s.dataKeys = keys }
 }
 
-// WithBaseURL gives the Store the address Portico is reached at (PORTICO_BASE_URL), for the
-// links that resources carry in webhook events (an invoice's PDF). Without it they are paths.
-func WithBaseURL(u *url.URL) StoreOption {
-	return func(s *Store) { s.baseURL = strings.TrimSuffix(u.String(), "/") }
+// Links are what the Store builds the addresses in resources with (an invoice's PDF, where
+// a merchant's payment provider sends its events): PORTICO_BASE_URL and the paths the
+// handlers serve. Events carry resources, and the Store writes events.
+type Links struct {
+	BaseURL *url.URL
+	// ProviderHook is the path of a merchant's payment provider's events
+	// (views.ProviderHookURL).
+	ProviderHook func(provider, merchantID string) string
+}
+
+// base is the base URL without a trailing slash; empty without one, so that links are paths.
+func (l Links) base() string {
+	if l.BaseURL == nil {
+		return ""
+	}
+	return strings.TrimSuffix(l.BaseURL.String(), "/")
+}
+
+// providerHook is where a merchant's payment provider sends its events; empty when the
+// Store was given no ProviderHook.
+func (l Links) providerHook(provider, merchantID string) string {
+	if l.ProviderHook == nil {
+		return ""
+	}
+	return l.base() + l.ProviderHook(provider, merchantID)
+}
+
+// WithLinks gives the Store what it builds the addresses in resources with.
+func WithLinks(l Links) StoreOption {
+	return func(s *Store) { s.links = l }
 }
 
 // NewStore returns a Store over an open database.

@@ -58,7 +58,7 @@ func subscriptionInput(customer string) models.SubscriptionInput {
 func TestEntitiesRoundTrip(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		ctx := context.Background()
-		s := models.NewStore(db)
+		s := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1))) // IBANs are sealed
 		tn := newTenant(t, s, "Acme")
 		sc := models.MerchantScope(tn.merchant)
 

@@ -35,7 +35,7 @@ func (s *Store) SummarizeCustomer(ctx context.Context, sc Scope) (*CustomerSumma
 		return nil, storeError("summarize balances", err)
 	}
 	var next Invoice
-	err = open.Select("id", "number", "currency", "amount_due", "due_at", "status", "kind").
+	err = open.Select("id", "number", "currency", "amount_due", "due_at", "status", "kind", "payment_url").
 		Order("due_at IS NULL, due_at, issued_at, id").Take(&next).Error
 	switch {
 	case err == nil:

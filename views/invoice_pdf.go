@@ -18,6 +18,7 @@ type InvoiceDocument struct {
 	Invoice      *models.Invoice // with its lines
 	Credited     *models.Invoice // for a credit note: the invoice it credits, if any
 	Now          time.Time       // when it is downloaded: overdue is derived from it
+	HowToPay     *HowToPay       // how to pay an open invoice; nil prints nothing
 }
 
 // A4 portrait in millimetres, with 15 mm margins.
@@ -69,6 +70,9 @@ func WriteInvoicePDF(w io.Writer, t *Translator, d InvoiceDocument) error {
 	pdfLines(pdf, t, inv)
 	pdf.Ln(3)
 	pdfTotals(pdf, t, inv)
+	if d.HowToPay != nil {
+		pdfHowToPay(pdf, t, *d.HowToPay)
+	}
 	return pdf.Output(w)
 }
 

@@ -340,7 +340,7 @@ func TestAccountPages(t *testing.T) {
 		t.Error("no delete confirmation")
 	}
 
-	sepa := &models.PaymentDetails{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000"}
+	sepa := &models.PaymentDetails{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBANMasked: models.MaskIBAN("DE89370400440532013000")}
 	card := &models.PaymentDetails{Method: models.MethodCard, CardBrand: "american_express", CardLast4: "4242", CardExpMonth: 3, CardExpYear: 2030}
 	for _, tc := range []struct {
 		name  string

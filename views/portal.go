@@ -67,6 +67,7 @@ type InvoiceRow struct {
 	Total      Money
 	AmountDue  Money
 	CreditNote bool
+	Pay        PayAction // set by the page where the invoice can be paid now
 }
 
 // NewInvoiceRow shows an invoice as it stands at time now.
@@ -117,6 +118,7 @@ type InvoiceView struct {
 	Payments       []PaymentRow
 	CreditNotes    []InvoiceRow
 	Credited       *InvoiceRow // for a credit note: the invoice it credits
+	Pay            PayView
 }
 
 // NewInvoiceView shows an invoice (with its lines) as it stands at time now.
@@ -326,6 +328,8 @@ type PaymentMethod struct {
 	CardBrand     string // as people write it: "Visa", "American Express"
 	CardLast4     string
 	CardExpiry    string // MM/YYYY
+	Mandate       string // the SEPA mandate a provider collects under
+	AutoCollect   bool   // the merchant collects open invoices from it
 }
 
 // NewPaymentMethod shows payment details, or nil when there are none.
@@ -337,6 +341,7 @@ func NewPaymentMethod(d *models.PaymentDetails) *PaymentMethod {
 		Method: d.Method, AccountHolder: d.AccountHolder, MaskedIBAN: d.MaskedIBAN(),
 		CardBrand: cardBrand(d.CardBrand), CardLast4: d.CardLast4,
 		CardExpiry: fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
+		Mandate:    d.MandateReference, AutoCollect: d.AutoCollect,
 	}
 }
 
@@ -344,6 +349,9 @@ func NewPaymentMethod(d *models.PaymentDetails) *PaymentMethod {
 type PaymentDetailsView struct {
 	OnFile *PaymentMethod // nil when nothing is on file
 	Form   PaymentDetailsForm
+	// Setup: the merchant's provider saves new methods on its own page, instead of the
+	// IBAN form.
+	Setup bool
 }
 
 // cardBrand shows a synced brand ("visa", "american_express") as people write it.

@@ -28,7 +28,20 @@ const (
 	DeleteContactRoute      = "/contacts/:id/delete"
 	PaymentDetailsRoute     = "/payment-details"
 	SignOutRoute            = "/logout"
+
+	PayInvoiceRoute         = "/invoices/:id/pay"
+	TransferQRRoute         = "/invoices/:id/transfer-qr.png"
+	PaymentMethodSetupRoute = "/payment-details/setup"
 )
+
+// ProviderHookRoute is where payment providers send their events about a merchant's
+// payments (outside PortalPrefix and /v1: server to server, no session, no API key).
+const ProviderHookRoute = "/hooks/:provider/:merchant_id"
+
+// ProviderHookURL is the path a merchant gives its provider for events.
+func ProviderHookURL(provider, merchantID string) string {
+	return strings.NewReplacer(":provider", url.PathEscape(provider), ":merchant_id", url.PathEscape(merchantID)).Replace(ProviderHookRoute)
+}
 
 // EntryRoute is the portal's door, where a minted link points (outside PortalPrefix: the
 // session starts there).
@@ -103,6 +116,18 @@ func DeleteContactURL(id string) string { return portalURL(DeleteContactRoute, i
 
 // PaymentDetailsURL is the bank account form.
 func PaymentDetailsURL() string { return portalURL(PaymentDetailsRoute, "") }
+
+// PayInvoiceURL opens the merchant's provider's payment page for an invoice (a POST).
+func PayInvoiceURL(id string) string { return portalURL(PayInvoiceRoute, id) }
+
+// InvoicePaidReturnURL is where the provider sends the customer back after paying.
+func InvoicePaidReturnURL(id string) string { return InvoiceURL(id) + "?checkout=done" }
+
+// TransferQRURL is the EPC QR code of an invoice's bank transfer.
+func TransferQRURL(id string) string { return portalURL(TransferQRRoute, id) }
+
+// PaymentMethodSetupURL opens the provider's page to save a new card or bank account (a POST).
+func PaymentMethodSetupURL() string { return portalURL(PaymentMethodSetupRoute, "") }
 
 // SignOutURL ends the session.
 func SignOutURL() string { return portalURL(SignOutRoute, "") }

@@ -14,6 +14,7 @@ import (
 	"github.com/portico/portico/handlers/api"
 	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 // command is one subcommand: how it is called, what it does in one line, its flags beyond
@@ -132,7 +133,7 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer e.db.Close()
 	e.store = models.NewStore(e.db,
 		models.WithDataKeys(cfg.DataKeys),
-		models.WithBaseURL(cfg.BaseURL),
+		models.WithLinks(models.Links{BaseURL: cfg.BaseURL, ProviderHook: views.ProviderHookURL}),
 		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))
 	if cmd.database == migrated {
 		if err := checkBeforeStart(ctx, e); err != nil {
@@ -140,6 +141,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		}
 		if err := migrations.Up(e.db.Writer(), migrations.SealWith(cfg.DataKeys)); err != nil {
 			return err
+		}
+		// IBANs kept in the clear before they were sealed are sealed now: that needs the
+		// data keys, which the migrations do not have.
+		if n, err := e.store.SealPaymentDetails(ctx); err != nil {
+			return err
+		} else if n > 0 {
+			e.log.Info("sealed the IBANs on file with the data keys", "rows", n)
 		}
 	}
 	return action(ctx, e)

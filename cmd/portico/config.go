@@ -45,6 +45,8 @@ type config struct {
 	MetricsAddr          string // empty: no metrics listener
 	MaxInFlight          int    // requests served at once; more are refused with 503
 	RequestTimeout       time.Duration
+	// StripeAPIURL is Stripe's API address: empty for Stripe's own, a stripe-mock's in tests.
+	StripeAPIURL string
 }
 
 // settings describes each setting once: its flag, its environment variable, its default
@@ -68,6 +70,7 @@ var settings = []struct {
 	{"metrics-addr", "PORTICO_METRICS_ADDR", "127.0.0.1:9464", "address of the Prometheus /metrics listener, never the public one; off disables it"},
 	{"max-in-flight", "PORTICO_MAX_IN_FLIGHT", strconv.Itoa(handlers.DefaultMaxInFlight), "requests served at once; more are refused at once with 503 and Retry-After"},
 	{"request-timeout", "PORTICO_REQUEST_TIMEOUT", handlers.DefaultRequestTimeout.String(), "deadline of one portal page or API call; past it the request gets 503"},
+	{"stripe-api-url", "PORTICO_STRIPE_API_URL", "", "Stripe's API address; empty for Stripe's own (for tests: a stripe-mock's, such as http://127.0.0.1:12111)"},
 }
 
 // addConfigFlags registers every setting on fs, defaulting to the environment's value. A
@@ -171,6 +174,11 @@ func parseConfig(v map[string]*string) (*config, error) {
 	if cfg.RequestTimeout, err = time.ParseDuration(*v["request-timeout"]); err != nil || cfg.RequestTimeout <= 0 {
 		fail("request-timeout", errors.New("must be a duration like 10s"))
 	}
+	if cfg.StripeAPIURL = *v["stripe-api-url"]; cfg.StripeAPIURL != "" {
+		if u, err := url.Parse(cfg.StripeAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			fail("stripe-api-url", errors.New("must be an absolute http(s) URL"))
+		}
+	}
 	production := cfg.BaseURL != nil && cfg.BaseURL.Scheme == "https"
 	if cfg.AllowPrivateWebhooks, err = strconv.ParseBool(*v["allow-private-webhooks"]); err != nil {
 		fail("allow-private-webhooks", errors.New("must be true or false"))
@@ -219,12 +227,12 @@ func (cfg *config) ensureSessionKey(log *slog.Logger) {
 }
 
 // warnTemporaryDataKeys says loudly that the data key was generated for this process:
-// what it encrypts (stored API responses, webhook signing secrets) cannot be read after a
+// what it encrypts (stored API responses, IBANs, webhook signing secrets) cannot be read after a
 // restart.
 func (cfg *config) warnTemporaryDataKeys(log *slog.Logger) {
 	if cfg.dataKeysGenerated {
-		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays stored now cannot be read after Portico restarts, "+
-			"and webhook endpoints registered now cannot sign (rotate their secrets)",
+		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays and IBANs stored now cannot be read after Portico restarts, "+
+			"webhook endpoints registered now cannot sign (rotate their secrets), and payment provider credentials are refused",
 			"generate_one_with", "openssl rand -base64 32")
 	}
 }

@@ -15,7 +15,9 @@ import (
 
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/outbox"
+	"github.com/portico/portico/internal/payments/stripe"
 	"github.com/portico/portico/internal/webhook"
+	"github.com/portico/portico/models"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -66,16 +68,17 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 		return err
 	}
 	opts := handlers.Options{
-		BaseURL:        e.cfg.BaseURL,
-		SessionKeys:    e.cfg.SessionKeys,
-		TrustedProxies: e.cfg.TrustedProxies,
-		APIRate:        e.cfg.APIRate,
-		APIBurst:       e.cfg.APIBurst,
-		LinkRate:       e.cfg.LinkRate,
-		Logger:         log,
-		Metrics:        registry,
-		MaxInFlight:    e.cfg.MaxInFlight,
-		RequestTimeout: e.cfg.RequestTimeout,
+		BaseURL:          e.cfg.BaseURL,
+		SessionKeys:      e.cfg.SessionKeys,
+		TrustedProxies:   e.cfg.TrustedProxies,
+		APIRate:          e.cfg.APIRate,
+		APIBurst:         e.cfg.APIBurst,
+		LinkRate:         e.cfg.LinkRate,
+		Logger:           log,
+		Metrics:          registry,
+		MaxInFlight:      e.cfg.MaxInFlight,
+		RequestTimeout:   e.cfg.RequestTimeout,
+		PaymentProviders: []models.PaymentProvider{stripe.New(e.cfg.StripeAPIURL)},
 	}
 	if tp != nil {
 		// Spans still buffered go out before Portico exits.

@@ -77,6 +77,7 @@ type invoiceRequest struct {
 	PeriodStart       *Timestamp   `json:"period_start"`
 	PeriodEnd         *Timestamp   `json:"period_end"`
 	Memo              string       `json:"memo"`
+	PaymentURL        string       `json:"payment_url"`
 	Lines             invoiceLines `json:"lines"`
 	Total             *int64       `json:"total"` // optional: checked against the lines
 }
@@ -90,7 +91,7 @@ func (h *Handler) CreateInvoice(c echo.Context) error {
 		CustomerRef: req.CustomerID, Kind: models.InvoiceKind(req.Kind), Number: req.Number,
 		CreditedInvoiceID: req.CreditedInvoiceID, Status: models.InvoiceStatus(req.Status), Currency: req.Currency,
 		IssuedAt: req.IssuedAt.at(), DueAt: req.DueAt.at(), PeriodStart: req.PeriodStart.at(), PeriodEnd: req.PeriodEnd.at(),
-		Memo: req.Memo, Total: req.Total,
+		Memo: req.Memo, PaymentURL: req.PaymentURL, Total: req.Total,
 	}
 	for _, l := range req.Lines {
 		in.Lines = append(in.Lines, models.InvoiceLineInput(l))
@@ -151,6 +152,28 @@ func (h *Handler) InvoicePDF(c echo.Context) error {
 		return h.catalog.Translator(m.DefaultLocale)
 	}
 	return web.SendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.store.Now())
+}
+
+type invoiceUpdateRequest struct {
+	PaymentURL *string    `json:"payment_url"`
+	Memo       *string    `json:"memo"`
+	DueAt      *Timestamp `json:"due_at"`
+}
+
+// UpdateInvoice changes a draft or open invoice's payment page, memo or due date; fields
+// left out stay. A paid, void or uncollectible invoice, or a credit note, is 409: its
+// amounts and lines never change (void it and issue another).
+func (h *Handler) UpdateInvoice(c echo.Context) error {
+	req, err := bind[invoiceUpdateRequest](c)
+	if err != nil {
+		return err
+	}
+	in := models.InvoiceUpdate{PaymentURL: req.PaymentURL, Memo: req.Memo, DueAt: req.DueAt.at()}
+	inv, err := h.store.UpdateInvoice(c.Request().Context(), merchantID(c), apiActor(c), param(c, "id"), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, h.presentInvoice()(inv))
 }
 
 type invoiceStatusRequest struct {

@@ -15,6 +15,10 @@ type paymentDetailsRequest struct {
 	CardLast4     *string `json:"card_last4"`
 	CardExpMonth  *int    `json:"card_exp_month"`
 	CardExpYear   *int    `json:"card_exp_year"`
+	// Collection says who pays open invoices: "automatic" (the merchant collects from this
+	// method on the due date; the portal says so instead of offering Pay) or "manual" (the
+	// customer pays). Left out, it stays as it was.
+	Collection *string `json:"collection"`
 }
 
 // input refuses the fields of the other method rather than dropping them unseen.
@@ -33,10 +37,18 @@ func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
 			return models.PaymentDetailsInput{}, invalidField(f.name, "not_allowed", "is only for method "+f.method)
 		}
 	}
-	return models.PaymentDetailsInput{
+	in := models.PaymentDetailsInput{
 		Method: r.Method, AccountHolder: deref(r.AccountHolder), IBAN: deref(r.IBAN), CardBrand: deref(r.CardBrand),
 		CardLast4: deref(r.CardLast4), CardExpMonth: deref(r.CardExpMonth), CardExpYear: deref(r.CardExpYear),
-	}, nil
+	}
+	if r.Collection != nil {
+		if *r.Collection != models.CollectionAutomatic && *r.Collection != models.CollectionManual {
+			return in, invalidField("collection", "invalid_choice", "must be one of automatic, manual")
+		}
+		auto := *r.Collection == models.CollectionAutomatic
+		in.AutoCollect = &auto
+	}
+	return in, nil
 }
 
 func deref[T any](p *T) T {

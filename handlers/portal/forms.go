@@ -17,6 +17,7 @@ import (
 var flashes = []string{
 	"profile_saved", "contact_added", "contact_saved", "contact_deleted", "payment_details_saved",
 	"subscription_canceled", "subscription_cancel_scheduled", "subscription_resumed", "subscription_unchanged",
+	"payment_method_saving",
 }
 
 // flashOf is the confirmation a request asks its page to show, if it is one of ours.

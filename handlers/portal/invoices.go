@@ -37,9 +37,13 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	rows, err := h.withPayActions(c, invoices, views.NewInvoiceRows(invoices, h.store.Now()))
+	if err != nil {
+		return err
+	}
 	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
 	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{
-		Invoices: views.NewInvoiceRows(invoices, h.store.Now()),
+		Invoices: rows,
 		Filter:   tab,
 		Pager:    views.NewPager(info, len(invoices), func(n int) string { return views.InvoicesURL(tab, n) }),
 	}))
@@ -77,6 +81,11 @@ func (h *Handler) ShowInvoice(c echo.Context) error {
 			return err
 		}
 		v.Payments, v.CreditNotes = views.NewPaymentRows(payments, nil), views.NewInvoiceRows(notes, now)
+		pb, err := h.payability(c)
+		if err != nil {
+			return err
+		}
+		v.Pay = views.NewPayView(inv, pb, models.PendingProviderPayment(payments), c.QueryParam("checkout") == "done")
 	case models.KindCreditNote:
 		credited, err := web.CreditedInvoice(ctx, h.store, scope, inv)
 		if err != nil {

@@ -20,7 +20,11 @@ func (h *Handler) renderPaymentDetails(c echo.Context, status int, form views.Pa
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	v := views.PaymentDetailsView{OnFile: views.NewPaymentMethod(onFile), Form: form}
+	pb, err := h.payability(c)
+	if err != nil {
+		return err
+	}
+	v := views.PaymentDetailsView{OnFile: views.NewPaymentMethod(onFile), Form: form, Setup: pb.Provider != ""}
 	return web.Render(c, status, views.PaymentDetailsPage(portalPage(c, views.SectionAccount, "account.nav.payment-details"), v))
 }
 

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
@@ -59,6 +60,10 @@ type Handler struct {
 	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
+	// baseURL and providers let customers pay through the merchants' providers
+	// (EnablePayments); without them only payment pages and transfers are offered.
+	baseURL   *url.URL
+	providers map[string]models.PaymentProvider
 }
 
 type portalAccessKey struct{}

@@ -26,6 +26,28 @@ func CreditedInvoice(ctx context.Context, store *models.Store, sc models.Scope, 
 	return inv, err
 }
 
+// howToPay is what an invoice's PDF says about paying it: what its page offers, on paper
+// (the payment page's address, the transfer details with their QR code, or the merchant's
+// own collection); nil when the invoice is not open.
+func howToPay(ctx context.Context, store *models.Store, t *views.Translator, inv *models.Invoice) (*views.HowToPay, error) {
+	if inv.Kind != models.KindInvoice || inv.Status != models.StatusOpen {
+		return nil, nil
+	}
+	pb, err := store.Payability(ctx, models.CustomerScope(inv.MerchantID, inv.CustomerID))
+	if err != nil {
+		return nil, err
+	}
+	v := views.NewPayView(inv, pb, false, false)
+	h := &views.HowToPay{PaymentURL: v.Action.URL, Transfer: v.Transfer, Collection: v.Collection}
+	if v.Transfer != nil {
+		h.TransferQR, err = views.TransferQR(t, inv, pb)
+		if err != nil && !errors.Is(err, models.ErrNoTransferCode) {
+			return nil, err
+		}
+	}
+	return h, nil
+}
+
 // SendInvoicePDF answers with an invoice or credit note as a PDF download, for the portal's
 // customer and the merchant's back office alike, in the language translator picks for the
 // customer.
@@ -39,9 +61,13 @@ func SendInvoicePDF(c echo.Context, store *models.Store, m *models.Merchant, inv
 	if err != nil {
 		return err
 	}
+	t := translator(customer)
 	doc := views.InvoiceDocument{MerchantName: m.Name, Customer: customer, Invoice: inv, Credited: credited, Now: now}
+	if doc.HowToPay, err = howToPay(ctx, store, t, inv); err != nil {
+		return err
+	}
 	var pdf bytes.Buffer
-	if err := views.WriteInvoicePDF(&pdf, translator(customer), doc); err != nil {
+	if err := views.WriteInvoicePDF(&pdf, t, doc); err != nil {
 		return err
 	}
 	c.Response().Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": inv.Number + ".pdf"}))

@@ -6,12 +6,25 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// basePolicy is the Content-Security-Policy of every response but for frame-ancestors:
-// nothing runs, styles and images come from Portico (images also from https, for merchant
-// logos), forms post back to Portico.
-const basePolicy = "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'; base-uri 'none'; object-src 'none'; frame-ancestors "
+// policy is the Content-Security-Policy of every response: nothing runs, styles and images
+// come from Portico (images also from https, for merchant logos), forms post back to
+// Portico (and on to a payment provider's page, where a page offers one), and framing is
+// the session's allow-list or nothing.
+func policy(formTargets, frameAncestors string) string {
+	return "default-src 'none'; style-src 'self'; img-src 'self' https: data:; form-action 'self'" + formTargets +
+		"; base-uri 'none'; object-src 'none'; frame-ancestors " + frameAncestors
+}
 
 type frameAncestorsKey struct{}
+
+type formTargetsKey struct{}
+
+// AllowFormTarget lets the page's forms lead to origin too: a form that posts to Portico
+// and is redirected to a payment provider's page, which browsers check against form-action.
+func AllowFormTarget(c echo.Context, origin string) {
+	r := c.Request()
+	c.SetRequest(r.WithContext(context.WithValue(r.Context(), formTargetsKey{}, " "+origin)))
+}
 
 // AllowFraming lets the response to this request be framed by the given CSP host sources
 // (space-separated). Only the portal calls it, for links minted with an allow-list.
@@ -42,13 +55,14 @@ func SecurityHeaders(https bool) echo.MiddlewareFunc {
 				if h.Get("Cache-Control") == "" {
 					h.Set("Cache-Control", "no-store")
 				}
+				formTargets, _ := c.Request().Context().Value(formTargetsKey{}).(string)
 				if sources := framingAllowedBy(c.Request().Context()); sources != "" {
 					// X-Frame-Options would override the allow-list in browsers that
 					// know it, so a framable response never carries it.
-					h.Set("Content-Security-Policy", basePolicy+sources)
+					h.Set("Content-Security-Policy", policy(formTargets, sources))
 					h.Del("X-Frame-Options")
 				} else {
-					h.Set("Content-Security-Policy", basePolicy+"'none'")
+					h.Set("Content-Security-Policy", policy(formTargets, "'none'"))
 					h.Set("X-Frame-Options", "DENY")
 					h.Set("Cross-Origin-Opener-Policy", "same-origin")
 				}
