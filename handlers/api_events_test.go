@@ -67,12 +67,12 @@ type eventChange struct {
 // storeReads are the Store's exported methods that change no row (or, for SigningSecrets
 // and WebhookPolicy, none at all): every other one must be exercised by a change below.
 var storeReads = []string{
-	"AuthenticateAPIKey", "FindMerchant", "GetContact", "GetCustomer", "GetInvoice", "GetMerchant", "GetPayment",
-	"GetPaymentDetails", "GetPaymentProvider", "GetSubscription", "GetWebhookEndpoint", "InvoiceNumbers", "ListAuditEvents",
-	"ListContacts", "ListCustomerInvoices", "ListCustomers", "ListEntitlements", "ListInvoices", "ListOutboxEvents",
-	"ListPayments", "ListPortalLinks", "ListSubscriptions", "ListWebhookDeliveries", "ListWebhookEndpoints", "MerchantResource",
-	"Now", "OldestPendingWebhookDelivery", "OpenPaymentProvider", "Payability", "Ready", "SigningSecrets", "SummarizeCustomer",
-	"WebhookPolicy",
+	"AuthenticateAPIKey", "CountInvoicesOfYear", "FindMerchant", "ForEachInvoiceOfYear", "GetContact", "GetCustomer",
+	"GetInvoice", "GetMerchant", "GetPayment", "GetPaymentDetails", "GetPaymentProvider", "GetSubscription", "GetWebhookEndpoint",
+	"InvoiceNumbers", "InvoiceYears", "ListAuditEvents", "ListContacts", "ListCustomerInvoices", "ListCustomers",
+	"ListEntitlements", "ListInvoices", "ListOutboxEvents", "ListPayments", "ListPortalLinks", "ListSubscriptions",
+	"ListWebhookDeliveries", "ListWebhookEndpoints", "MerchantResource", "Now", "OldestPendingWebhookDelivery",
+	"OpenPaymentProvider", "Payability", "Ready", "SigningSecrets", "SummarizeCustomer", "WebhookPolicy",
 }
 
 // Every change the Store makes to a resource announces exactly the events the OpenAPI

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"github.com/portico/portico/views"
 )
 
 // The defaults of admission control. A portal page takes about half a millisecond of CPU,
@@ -38,3 +39,23 @@ func isHealthCheck(c echo.Context) bool {
 	p := c.Request().URL.Path
 	return p == "/healthz" || p == "/readyz"
 }
+
+// A year's invoice archive keeps a core busy for as long as it streams (a PDF takes a few
+// milliseconds; a year may hold thousands). Each session may ask for archivesPerMinute; at
+// most archivesAtOnce are built at once, half the cores (at least one), so pages stay quick
+// while archives stream; one more waits up to archiveWait for its turn, then gets a 503.
+const (
+	archivesPerMinute = 5
+	archiveWait       = 2 * time.Second
+)
+
+var archivesAtOnce = max(1, runtime.GOMAXPROCS(0)/2)
+
+// hasOwnDeadline reports whether a request is exempt from the request deadline: probes need
+// none, and the invoice archive streams for longer under a deadline of its own.
+func hasOwnDeadline(c echo.Context) bool {
+	return isHealthCheck(c) || c.Path() == views.PortalPrefix+views.InvoiceArchiveRoute
+}
+
+// never exempts no request.
+func never(echo.Context) bool { return false }

@@ -22,6 +22,7 @@ func TestRouteHelpersReachTheirRoutes(t *testing.T) {
 		{http.MethodGet, views.InvoicesURL("overdue", 2), "/portal/invoices"},
 		{http.MethodGet, views.InvoiceURL("inv_1"), "/portal/invoices/:id"},
 		{http.MethodGet, views.InvoicePDFURL("inv_1"), "/portal/invoices/:id/pdf"},
+		{http.MethodGet, views.InvoiceArchiveURL(2026), "/portal/invoices/archive"},
 		{http.MethodGet, views.PaymentsURL(2), "/portal/payments"},
 		{http.MethodGet, views.EntitlementsURL(), "/portal/entitlements"},
 		{http.MethodGet, views.SubscriptionsURL(1), "/portal/subscriptions"},

@@ -40,7 +40,7 @@ func registerRoutes(e *echo.Echo, s site) {
 		// Overload degrades to quick refusals, never to an unbounded queue; health checks
 		// always get through, so a busy instance is not mistaken for a dead one.
 		web.Admission(s.opts.MaxInFlight, admissionWait, isHealthCheck),
-		web.Deadline(s.opts.RequestTimeout, isHealthCheck),
+		web.Deadline(s.opts.RequestTimeout, hasOwnDeadline),
 		middleware.BodyLimit(bodyLimit),
 		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
 		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed}),
@@ -115,6 +115,10 @@ func registerRoutes(e *echo.Echo, s site) {
 	p.GET(views.InvoicesRoute, s.portal.ListInvoices)
 	p.GET(views.InvoiceRoute, s.portal.ShowInvoice)
 	p.GET(views.InvoicePDFRoute, s.portal.DownloadInvoicePDF)
+	// A year's PDFs in one ZIP file: minutes of CPU for a large year, so a few per session
+	// and a few at once (see archivesAtOnce).
+	p.GET(views.InvoiceArchiveRoute, s.portal.DownloadInvoiceArchive,
+		portal.LimitArchives(archivesPerMinute), web.Admission(archivesAtOnce, archiveWait, never))
 	p.GET(views.PaymentsRoute, s.portal.ListPayments)
 	p.GET(views.EntitlementsRoute, s.portal.ListEntitlements)
 	p.GET(views.SubscriptionsRoute, s.portal.ListSubscriptions)

@@ -1,12 +1,21 @@
 package views
 
 import (
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/bojanz/currency"
-	"github.com/goodsign/monday"
+	"github.com/go-playground/locales"
+	"github.com/go-playground/locales/de"
+	"github.com/go-playground/locales/en"
+	"github.com/go-playground/locales/es"
+	"github.com/go-playground/locales/fr"
+	"github.com/go-playground/locales/it"
+	"github.com/go-playground/locales/nl"
 	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
 )
@@ -14,12 +23,13 @@ import (
 // formats turns amounts, dates and numbers into one language's conventions. It is built once
 // per language when the catalog loads; every method is safe for concurrent use.
 type formats struct {
-	money   *currency.Formatter
-	numbers *message.Printer
-	date    string
-	locale  monday.Locale
-	days    *sync.Map   // day number → formatted date: pages repeat a few dates many times
-	amounts *amountMemo // "minor currency" → formatted amount
+	money    *currency.Formatter
+	numbers  *message.Printer
+	group4   bool               // whether 1234 is grouped ("1.234"), or only 12345 ("12.345") on
+	calendar locales.Translator // CLDR's month names and date patterns
+	regions  display.Namer      // CLDR's country names
+	dates    *sync.Map          // dateKey → formatted date: pages repeat a few dates many times
+	amounts  *amountMemo        // "minor currency" → formatted amount
 }
 
 // amountMemo remembers formatted amounts, and forgets them all when it holds too many, so
@@ -53,27 +63,42 @@ func (m *amountMemo) get(k moneyKey, format func() string) string {
 	return s
 }
 
-// dateLocales maps the portal's languages to the calendar locale whose month names and
-// medium date layout they use.
-var dateLocales = map[string]monday.Locale{
-	"en": monday.LocaleEnUS,
-	"de": monday.LocaleDeDE,
-	"fr": monday.LocaleFrFR,
-	"nl": monday.LocaleNlNL,
-	"es": monday.LocaleEsES,
-	"it": monday.LocaleItIT,
+// calendars are CLDR's calendar data for the portal's languages ("en" is en-US: "Mar 1, 2026").
+var calendars = map[string]func() locales.Translator{
+	"en": en.New,
+	"de": de.New,
+	"fr": fr.New,
+	"nl": nl.New,
+	"es": es.New,
+	"it": it.New,
 }
 
-func newFormats(lang string) formats {
-	locale := dateLocales[lang]
-	return formats{
-		money:   currency.NewFormatter(currency.NewLocale(lang)),
-		numbers: message.NewPrinter(language.Make(lang)),
-		date:    monday.MediumFormatsByLocale[locale],
-		locale:  locale,
-		days:    &sync.Map{},
-		amounts: &amountMemo{values: map[moneyKey]string{}},
+func newFormats(lang string) (formats, error) {
+	calendar, ok := calendars[lang]
+	if !ok {
+		return formats{}, fmt.Errorf("no calendar for language %q", lang)
 	}
+	return formats{
+		money:    currency.NewFormatter(currency.NewLocale(lang)),
+		numbers:  message.NewPrinter(language.Make(lang)),
+		group4:   groupsFourDigits(lang),
+		calendar: calendar(),
+		regions:  display.Regions(language.Make(lang)),
+		dates:    &sync.Map{},
+		amounts:  &amountMemo{values: map[moneyKey]string{}},
+	}, nil
+}
+
+// groupsFourDigits reports whether a language groups four-digit numbers: CLDR's minimum
+// grouping digits, which golang.org/x/text ignores and the currency formatter follows
+// (Spanish writes 1234 but 12.345). Asking the currency formatter keeps numbers and amounts on
+// one page alike.
+func groupsFourDigits(lang string) bool {
+	f := currency.NewFormatter(currency.NewLocale(lang))
+	f.CurrencyDisplay = currency.DisplayNone
+	f.MinDigits = 0
+	amount, _ := currency.NewAmount("1000", "EUR")
+	return len(strings.TrimSpace(f.Format(amount))) > len("1000")
 }
 
 // Money formats minor units of an ISO 4217 currency: "€1,234.56" in en, "1.234,56 €" in de.
@@ -91,17 +116,45 @@ func (t *Translator) Money(minor int64, code string) string {
 	})
 }
 
-// Date formats a calendar date (in UTC) in the medium style of the language ("24.11.2026"
-// in de). Formatting with month names is costly, and a list shows the same few days over and
-// over, so each day is formatted once; the cache holds at most one entry per calendar day.
-func (t *Translator) Date(at time.Time) string {
+// dateStyle is one of CLDR's date lengths.
+type dateStyle uint8
+
+const (
+	dateMedium dateStyle = iota // "Mar 1, 2026", "01.03.2026", "9 déc. 2026"
+	dateLong                    // "March 1, 2026", "1. März 2026", "1 de marzo de 2026"
+)
+
+// dateKey names a formatted date: a calendar day (yyyymmdd) in one style.
+type dateKey struct {
+	day   int
+	style dateStyle
+}
+
+// Date formats a calendar date (in UTC) in CLDR's medium style of the language, for tables
+// and lists ("24.11.2026" in de, "24 nov. 2026" in nl).
+func (t *Translator) Date(at time.Time) string { return t.date(at, dateMedium) }
+
+// LongDate formats a calendar date (in UTC) in CLDR's long style, with the month written out,
+// for documents and sentences ("24. November 2026" in de, "24 de noviembre de 2026" in es).
+func (t *Translator) LongDate(at time.Time) string { return t.date(at, dateLong) }
+
+// date formats a day in a style. Formatting with month names is costly, and a list shows the
+// same few days over and over, so each day is formatted once per style; the cache holds at
+// most two entries per calendar day.
+func (t *Translator) date(at time.Time, style dateStyle) string {
 	y, m, d := at.UTC().Date()
-	day := y*10000 + int(m)*100 + d
-	if s, ok := t.formats.days.Load(day); ok {
+	key := dateKey{y*10000 + int(m)*100 + d, style}
+	if s, ok := t.formats.dates.Load(key); ok {
 		return s.(string)
 	}
-	s := monday.Format(time.Date(y, m, d, 0, 0, 0, 0, time.UTC), t.formats.date, t.formats.locale)
-	t.formats.days.Store(day, s)
+	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	var s string
+	if style == dateLong {
+		s = t.formats.calendar.FmtDateLong(day)
+	} else {
+		s = t.formats.calendar.FmtDateMedium(day)
+	}
+	t.formats.dates.Store(key, s)
 	return s
 }
 
@@ -113,12 +166,32 @@ func (t *Translator) DateOf(at *time.Time) string {
 	return t.Date(*at)
 }
 
-// Number formats an integer with the language's grouping ("1.234" in de).
+// Number formats an integer with the language's grouping ("1.234" in de, "1234" but
+// "12.345" in es).
 func (t *Translator) Number(n int64) string {
+	if !t.formats.group4 && n > -10000 && n < 10000 {
+		return t.formats.numbers.Sprint(number.Decimal(n, number.NoSeparator()))
+	}
 	return t.formats.numbers.Sprint(number.Decimal(n))
 }
 
 // Percent formats basis points as a percentage ("19 %" in de, "7.5%" in en).
 func (t *Translator) Percent(basisPoints int) string {
 	return t.formats.numbers.Sprint(number.Percent(float64(basisPoints)/10000, number.MaxFractionDigits(2)))
+}
+
+// Country names an ISO 3166-1 alpha-2 country in the language ("Deutschland" for DE in de,
+// "Alemania" in es). An empty code is empty; a code CLDR does not know stays as it is.
+func (t *Translator) Country(code string) string {
+	if code == "" {
+		return ""
+	}
+	region, err := language.ParseRegion(code)
+	if err != nil {
+		return code
+	}
+	if name := t.formats.regions.Name(region); name != "" {
+		return name
+	}
+	return code
 }

@@ -3,6 +3,8 @@ package views
 import (
 	"testing"
 	"time"
+
+	"github.com/portico/portico/models"
 )
 
 func TestFormatsFollowTheLanguage(t *testing.T) {
@@ -10,29 +12,45 @@ func TestFormatsFollowTheLanguage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	day := time.Date(2026, time.March, 5, 12, 0, 0, 0, time.UTC)
-	// CLDR separates with no-break spaces (U+00A0, and U+202F for French grouping).
+	march := time.Date(2026, time.March, 1, 23, 30, 0, 0, time.UTC)
+	december := time.Date(2026, time.December, 9, 0, 0, 0, 0, time.UTC)
+	// CLDR separates with no-break spaces (U+00A0, and U+202F for French grouping); its
+	// medium dates carry no leading zero on the day ("Mar 1", never "Mar 01"), and French,
+	// Dutch and Spanish abbreviations keep their period.
 	tests := []struct {
-		lang                     string
-		eur, usd, date, num, pct string
+		lang                             string
+		eur, usd, num4, num, pct         string
+		medium, mediumDec, long, longDec string
 	}{
-		{"en", "€1,234.56", "$1,234.56", "Mar 05, 2026", "1,234,567", "7.5%"},
-		{"de", "1.234,56\u00a0€", "1.234,56\u00a0$", "05.03.2026", "1.234.567", "7,5\u00a0%"},
-		{"fr", "1\u202f234,56\u00a0€", "1\u202f234,56\u00a0$US", "05 mars 2026", "1\u00a0234\u00a0567", "7,5\u00a0%"},
-		{"nl", "€\u00a01.234,56", "US$\u00a01.234,56", "05 mrt 2026", "1.234.567", "7,5%"},
-		// Spanish and Italian group thousands only from five digits on (CLDR's minimum grouping).
-		{"es", "1234,56\u00a0€", "1234,56\u00a0US$", "05/03/2026", "1.234.567", "7,5\u00a0%"},
-		{"it", "1234,56\u00a0€", "1234,56\u00a0$", "05/mar/2026", "1.234.567", "7,5%"},
+		{"en", "€1,234.56", "$1,234.56", "1,234", "1,234,567", "7.5%", "Mar 1, 2026", "Dec 9, 2026", "March 1, 2026", "December 9, 2026"},
+		{"de", "1.234,56\u00a0€", "1.234,56\u00a0$", "1.234", "1.234.567", "7,5\u00a0%", "01.03.2026", "09.12.2026", "1. März 2026", "9. Dezember 2026"},
+		{"fr", "1\u202f234,56\u00a0€", "1\u202f234,56\u00a0$US", "1\u00a0234", "1\u00a0234\u00a0567", "7,5\u00a0%", "1 mars 2026", "9 déc. 2026", "1 mars 2026", "9 décembre 2026"},
+		{"nl", "€\u00a01.234,56", "US$\u00a01.234,56", "1.234", "1.234.567", "7,5%", "1 mrt. 2026", "9 dec. 2026", "1 maart 2026", "9 december 2026"},
+		// Spanish and Italian group thousands only from five digits on (CLDR's minimum
+		// grouping), amounts and plain numbers alike.
+		{"es", "1234,56\u00a0€", "1234,56\u00a0US$", "1234", "1.234.567", "7,5\u00a0%", "1 mar. 2026", "9 dic. 2026", "1 de marzo de 2026", "9 de diciembre de 2026"},
+		{"it", "1234,56\u00a0€", "1234,56\u00a0$", "1234", "1.234.567", "7,5%", "1 mar 2026", "9 dic 2026", "1 marzo 2026", "9 dicembre 2026"},
+	}
+	if len(tests) != len(models.Locales) {
+		t.Errorf("the test covers %d languages, the portal speaks %d", len(tests), len(models.Locales))
 	}
 	for _, tt := range tests {
 		t.Run(tt.lang, func(t *testing.T) {
 			tr := catalog.Translator(tt.lang)
+			if tr.Lang() != tt.lang {
+				t.Fatalf("the catalog has no %s translator", tt.lang)
+			}
 			for _, got := range []struct{ name, got, want string }{
 				{"EUR", tr.Money(123456, "EUR"), tt.eur},
 				{"USD", tr.Money(123456, "USD"), tt.usd},
-				{"date", tr.Date(day), tt.date},
+				{"four digits", tr.Number(1234), tt.num4},
 				{"number", tr.Number(1234567), tt.num},
 				{"percent", tr.Percent(750), tt.pct},
+				{"medium date", tr.Date(march), tt.medium},
+				{"medium date again (memoised)", tr.Date(march.Add(-time.Hour)), tt.medium},
+				{"medium December date", tr.Date(december), tt.mediumDec},
+				{"long date", tr.LongDate(march), tt.long},
+				{"long December date", tr.LongDate(december), tt.longDec},
 			} {
 				if got.got != got.want {
 					t.Errorf("%s = %q, want %q", got.name, got.got, got.want)

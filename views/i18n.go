@@ -32,7 +32,11 @@ func LoadCatalog() (*Catalog, error) {
 		}
 		// No fallback language: a missing translation shows up as its raw ID, which the
 		// tests catch, never as silent English on a German page.
-		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: newFormats(lang)}
+		formats, err := newFormats(lang)
+		if err != nil {
+			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
+		}
+		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: formats}
 		for _, m := range file.Messages {
 			// Messages without placeholders or plural forms are a map lookup at render time.
 			if m.One == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {

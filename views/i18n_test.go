@@ -62,6 +62,7 @@ func TestTemplatesUseDefinedMessages(t *testing.T) {
 		"subscription.reason.": models.CancellationReasons,
 		"interval.":            models.Intervals,
 		"portal.nav.":          sectionNames(),
+		"archive.":             {string(ArchiveBadYear), string(ArchiveEmpty), string(ArchiveTooMany)},
 		"form.error.":          {"required", "invalid", "too_long", "invalid_email", "invalid_phone", "invalid_country", "invalid_locale", "invalid_iban", "invalid_choice"},
 	}
 	for prefix, values := range families {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+
+	"github.com/portico/portico/internal/pdftest"
 )
 
 // TestInvoicePDFShowsWhatWasCredited: a credit note's amount is on its invoice's PDF, and
@@ -19,7 +21,7 @@ func TestInvoicePDFShowsWhatWasCredited(t *testing.T) {
 	if err := WriteInvoicePDF(&pdf, catalog.Translator("en"), doc); err != nil {
 		t.Fatal(err)
 	}
-	if text := pdfText(t, pdf.Bytes()); !strings.Contains(text, "Amount credited €234.56") || !strings.Contains(text, "Amount due €1,000.00") {
+	if text := pdftest.Text(t, pdf.Bytes()); !strings.Contains(text, "Amount credited €234.56") || !strings.Contains(text, "Amount due €1,000.00") {
 		t.Errorf("the PDF does not show the credit: %s", text)
 	}
 }

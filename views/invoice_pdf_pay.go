@@ -18,28 +18,31 @@ type HowToPay struct {
 // pdfQRSize is the printed size of the EPC QR code: 35 mm scans well from a phone.
 const pdfQRSize = 35.0
 
-// pdfHowToPay prints the block below the totals: the transfer details beside their QR code,
-// the payment page's address, or when the merchant collects.
-func pdfHowToPay(pdf *fpdf.Fpdf, t *Translator, h HowToPay) {
+// howToPay prints the block below the totals: the transfer details beside their QR code,
+// the payment page's address, or when the merchant collects. It starts a new page rather
+// than part the details from their code.
+func (p *invoicePDF) howToPay(h HowToPay) {
 	if h.PaymentURL == "" && h.Transfer == nil && h.Collection == nil {
 		return
 	}
-	if pdf.GetY()+pdfQRSize+20 > 297-pdfMargin {
-		pdf.AddPage()
+	t := p.t
+	if p.pdf.GetY()+pdfQRSize+20 > p.bottom() {
+		p.pdf.AddPage()
 	}
-	pdf.Ln(8)
-	pdf.SetFont("go", "B", 11)
-	pdf.CellFormat(pdfWidth, 7, t.T("pay.pdf.title"), "", 1, "L", false, 0, "")
-	pdf.SetFont("go", "", 9)
+	p.pdf.SetFontSize(11)
+	p.row(pdfMargin, 7, pdfCell{pdfWidth, "L", true, t.T("pay.pdf.title")})
+	p.pdf.SetFontSize(9)
 	if c := h.Collection; c != nil {
-		pdf.MultiCell(pdfWidth, pdfLine, collectionText(t, c), "", "L", false)
+		p.row(pdfMargin, pdfLine, pdfCell{pdfWidth, "L", false, collectionText(t, c)})
 	}
 	if h.PaymentURL != "" {
-		pdf.MultiCell(pdfWidth, pdfLine, t.Tf("pay.pdf.online", map[string]any{"URL": h.PaymentURL}), "", "L", false)
+		p.row(pdfMargin, pdfLine, pdfCell{pdfWidth, "L", false, t.Tf("pay.pdf.online", map[string]any{"URL": h.PaymentURL})})
 	}
 	if tr := h.Transfer; tr != nil {
-		top := pdf.GetY() + 2
-		pdf.SetY(top)
+		p.pdf.Ln(2)
+		top := p.pdf.GetY()
+		const label = 35.0
+		value := pdfWidth - label - pdfQRSize - 5 // the QR code stands to the right
 		for _, f := range [][2]string{
 			{t.T("pay.transfer.holder"), tr.AccountHolder},
 			{t.T("pay.transfer.iban"), tr.IBAN},
@@ -47,19 +50,16 @@ func pdfHowToPay(pdf *fpdf.Fpdf, t *Translator, h HowToPay) {
 			{t.T("pay.transfer.amount"), t.Money(tr.Amount.Minor, tr.Amount.Currency)},
 			{t.T("pay.transfer.reference"), tr.Reference},
 		} {
-			if f[1] == "" {
-				continue
+			if f[1] != "" {
+				p.row(pdfMargin, pdfLine, pdfCell{label, "L", true, f[0]}, pdfCell{value, "L", false, f[1]})
 			}
-			pdf.SetFont("go", "B", 9)
-			pdf.CellFormat(35, pdfLine, f[0], "", 0, "L", false, 0, "")
-			pdf.SetFont("go", "", 9)
-			pdf.CellFormat(pdfWidth-35-pdfQRSize-5, pdfLine, f[1], "", 1, "L", false, 0, "")
 		}
 		if len(h.TransferQR) > 0 {
 			opts := fpdf.ImageOptions{ImageType: "PNG"}
-			pdf.RegisterImageOptionsReader("transfer-qr", opts, bytes.NewReader(h.TransferQR))
-			pdf.ImageOptions("transfer-qr", pdfMargin+pdfWidth-pdfQRSize, top, pdfQRSize, pdfQRSize, false, opts, 0, "")
-			pdf.SetY(max(pdf.GetY(), top+pdfQRSize))
+			p.pdf.RegisterImageOptionsReader("transfer-qr", opts, bytes.NewReader(h.TransferQR))
+			p.pdf.ImageOptions("transfer-qr", pdfMargin+pdfWidth-pdfQRSize, top, pdfQRSize, pdfQRSize, false, opts, 0, "")
+			p.pdf.SetY(max(p.pdf.GetY(), top+pdfQRSize))
 		}
 	}
+	p.pdf.Ln(6)
 }

@@ -94,6 +94,7 @@ type InvoiceListView struct {
 	Invoices []InvoiceRow
 	Filter   InvoiceFilter
 	Pager    Pager
+	Archive  ArchiveChoice
 }
 
 // InvoiceLine is one line of an invoice.

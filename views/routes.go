@@ -16,6 +16,7 @@ const (
 	InvoicesRoute           = "/invoices"
 	InvoiceRoute            = "/invoices/:id"
 	InvoicePDFRoute         = "/invoices/:id/pdf"
+	InvoiceArchiveRoute     = "/invoices/archive"
 	PaymentsRoute           = "/payments"
 	EntitlementsRoute       = "/entitlements"
 	SubscriptionsRoute      = "/subscriptions"
@@ -83,6 +84,11 @@ func InvoiceURL(id string) string { return portalURL(InvoiceRoute, id) }
 
 // InvoicePDFURL is the PDF download of one invoice or credit note.
 func InvoicePDFURL(id string) string { return portalURL(InvoicePDFRoute, id) }
+
+// InvoiceArchiveURL is the zip of one year's invoices and credit notes.
+func InvoiceArchiveURL(year int) string {
+	return portalURL(InvoiceArchiveRoute, "") + "?year=" + strconv.Itoa(year)
+}
 
 // PaymentsURL is one page of the payment history.
 func PaymentsURL(page int) string { return withPage(portalURL(PaymentsRoute, ""), page) }

@@ -141,17 +141,13 @@ func (h *Handler) InvoicePDF(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	m, err := h.store.GetMerchant(ctx, merchantID(c))
-	if err != nil {
-		return err
-	}
-	inCustomersLanguage := func(customer *models.Customer) *views.Translator {
+	inCustomersLanguage := func(m *models.Merchant, customer *models.Customer) *views.Translator {
 		if models.IsLocale(customer.PreferredLocale) {
 			return h.catalog.Translator(customer.PreferredLocale)
 		}
 		return h.catalog.Translator(m.DefaultLocale)
 	}
-	return web.SendInvoicePDF(c, h.store, m, inv, inCustomersLanguage, h.store.Now())
+	return web.SendInvoicePDF(c, h.store, merchantID(c), inv, inCustomersLanguage, h.store.Now())
 }
 
 type invoiceUpdateRequest struct {

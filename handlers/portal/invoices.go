@@ -33,7 +33,12 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	invoices, info, err := h.store.ListCustomerInvoices(c.Request().Context(), portalAccess(c).Scope(), invoiceFilter(tab), page)
+	ctx, sc := c.Request().Context(), portalAccess(c).Scope()
+	invoices, info, err := h.store.ListCustomerInvoices(ctx, sc, invoiceFilter(tab), page)
+	if err != nil {
+		return err
+	}
+	years, err := h.store.InvoiceYears(ctx, sc)
 	if err != nil {
 		return err
 	}
@@ -46,6 +51,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 		Invoices: rows,
 		Filter:   tab,
 		Pager:    views.NewPager(info, len(invoices), func(n int) string { return views.InvoicesURL(tab, n) }),
+		Archive:  views.ArchiveChoice{Years: years},
 	}))
 }
 
@@ -108,6 +114,6 @@ func (h *Handler) DownloadInvoicePDF(c echo.Context) error {
 		return err
 	}
 	page := web.PageOf(c.Request().Context())
-	inPageLanguage := func(*models.Customer) *views.Translator { return page.T }
-	return web.SendInvoicePDF(c, h.store, &portalAccess(c).Merchant, inv, inPageLanguage, h.store.Now())
+	inPageLanguage := func(*models.Merchant, *models.Customer) *views.Translator { return page.T }
+	return web.SendInvoicePDF(c, h.store, portalAccess(c).Merchant.ID, inv, inPageLanguage, h.store.Now())
 }

@@ -29,9 +29,9 @@ func Start(t testing.TB) string {
 		unavailable(t, fmt.Sprintf("cannot build stripe-mock: %v\n%s", err, out.String()))
 	}
 	addr := freeLoopbackAddr(t)
-	// stripe-mock also serves HTTPS, on 12112 unless told otherwise: a port of its own too,
-	// or two test packages running at once collide there.
-	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", "127.0.0.1:0")
+	// stripe-mock serves HTTPS too, on :12112 of every interface unless told otherwise; a port
+	// of the system's choosing on loopback lets test runs overlap.
+	cmd := exec.Command(bin, "-http-addr", addr, "-https-addr", "127.0.0.1:")
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
 		unavailable(t, "cannot start stripe-mock: "+err.Error())
