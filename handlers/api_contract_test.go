@@ -129,9 +129,11 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 			return contractCall{params: with(nil), body: map[string]any{"method": "sepa_debit", "account_holder": "Zoë", "iban": "NL91 ABNA 0417 1643 00"}}
 		},
 		"mintPortalLink": func() contractCall {
-			return contractCall{params: with(nil), body: map[string]any{"expires_in": 3600, "section": "invoices"}}
+			return contractCall{params: with(nil), body: map[string]any{"expires_in": 3600, "section": "invoices", "send_email": true}}
 		},
-		"listPortalLinks": func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
+		"revokeCustomerPortalLinks": func() contractCall { return contractCall{params: with(nil)} },
+		"listEmails":                func() contractCall { return contractCall{params: with(nil), query: "status=queued&per_page=10"} },
+		"listPortalLinks":           func() contractCall { return contractCall{params: with(nil), query: "page=1"} },
 		"revokePortalLink": func() contractCall {
 			return contractCall{params: map[string]string{"id": post("/v1/customers/external:42/portal", map[string]any{})}}
 		},

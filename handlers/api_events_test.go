@@ -67,12 +67,13 @@ type eventChange struct {
 // storeReads are the Store's exported methods that change no row (or, for SigningSecrets
 // and WebhookPolicy, none at all): every other one must be exercised by a change below.
 var storeReads = []string{
-	"AuthenticateAPIKey", "CountInvoicesOfYear", "FindMerchant", "ForEachInvoiceOfYear", "GetContact", "GetCustomer",
-	"GetInvoice", "GetMerchant", "GetPayment", "GetPaymentDetails", "GetPaymentProvider", "GetSubscription", "GetWebhookEndpoint",
-	"InvoiceNumbers", "InvoiceYears", "ListAuditEvents", "ListContacts", "ListCustomerInvoices", "ListCustomers",
-	"ListEntitlements", "ListInvoices", "ListOutboxEvents", "ListPayments", "ListPortalLinks", "ListSubscriptions",
-	"ListWebhookDeliveries", "ListWebhookEndpoints", "MerchantResource", "Now", "OldestPendingWebhookDelivery",
-	"OpenPaymentProvider", "Payability", "Ready", "SigningSecrets", "SummarizeCustomer", "WebhookPolicy",
+	"AuthenticateAPIKey", "CanRenew", "CountInvoicesOfYear", "FindMerchant", "ForEachInvoiceOfYear", "GetContact",
+	"GetCustomer", "GetInvoice", "GetMerchant", "GetPayment", "GetPaymentDetails", "GetPaymentProvider", "GetSubscription",
+	"GetWebhookEndpoint", "InvoiceNumbers", "InvoiceYears", "ListAuditEvents", "ListContacts", "ListCustomerInvoices",
+	"ListCustomers", "ListEmails", "ListEntitlements", "ListInvoices", "ListOutboxEvents", "ListPayments", "ListPortalLinks",
+	"ListSubscriptions", "ListWebhookDeliveries", "ListWebhookEndpoints", "MerchantResource", "Now", "OldestPendingEmail",
+	"OldestPendingWebhookDelivery", "OpenPaymentProvider", "Payability", "Ready", "SignInMerchant", "SigningSecrets",
+	"SummarizeCustomer", "WebhookPolicy",
 }
 
 // Every change the Store makes to a resource announces exactly the events the OpenAPI
@@ -164,6 +165,7 @@ func storeChanges(t *testing.T, a *app, m *models.Merchant, secrets *[]string) [
 		access               *models.PortalAccess
 		claim                *models.IdempotencyClaim
 		delivery             []models.ClaimedDelivery
+		emails               []models.ClaimedEmail
 	)
 	newCustomer := func(t *testing.T) string {
 		c, err := s.CreateCustomer(ctx, m.ID, actor, models.CustomerInput{Name: str("Zoë")})
@@ -390,6 +392,57 @@ func storeChanges(t *testing.T, a *app, m *models.Merchant, secrets *[]string) [
 			_, err := s.RevokePortalLink(ctx, models.MerchantScope(m.ID), actor, link.ID)
 			return on(t, err)
 		}},
+		// Every way a link is mailed mints it, and the minting is what is announced; the
+		// message is a job, like a webhook delivery.
+		{method: "SendPortalLink", want: []string{"portal_link.created"}, change: func(t *testing.T) string {
+			_, token, _, err := s.SendPortalLink(ctx, models.MerchantScope(m.ID).Customer(customer), actor, models.PortalLinkInput{ExpiresIn: models.MinLinkLifetime}, "")
+			*secrets = append(*secrets, token)
+			return on(t, err)
+		}},
+		{method: "RenewPortalLink", want: []string{"portal_link.created"},
+			setup: func(t *testing.T) { a.clock.advance(2 * models.MinLinkLifetime) },
+			change: func(t *testing.T) string {
+				links, _, err := s.ListPortalLinks(ctx, models.MerchantScope(m.ID).Customer(customer), models.Page{PerPage: 1})
+				on(t, err)
+				_, err = s.RenewPortalLink(ctx, links[0].ID, "en", "192.0.2.1", "test")
+				return on(t, err)
+			}},
+		{method: "RequestSignIn", want: []string{"portal_link.created"},
+			setup: func(t *testing.T) {
+				_, err := s.UpdateMerchantSettings(ctx, m.ID, actor, models.MerchantSettings{EmailLogin: new(true)})
+				on(t, err)
+			},
+			change: func(t *testing.T) string {
+				n, err := s.RequestSignIn(ctx, m.ID, "zoe@example.com", "en", "192.0.2.1", "test")
+				if n != 1 {
+					t.Errorf("%d sign-in links mailed, want 1", n)
+				}
+				return on(t, err)
+			}},
+		{method: "ClaimEmails", change: func(t *testing.T) string {
+			var err error
+			if emails, err = s.ClaimEmails(ctx, 1); len(emails) != 1 {
+				t.Fatalf("claimed %d emails, want 1", len(emails))
+			}
+			return on(t, err)
+		}},
+		{method: "RecordEmailAttempt", change: func(t *testing.T) string {
+			return on(t, s.RecordEmailAttempt(ctx, &emails[0], models.AttemptResult{}, false))
+		}},
+		// Each link revoked at once is announced on its own.
+		{method: "RevokeCustomerPortalLinks", want: []string{"portal_link.revoked", "portal_link.revoked"},
+			setup: func(t *testing.T) {
+				lapsed = newCustomer(t)
+				for range 2 {
+					_, token, err := s.MintPortalLink(ctx, models.MerchantScope(m.ID).Customer(lapsed), actor, models.PortalLinkInput{})
+					*secrets = append(*secrets, token)
+					on(t, err)
+				}
+			},
+			change: func(t *testing.T) string {
+				_, err := s.RevokeCustomerPortalLinks(ctx, models.MerchantScope(m.ID).Customer(lapsed), actor)
+				return on(t, err)
+			}},
 		// Idempotency records are the API's bookkeeping of requests, not resources.
 		{method: "ClaimIdempotencyKey", change: func(t *testing.T) string {
 			var err error

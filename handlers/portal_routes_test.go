@@ -36,6 +36,9 @@ func TestRouteHelpersReachTheirRoutes(t *testing.T) {
 		{http.MethodPost, views.DeleteContactURL("con_1"), "/portal/contacts/:id/delete"},
 		{http.MethodPost, views.PaymentDetailsURL(), "/portal/payment-details"},
 		{http.MethodPost, views.SignOutURL(), "/portal/logout"},
+		{http.MethodPost, views.RenewURL(), "/renew"},
+		{http.MethodGet, views.LoginURL("acme"), "/login/:slug"},
+		{http.MethodPost, views.LoginURL("acme"), "/login/:slug"},
 	} {
 		u, err := url.Parse(tc.url)
 		if err != nil {

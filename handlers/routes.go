@@ -76,6 +76,8 @@ func registerRoutes(e *echo.Echo, s site) {
 	v1.PUT("/customers/:id/payment_details", s.api.SetPaymentDetails)
 	v1.POST("/customers/:id/portal", s.api.MintPortalLink)
 	v1.GET("/customers/:id/portal_links", s.api.ListPortalLinks)
+	v1.DELETE("/customers/:id/portal_links", s.api.RevokeCustomerPortalLinks)
+	v1.GET("/customers/:id/emails", s.api.ListEmails)
 	v1.DELETE("/portal_links/:id", s.api.RevokePortalLink)
 	v1.POST("/invoices", s.api.CreateInvoice)
 	v1.GET("/invoices", s.api.ListInvoices)
@@ -105,6 +107,13 @@ func registerRoutes(e *echo.Echo, s site) {
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
 	e.GET(views.EntryRoute, s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
+
+	// The ways in by email, before any session: an expired link's "email me a new link",
+	// and a merchant's sign-in page. With no session to hold a CSRF token, their POSTs rely
+	// on the browser's word on where they come from (http.CrossOriginProtection).
+	e.POST(views.RenewRoute, s.portal.RenewLink, portal.RefuseCrossSiteSubresources, s.portal.RefuseCrossOrigin)
+	e.GET(views.LoginRoute, s.portal.ShowLogin, portal.RefuseCrossSiteSubresources)
+	e.POST(views.LoginRoute, s.portal.RequestLogin, portal.RefuseCrossSiteSubresources, s.portal.RefuseCrossOrigin)
 
 	// The portal itself: every page needs a live session; every POST a CSRF token and a
 	// place within the session's allowance of form submissions. The patterns are named in

@@ -251,6 +251,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 		if err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
 			return err
 		}
+		oldEmail := c.Email
 		if columns := in.apply(&c); len(columns) > 0 {
 			c.UpdatedAt = s.Now()
 			if err := tx.Model(&c).Select(append(columns, "updated_at")).Updates(&c).Error; err != nil {
@@ -259,6 +260,13 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 		}
 		if err := s.record(tx, merchantID, c.ID, actor, "customer.updated", in); err != nil {
 			return err
+		}
+		// The old address hears of the change: whoever changed it may not be its owner.
+		if oldEmail != "" && !sameAddress(oldEmail, c.Email) {
+			details := EmailDetails{NewAddress: MaskEmail(c.Email)}
+			if err := s.notify(tx, actor, merchantID, c.ID, EmailAddressChanged, oldEmail, details); err != nil {
+				return err
+			}
 		}
 		// The merchant's systems hear of every change, above all those customers make in
 		// the portal (a new billing address, another email).

@@ -42,6 +42,14 @@ type Merchant struct {
 	VATID            string  `gorm:"column:vat_id"`
 	FaviconURL       string  // an https image; empty for Portico's
 	PoweredBy        bool    // show "Powered by Portico" under the portal
+	// RenewExpiredLinks lets a customer whose link expired have a new one emailed to them.
+	RenewExpiredLinks bool
+	// EmailLogin offers sign-in by email at /login/<slug>.
+	EmailLogin bool
+	// The notices the customer gets for what is done in the portal.
+	NotifyEmailChange          bool // to the old address, when the profile's email changes
+	NotifyPaymentDetailsChange bool // when the bank account changes
+	NotifyCancellation         bool // when a cancellation is made or undone
 	// BankAccount is where customers pay by transfer; RemittanceFormat the reference they
 	// write on it (see TransferReference).
 	BankAccount      BankAccount `gorm:"embedded;embeddedPrefix:bank_"`
@@ -90,6 +98,9 @@ func (s *Store) CreateMerchant(ctx context.Context, name, slug string) (*Merchan
 		CancellationMode: defaultCancelMode,
 		EditableFields:   slices.Clone(ProfileFields),
 		PoweredBy:        true,
+		// Sign-in by email is the one way in a merchant opts into; the rest protect the
+		// customer and are on.
+		RenewExpiredLinks: true, NotifyEmailChange: true, NotifyPaymentDetailsChange: true, NotifyCancellation: true,
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(m).Error; err != nil {
@@ -136,8 +147,14 @@ type MerchantSettings struct {
 	VATID            *string
 	FaviconURL       *string
 	PoweredBy        *bool
-	BankAccount      *BankAccountInput
-	RemittanceFormat *string
+
+	RenewExpiredLinks          *bool
+	EmailLogin                 *bool
+	NotifyEmailChange          *bool
+	NotifyPaymentDetailsChange *bool
+	NotifyCancellation         *bool
+	BankAccount                *BankAccountInput
+	RemittanceFormat           *string
 	// PaymentProvider connects (or, Remove, disconnects) the merchant's payment provider.
 	// Its secrets never reach the audit log: the settings are recorded without it.
 	PaymentProvider *ProviderInput `json:"-"`
@@ -257,6 +274,11 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 	columns.set("vat_id", assign(&m.VATID, p.VATID))
 	columns.set("favicon_url", assign(&m.FaviconURL, p.FaviconURL))
 	columns.set("powered_by", assign(&m.PoweredBy, p.PoweredBy))
+	columns.set("renew_expired_links", assign(&m.RenewExpiredLinks, p.RenewExpiredLinks))
+	columns.set("email_login", assign(&m.EmailLogin, p.EmailLogin))
+	columns.set("notify_email_change", assign(&m.NotifyEmailChange, p.NotifyEmailChange))
+	columns.set("notify_payment_details_change", assign(&m.NotifyPaymentDetailsChange, p.NotifyPaymentDetailsChange))
+	columns.set("notify_cancellation", assign(&m.NotifyCancellation, p.NotifyCancellation))
 	if b := p.BankAccount; b != nil {
 		m.BankAccount = BankAccount(*b)
 		columns = append(columns, "bank_account_holder", "bank_iban", "bank_bic")

@@ -96,6 +96,15 @@ func (s *Store) openIBAN(p *PaymentDetails) {
 	}
 }
 
+// shownAccount is the account as a notice names it: the masked IBAN, or the card's brand
+// and last four digits.
+func (p *PaymentDetails) shownAccount() string {
+	if p.Method == MethodCard {
+		return strings.ToUpper(p.CardBrand[:1]) + p.CardBrand[1:] + " •••• " + p.CardLast4
+	}
+	return p.MaskedIBAN()
+}
+
 // PaymentDetailsInput replaces what a customer has on file.
 type PaymentDetailsInput struct {
 	Method        string
@@ -227,6 +236,9 @@ func (s *Store) replacePaymentDetails(ctx context.Context, sc Scope, actor Actor
 		// The audit log keeps the masked IBAN only.
 		details := map[string]string{"method": p.Method, "iban": p.MaskedIBAN(), "card_last4": p.CardLast4}
 		if err := s.record(tx, sc.MerchantID, id, actor, "payment_details.updated", details); err != nil {
+			return err
+		}
+		if err := s.notify(tx, actor, sc.MerchantID, id, EmailPaymentDetailsChanged, "", EmailDetails{Account: p.shownAccount()}); err != nil {
 			return err
 		}
 		return s.announce(tx, sc.MerchantID, event, p.Resource())

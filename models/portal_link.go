@@ -28,6 +28,7 @@ type PortalLink struct {
 	RevokedAt      *time.Time
 	FirstUsedAt    *time.Time
 	LastUsedAt     *time.Time
+	RenewedFrom    string // the expired link this one renews; empty for a minted one
 }
 
 // Limits of links and the sessions they open.
@@ -64,6 +65,9 @@ type PortalLinkInput struct {
 	ReturnURL      string
 	Locale         string
 	Section        string
+	// InvalidateExisting revokes the customer's other links, and ends their sessions,
+	// before the new one is made: the answer when a link reached the wrong inbox.
+	InvalidateExisting bool
 }
 
 func (in *PortalLinkInput) validate() error {
@@ -189,11 +193,36 @@ func (s *Store) MintPortalLink(ctx context.Context, sc Scope, actor Actor, in Po
 	if err := in.validate(); err != nil {
 		return nil, "", err
 	}
+	var link *PortalLink
+	var token string
+	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+		id, err := sc.customer(tx)
+		if err != nil {
+			return err
+		}
+		link, token, err = s.mintLink(tx, sc.MerchantID, id, actor, in, "")
+		return err
+	})
+	if err != nil {
+		return nil, "", storeError("mint portal link", err)
+	}
+	return link, token, nil
+}
+
+// mintLink creates a validated link for a customer in tx, revoking the customer's other
+// links first when the input asks; renewedFrom names the expired link it renews, if any.
+func (s *Store) mintLink(tx *gorm.DB, merchantID, customerID string, actor Actor, in PortalLinkInput, renewedFrom string) (*PortalLink, string, error) {
+	if in.InvalidateExisting {
+		if _, err := s.revokeCustomerLinks(tx, merchantID, customerID, actor); err != nil {
+			return nil, "", err
+		}
+	}
 	token := newSecret()
 	t := s.Now()
 	link := &PortalLink{
 		ID:             newID("pl"),
-		MerchantID:     sc.MerchantID,
+		MerchantID:     merchantID,
+		CustomerID:     customerID,
 		TokenHash:      hashSecret(token),
 		CreatedAt:      t,
 		ExpiresAt:      t.Add(in.ExpiresIn),
@@ -203,31 +232,21 @@ func (s *Store) MintPortalLink(ctx context.Context, sc Scope, actor Actor, in Po
 		Locale:         in.Locale,
 		Section:        in.Section,
 		CreatedBy:      actor.ID,
+		RenewedFrom:    renewedFrom,
 	}
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		id, err := sc.customer(tx)
-		if err != nil {
-			return err
-		}
-		link.CustomerID = id
-		if err := checkSectionOwner(tx, link); err != nil {
-			return err
-		}
-		if err := tx.Create(link).Error; err != nil {
-			return err
-		}
-		err = s.record(tx, sc.MerchantID, id, actor, "portal_link.created", map[string]any{
-			"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
-		})
-		if err != nil {
-			return err
-		}
-		return s.announce(tx, sc.MerchantID, "portal_link.created", link.Resource())
+	if err := checkSectionOwner(tx, link); err != nil {
+		return nil, "", err
+	}
+	if err := tx.Create(link).Error; err != nil {
+		return nil, "", err
+	}
+	err := s.record(tx, merchantID, customerID, actor, "portal_link.created", map[string]any{
+		"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 	})
 	if err != nil {
-		return nil, "", storeError("mint portal link", err)
+		return nil, "", err
 	}
-	return link, token, nil
+	return link, token, s.announce(tx, merchantID, "portal_link.created", link.Resource())
 }
 
 // checkSectionOwner makes sure invoice:<id> and subscription:<id> name the link customer's

@@ -98,6 +98,12 @@ type MerchantResource struct {
 	BankAccount      BankAccountResource         `json:"bank_account"`
 	RemittanceFormat string                      `json:"remittance_format"`
 	Stripe           *ProviderConnectionResource `json:"stripe"`
+
+	RenewExpiredLinks          bool `json:"renew_expired_links"`
+	EmailLogin                 bool `json:"email_login"`
+	NotifyEmailChange          bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange bool `json:"notify_payment_details_change"`
+	NotifyCancellation         bool `json:"notify_cancellation"`
 }
 
 // MerchantResource is a merchant as the API shows it, with how its payment provider is
@@ -118,6 +124,8 @@ func (s *Store) merchantResource(db *gorm.DB, m *Merchant) (MerchantResource, er
 		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
 		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: m.Address.Resource(),
 		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
+		RenewExpiredLinks: m.RenewExpiredLinks, EmailLogin: m.EmailLogin, NotifyEmailChange: m.NotifyEmailChange,
+		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
 		BankAccount:      BankAccountResource(m.BankAccount),
 		RemittanceFormat: cmp.Or(m.RemittanceFormat, DefaultRemittanceFormat),
 	}
@@ -413,15 +421,20 @@ type PortalLinkResource struct {
 	RevokedAt      *Timestamp `json:"revoked_at"`
 	FirstUsedAt    *Timestamp `json:"first_used_at"`
 	LastUsedAt     *Timestamp `json:"last_used_at"`
+	RenewedFrom    *string    `json:"renewed_from"`
 }
 
 // Resource is the link as the API lists it.
 func (l *PortalLink) Resource() PortalLinkResource {
-	return PortalLinkResource{
+	v := PortalLinkResource{
 		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: Stamp(l.ExpiresAt), IdleTimeout: l.IdleTimeout,
 		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
 		CreatedAt: Stamp(l.CreatedAt), RevokedAt: StampOf(l.RevokedAt), FirstUsedAt: StampOf(l.FirstUsedAt), LastUsedAt: StampOf(l.LastUsedAt),
 	}
+	if l.RenewedFrom != "" {
+		v.RenewedFrom = &l.RenewedFrom
+	}
+	return v
 }
 
 // WebhookEndpointResource is a webhook endpoint, never its secret: the API adds Secret to

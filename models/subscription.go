@@ -271,12 +271,12 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 	if err := c.validate(); err != nil {
 		return nil, err
 	}
-	action := "subscription.canceled"
+	action, notice := "subscription.canceled", EmailSubscriptionCanceled
 	if c.AtPeriodEnd {
-		action = "subscription.cancel_scheduled"
+		action, notice = "subscription.cancel_scheduled", EmailCancellationScheduled
 	}
 	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
-		action: action,
+		action: action, notice: notice,
 		apply: func(sub *Subscription, at time.Time) ([]string, error) {
 			if sub.Status == SubCanceled || sub.CancelAtPeriodEnd {
 				return nil, &StateError{Message: "the subscription is already canceled or scheduled to cancel"}
@@ -296,7 +296,7 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 // ResumeSubscription undoes a scheduled cancellation while the period has not ended.
 func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, subscriptionID string) (*Subscription, error) {
 	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
-		action: "subscription.resumed",
+		action: "subscription.resumed", notice: EmailCancellationUndone,
 		apply: func(sub *Subscription, at time.Time) ([]string, error) {
 			if !sub.CanResume(at) {
 				return nil, &StateError{Message: "the subscription has no cancellation that can be undone"}
@@ -309,7 +309,8 @@ func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, s
 
 // subscriptionChange is one kind of change to a subscription.
 type subscriptionChange struct {
-	action string // the audit log's action, and the webhook event's type
+	action string    // the audit log's action, and the webhook event's type
+	notice EmailKind // the notice the customer gets when they made the change; empty: none
 	// apply checks that the subscription's state allows the change (else a StateError),
 	// makes it, and returns the columns it changed.
 	apply func(sub *Subscription, at time.Time) ([]string, error)
@@ -345,10 +346,28 @@ func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, i
 		if err := s.record(tx, sc.MerchantID, sub.CustomerID, actor, change.action, details); err != nil {
 			return err
 		}
+		if change.notice != "" {
+			if err := s.notify(tx, actor, sc.MerchantID, sub.CustomerID, change.notice, "", subscriptionNotice(&sub, change.notice)); err != nil {
+				return err
+			}
+		}
 		return s.announce(tx, sc.MerchantID, change.action, sub.Resource())
 	})
 	if err != nil {
 		return nil, storeError("change subscription", err)
 	}
 	return &sub, nil
+}
+
+// subscriptionNotice is what a notice about a cancellation says: the plan, and when it
+// ends (the end of the period, or now); an undone cancellation ends nothing.
+func subscriptionNotice(sub *Subscription, kind EmailKind) EmailDetails {
+	d := EmailDetails{Plan: sub.PlanName}
+	switch kind {
+	case EmailCancellationScheduled:
+		d.EffectiveAt = &sub.CurrentPeriodEnd
+	case EmailSubscriptionCanceled:
+		d.EffectiveAt = sub.EndedAt
+	}
+	return d
 }

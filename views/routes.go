@@ -48,6 +48,22 @@ func ProviderHookURL(provider, merchantID string) string {
 // session starts there).
 const EntryRoute = "/p/:token"
 
+// The ways in by email, outside PortalPrefix: no session exists yet.
+const (
+	// RenewRoute takes the "email me a new link" form of an expired link's page.
+	RenewRoute = "/renew"
+	// LoginRoute is a merchant's sign-in by email.
+	LoginRoute = "/login/:slug"
+)
+
+// RenewURL is where the "email me a new link" form posts.
+func RenewURL() string { return RenewRoute }
+
+// LoginURL is a merchant's sign-in page.
+func LoginURL(slug string) string {
+	return strings.Replace(LoginRoute, ":slug", url.PathEscape(slug), 1)
+}
+
 // EntryURL is the path of a portal link: its token at the portal's door.
 func EntryURL(token string) string {
 	return strings.Replace(EntryRoute, ":token", url.PathEscape(token), 1)

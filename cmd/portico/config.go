@@ -10,11 +10,13 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/models"
 )
 
@@ -45,6 +47,11 @@ type config struct {
 	MetricsAddr          string // empty: no metrics listener
 	MaxInFlight          int    // requests served at once; more are refused with 503
 	RequestTimeout       time.Duration
+
+	// Mail goes to SMTPURL, or without one into MailDir as .eml files, from MailFrom.
+	SMTPURL  string
+	MailFrom string
+	MailDir  string
 	// StripeAPIURL is Stripe's API address: empty for Stripe's own, a stripe-mock's in tests.
 	StripeAPIURL string
 }
@@ -70,6 +77,9 @@ var settings = []struct {
 	{"metrics-addr", "PORTICO_METRICS_ADDR", "127.0.0.1:9464", "address of the Prometheus /metrics listener, never the public one; off disables it"},
 	{"max-in-flight", "PORTICO_MAX_IN_FLIGHT", strconv.Itoa(handlers.DefaultMaxInFlight), "requests served at once; more are refused at once with 503 and Retry-After"},
 	{"request-timeout", "PORTICO_REQUEST_TIMEOUT", handlers.DefaultRequestTimeout.String(), "deadline of one portal page or API call; past it the request gets 503"},
+	{"smtp-url", "PORTICO_SMTP_URL", "", "SMTP server for mail: smtp://user:pass@host:587 (STARTTLS required; plain only to a loopback host) or smtps://user:pass@host:465; unset: mail is written as .eml files into the mail directory"},
+	{"mail-from", "PORTICO_MAIL_FROM", "", `Portico's sender address, "Portal <portal@example.com>"; mail shows the merchant's name with it. Required with an SMTP URL`},
+	{"mail-dir", "PORTICO_MAIL_DIR", "mail", "where mail is written as .eml files when there is no SMTP URL"},
 	{"stripe-api-url", "PORTICO_STRIPE_API_URL", "", "Stripe's API address; empty for Stripe's own (for tests: a stripe-mock's, such as http://127.0.0.1:12111)"},
 }
 
@@ -174,6 +184,21 @@ func parseConfig(v map[string]*string) (*config, error) {
 	if cfg.RequestTimeout, err = time.ParseDuration(*v["request-timeout"]); err != nil || cfg.RequestTimeout <= 0 {
 		fail("request-timeout", errors.New("must be a duration like 10s"))
 	}
+	cfg.SMTPURL, cfg.MailFrom, cfg.MailDir = *v["smtp-url"], *v["mail-from"], *v["mail-dir"]
+	if cfg.SMTPURL != "" {
+		if _, err := mail.ParseSMTPURL(cfg.SMTPURL); err != nil {
+			fail("smtp-url", err)
+		}
+		if cfg.MailFrom == "" {
+			fail("mail-from", errors.New("must be set with an SMTP URL: the address mail comes from, on a domain that lets the server send for it"))
+		}
+	}
+	if cfg.MailFrom == "" && cfg.BaseURL != nil {
+		cfg.MailFrom = "Portico <portico@" + cfg.BaseURL.Hostname() + ">" // for .eml files only
+	}
+	if _, err := mail.ParseFrom(cfg.MailFrom); err != nil {
+		fail("mail-from", err)
+	}
 	if cfg.StripeAPIURL = *v["stripe-api-url"]; cfg.StripeAPIURL != "" {
 		if u, err := url.Parse(cfg.StripeAPIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 			fail("stripe-api-url", errors.New("must be an absolute http(s) URL"))
@@ -197,6 +222,19 @@ func parseConfig(v map[string]*string) (*config, error) {
 		cfg.DataKeys, cfg.dataKeysGenerated = models.GenerateDataKeys(), true
 	}
 	return cfg, errors.Join(errs...)
+}
+
+// mailDestination says where mail goes, for people: the SMTP server's host (never its
+// credentials), or the directory of .eml files.
+func (cfg *config) mailDestination() string {
+	if s, err := mail.ParseSMTPURL(cfg.SMTPURL); err == nil {
+		return "sent through " + s.Host
+	}
+	dir, err := filepath.Abs(cfg.MailDir)
+	if err != nil {
+		dir = cfg.MailDir
+	}
+	return "written as .eml files into " + dir + " (set PORTICO_SMTP_URL to send it)"
 }
 
 // decodeKey reads one base64 (standard or URL alphabet, padded or not) secret of 32+ bytes.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 // demoSlug names the demo merchant; its presence is how loading knows what is there.
@@ -34,10 +35,12 @@ func printDemo(ctx context.Context, e *env) error {
   Demo merchant:  %s (%s)
   API key:        %s
   Portal link:    %s
+  Sign in:        %s%s (as zoe@example.com)
+  Mail:           %s
 
   Try the API:    curl -H "Authorization: Bearer %s" %s/v1/customers
 
-`, m.Name, m.ID, secret, url, secret, e.cfg.BaseURL)
+`, m.Name, m.ID, secret, url, e.cfg.BaseURL, views.LoginURL(m.Slug), e.cfg.mailDestination(), secret, e.cfg.BaseURL)
 	return nil
 }
 
@@ -70,9 +73,9 @@ func createDemoMerchant(ctx context.Context, s *models.Store) (*models.Merchant,
 		return nil, err
 	}
 	accent, email, support := "#4338ca", "billing@acme.example", "https://acme.example/support"
-	mode := models.CancelAtPeriodEnd
+	mode, emailLogin := models.CancelAtPeriodEnd, true
 	return s.UpdateMerchantSettings(ctx, m.ID, models.SystemActor, models.MerchantSettings{
-		AccentColor: &accent, SupportEmail: &email, SupportURL: &support, CancellationMode: &mode,
+		AccentColor: &accent, SupportEmail: &email, SupportURL: &support, CancellationMode: &mode, EmailLogin: &emailLogin,
 	})
 }
 

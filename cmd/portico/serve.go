@@ -14,10 +14,12 @@ import (
 	"time"
 
 	"github.com/portico/portico/handlers"
+	"github.com/portico/portico/internal/mail"
 	"github.com/portico/portico/internal/outbox"
 	"github.com/portico/portico/internal/payments/stripe"
 	"github.com/portico/portico/internal/webhook"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -61,6 +63,13 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	registry := prometheus.NewRegistry()
 	deliverer := webhook.NewDeliverer(e.store, log)
 	if err := deliverer.Register(registry); err != nil {
+		return err
+	}
+	mailer, err := newMailer(e, log)
+	if err != nil {
+		return err
+	}
+	if err := mailer.Register(registry); err != nil {
 		return err
 	}
 	tp, endpoint, err := startTracing(ctx, e.getenv)
@@ -114,17 +123,18 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("portico is listening", "addr", ln.Addr().String(), "base_url", e.cfg.BaseURL.String())
+	log.Info("mail is "+e.cfg.mailDestination(), "from", e.cfg.MailFrom)
 	if host := e.cfg.BaseURL.Hostname(); e.cfg.BaseURL.Scheme == "http" && host != "localhost" && host != "127.0.0.1" {
 		log.Warn("the base URL is plain http on a host other than localhost: browsers will not keep the portal's Secure session cookie; use https")
 	}
 
-	// Webhooks go out from the outbox in the background. At shutdown no new delivery
-	// starts, and those in flight finish (each within its 10 s attempt timeout). Expired
-	// Idempotency-Key records are swept beside them.
+	// Webhooks and mail go out from the outbox in the background, sharing its slots. At
+	// shutdown no new attempt starts, and those in flight finish (each within its attempt
+	// timeout). Expired Idempotency-Key records are swept beside them.
 	delivering, sweeping := make(chan struct{}), make(chan struct{})
 	go func() {
 		defer close(delivering)
-		outbox.NewRunner(log, deliverer).Run(ctx)
+		outbox.NewRunner(log, deliverer, mailer).Run(ctx)
 	}()
 	go func() {
 		defer close(sweeping)
@@ -159,4 +169,15 @@ func serve(ctx context.Context, e *env, log *slog.Logger, demo bool) error {
 	<-sweeping
 	log.Info("portico stopped")
 	return nil
+}
+
+// newMailer is the mail queue as configured: an SMTP server, or .eml files in a directory.
+func newMailer(e *env, log *slog.Logger) (*mail.Mailer, error) {
+	catalog, err := views.LoadCatalog()
+	if err != nil {
+		return nil, err
+	}
+	return mail.New(e.store, catalog, mail.Config{
+		SMTPURL: e.cfg.SMTPURL, From: e.cfg.MailFrom, Dir: e.cfg.MailDir, BaseURL: e.cfg.BaseURL,
+	}, log)
 }

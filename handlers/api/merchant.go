@@ -100,6 +100,12 @@ type merchantRequest struct {
 	BankAccount      *bankAccountRequest `json:"bank_account"`
 	RemittanceFormat *string             `json:"remittance_format"`
 	Stripe           stripeSetting       `json:"stripe"`
+
+	RenewExpiredLinks          *bool `json:"renew_expired_links"`
+	EmailLogin                 *bool `json:"email_login"`
+	NotifyEmailChange          *bool `json:"notify_email_change"`
+	NotifyPaymentDetailsChange *bool `json:"notify_payment_details_change"`
+	NotifyCancellation         *bool `json:"notify_cancellation"`
 }
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
@@ -115,6 +121,8 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		CancellationMode: (*models.CancellationMode)(req.CancellationMode), EditableFields: req.EditableFields,
 		SupportEmail: req.SupportEmail, SupportURL: req.SupportURL, Address: req.Address.input(),
 		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
+		RenewExpiredLinks: req.RenewExpiredLinks, EmailLogin: req.EmailLogin, NotifyEmailChange: req.NotifyEmailChange,
+		NotifyPaymentDetailsChange: req.NotifyPaymentDetailsChange, NotifyCancellation: req.NotifyCancellation,
 		RemittanceFormat: req.RemittanceFormat, PaymentProvider: req.Stripe.input(),
 	}
 	if b := req.BankAccount; b != nil {

@@ -20,12 +20,17 @@ type portalLinkRequest struct {
 	ReturnURL      string          `json:"return_url"`
 	Locale         string          `json:"locale"`
 	Section        string          `json:"section"`
+	// SendEmail mails the link to the customer (or to EmailTo: the customer's address or
+	// one of its contacts').
+	SendEmail          bool   `json:"send_email"`
+	EmailTo            string `json:"email_to"`
+	InvalidateExisting bool   `json:"invalidate_existing"`
 }
 
 // input reads the request's seconds and its allow-list, given as one space-separated string
 // or as an array of strings.
 func (r portalLinkRequest) input() (models.PortalLinkInput, error) {
-	in := models.PortalLinkInput{ReturnURL: r.ReturnURL, Locale: r.Locale, Section: r.Section}
+	in := models.PortalLinkInput{ReturnURL: r.ReturnURL, Locale: r.Locale, Section: r.Section, InvalidateExisting: r.InvalidateExisting}
 	for _, s := range []struct {
 		name  string
 		value *int64
@@ -55,7 +60,8 @@ func (r portalLinkRequest) input() (models.PortalLinkInput, error) {
 }
 
 // MintPortalLink answers 201 with the link's URL, which holds the token: the only time it
-// is shown, since only its hash is kept.
+// is shown, since only its hash is kept. With send_email the link is also queued for mail
+// in the same transaction, and the answer says where it goes.
 func (h *Handler) MintPortalLink(c echo.Context) error {
 	req, err := bind[portalLinkRequest](c)
 	if err != nil {
@@ -65,13 +71,33 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	link, token, err := h.store.MintPortalLink(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c), in)
+	if req.EmailTo != "" && !req.SendEmail {
+		return invalidField("email_to", "requires_send_email", "is only taken with send_email: true")
+	}
+	ctx, sc := c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id"))
+	var link *models.PortalLink
+	var token string
+	var email *models.Email
+	if req.SendEmail {
+		link, token, email, err = h.store.SendPortalLink(ctx, sc, apiActor(c), in, req.EmailTo)
+	} else {
+		link, token, err = h.store.MintPortalLink(ctx, sc, apiActor(c), in)
+	}
 	if err != nil {
 		return err
 	}
-	v := link.Resource()
+	v := mintedLinkJSON{PortalLinkResource: link.Resource()}
 	v.URL = PortalLinkURL(h.baseURL, token)
+	if email != nil {
+		v.Email = &sentEmailJSON{ID: email.ID, To: email.Recipient, Status: emailStatuses[email.State]}
+	}
 	return c.JSON(http.StatusCreated, v)
+}
+
+// mintedLinkJSON is a link as minting answers it: with where it was mailed, if it was.
+type mintedLinkJSON struct {
+	models.PortalLinkResource
+	Email *sentEmailJSON `json:"email,omitempty"` // only when minted with send_email
 }
 
 func (h *Handler) ListPortalLinks(c echo.Context) error {
@@ -84,6 +110,16 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 		return err
 	}
 	return respondList(c, rows, info, (*models.PortalLink).Resource)
+}
+
+// RevokeCustomerPortalLinks revokes every link of a customer that is not revoked yet, and
+// ends their sessions: the answer when a link reached the wrong inbox.
+func (h *Handler) RevokeCustomerPortalLinks(c echo.Context) error {
+	n, err := h.store.RevokeCustomerPortalLinks(c.Request().Context(), models.MerchantScope(merchantID(c)).Customer(param(c, "id")), apiActor(c))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]any{"object": "portal_link_revocation", "revoked": n})
 }
 
 // RevokePortalLink ends a link and every session opened from it, at once.

@@ -17,23 +17,33 @@ type sessionCookies struct {
 	name  string
 }
 
+// keyPairs derives a signing and an encryption key from each secret, for one purpose, so
+// the same configured secrets sign cookies and renewal tickets with unrelated keys.
+func keyPairs(secrets [][]byte, purpose string) ([][]byte, error) {
+	var pairs [][]byte
+	for _, secret := range secrets {
+		hashKey, err := hkdf.Key(sha256.New, secret, nil, purpose+": signing", 64)
+		if err != nil {
+			return nil, err
+		}
+		blockKey, err := hkdf.Key(sha256.New, secret, nil, purpose+": encryption", 32)
+		if err != nil {
+			return nil, err
+		}
+		pairs = append(pairs, hashKey, blockKey)
+	}
+	return pairs, nil
+}
+
 // sessionIDValue is the cookie's only content: the ID of the portal_sessions row.
 const sessionIDValue = "sid"
 
 // newSessionCookies derives a signing and an encryption key from each configured secret.
 // The first pair encodes new cookies; every pair decodes, so keys rotate by prepending.
 func newSessionCookies(secrets [][]byte, https bool) (*sessionCookies, error) {
-	var pairs [][]byte
-	for _, secret := range secrets {
-		hashKey, err := hkdf.Key(sha256.New, secret, nil, "portico session cookie: signing", 64)
-		if err != nil {
-			return nil, err
-		}
-		blockKey, err := hkdf.Key(sha256.New, secret, nil, "portico session cookie: encryption", 32)
-		if err != nil {
-			return nil, err
-		}
-		pairs = append(pairs, hashKey, blockKey)
+	pairs, err := keyPairs(secrets, "portico session cookie")
+	if err != nil {
+		return nil, err
 	}
 	store := sessions.NewCookieStore(pairs...)
 	// Cookies older than a session can live are refused by the codec itself.

@@ -32,7 +32,9 @@ func (h *Handler) OpenLink(c echo.Context) error {
 	}
 	if entry.Session == nil {
 		p := h.pages.MerchantPage(r, &entry.Merchant, link.ReturnURL, link.Locale)
-		return notice(c, http.StatusGone, p, views.NoticeView{Notice: views.NoticeLinkExpired, SupportEmail: entry.Merchant.SupportEmail})
+		return notice(c, http.StatusGone, p, views.NoticeView{
+			Notice: views.NoticeLinkExpired, SupportEmail: entry.Merchant.SupportEmail, Renew: h.renewOffer(c, link),
+		})
 	}
 	if err := h.cookies.write(c.Response(), r, entry.Session.ID, link.Framable(), entry.Session.ExpiresAt(link)); err != nil {
 		return err

@@ -28,9 +28,14 @@ func New(store *models.Store, pages *web.Pages, sessionKeys [][]byte, https bool
 	if err != nil {
 		return nil, fmt.Errorf("session keys: %w", err)
 	}
+	renewals, err := newRenewals(sessionKeys)
+	if err != nil {
+		return nil, fmt.Errorf("session keys: %w", err)
+	}
 	return &Handler{
 		store: store, cookies: cookies, pages: pages, log: log,
 		crossOrigin: http.NewCrossOriginProtection(),
+		renewals:    renewals, signIns: newSignIns(),
 	}, nil
 }
 
@@ -60,6 +65,8 @@ type Handler struct {
 	pages       *web.Pages
 	log         *slog.Logger
 	crossOrigin *http.CrossOriginProtection
+	renewals    *renewals // "email me a new link" (renew.go)
+	signIns     *signIns  // sign-in by email (login.go)
 	// baseURL and providers let customers pay through the merchants' providers
 	// (EnablePayments); without them only payment pages and transfers are offered.
 	baseURL   *url.URL
@@ -146,6 +153,7 @@ func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
 	if a != nil {
 		p = h.sessionPage(c, a)
 		v.SupportEmail = a.Merchant.SupportEmail
+		v.Renew = h.renewOffer(c, &a.Link)
 		if framable = a.Link.Framable(); framable {
 			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
