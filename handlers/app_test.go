@@ -16,6 +16,7 @@ import (
 	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 	"github.com/prometheus/client_golang/prometheus"
 )
 
@@ -62,9 +63,9 @@ func newApp(t testing.TB, db *models.DB) *app {
 func newAppWith(t testing.TB, db *models.DB, configure func(*handlers.Options)) *app {
 	t.Helper()
 	clock := &clock{}
-	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys))
-	logs := &syncBuffer{}
 	base, _ := url.Parse("http://portico.test")
+	store := models.NewStore(db, models.WithClock(clock.now), models.WithDataKeys(testDataKeys), models.WithLinks(models.Links{BaseURL: base, ProviderHook: views.ProviderHookURL}))
+	logs := &syncBuffer{}
 	opts := handlers.Options{
 		BaseURL:     base,
 		SessionKeys: [][]byte{testSessionKey},

@@ -10,3 +10,14 @@ import (
 func UpTo(db *gorm.DB, id string) error {
 	return gormigrate.New(db, options, steps).MigrateTo(id)
 }
+
+// StepBefore is the ID of the step that runs just before id, so a test of a step holds
+// wherever the step stands in the list.
+func StepBefore(id string) string {
+	for i, step := range steps {
+		if step.ID == id && i > 0 {
+			return steps[i-1].ID
+		}
+	}
+	panic("no step before " + id)
+}

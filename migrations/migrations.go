@@ -7,6 +7,7 @@
 package migrations
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/go-gormigrate/gormigrate/v2"
@@ -23,6 +24,7 @@ var steps = []*gormigrate.Migration{
 	portalSecondPass,
 	email,
 	payments,
+	sealedWebhookSecrets,
 }
 
 var options = &gormigrate.Options{
@@ -36,9 +38,45 @@ var options = &gormigrate.Options{
 // advisoryLockID serializes migrations of several instances sharing one PostgreSQL.
 const advisoryLockID = 7_440_221_001
 
+// Sealer encrypts a secret for storage, bound to where it is stored (context): the data
+// keys, models.DataKeys. Steps that move a secret kept in the clear to its encrypted form
+// seal it with the Sealer Up is given.
+type Sealer interface {
+	Seal(plaintext, context []byte) []byte
+}
+
+// An Option changes how Up migrates.
+type Option func(*run)
+
+// run is what the options set for one Up.
+type run struct {
+	keys Sealer
+}
+
+// SealWith gives Up the data keys that steps encrypting secrets at rest seal them with.
+// Without them, such a step fails when it finds a secret to seal.
+func SealWith(keys Sealer) Option {
+	return func(r *run) { r.keys = keys }
+}
+
+type sealerKey struct{}
+
+// sealerOf is the Sealer Up was given, or nil.
+func sealerOf(tx *gorm.DB) Sealer {
+	keys, _ := tx.Statement.Context.Value(sealerKey{}).(Sealer)
+	return keys
+}
+
 // Up applies every step that has not run yet, all in one transaction: a failing step leaves
 // the schema as it was. Running it again is a no-op.
-func Up(db *gorm.DB) error {
+func Up(db *gorm.DB, opts ...Option) error {
+	var r run
+	for _, opt := range opts {
+		opt(&r)
+	}
+	if r.keys != nil {
+		db = db.WithContext(context.WithValue(db.Statement.Context, sealerKey{}, r.keys))
+	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		if tx.Dialector.Name() == "postgres" {
 			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", advisoryLockID).Error; err != nil {

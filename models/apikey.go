@@ -50,7 +50,10 @@ func (s *Store) CreateAPIKey(ctx context.Context, merchantID, name string) (*API
 		if err := tx.Create(key).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, "", SystemActor, "api_key.created", map[string]string{"key": key.Prefix, "name": name})
+		if err := s.record(tx, merchantID, "", SystemActor, "api_key.created", map[string]string{"key": key.Prefix, "name": name}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "api_key.created", key.Resource())
 	})
 	if err != nil {
 		return nil, "", storeError("create api key", err)
@@ -106,7 +109,10 @@ func (s *Store) RevokeAPIKey(ctx context.Context, prefix string) (*APIKey, error
 		if err := tx.Model(&key).Update("revoked_at", t).Error; err != nil {
 			return err
 		}
-		return s.record(tx, key.MerchantID, "", SystemActor, "api_key.revoked", map[string]string{"key": key.Prefix})
+		if err := s.record(tx, key.MerchantID, "", SystemActor, "api_key.revoked", map[string]string{"key": key.Prefix}); err != nil {
+			return err
+		}
+		return s.announce(tx, key.MerchantID, "api_key.revoked", key.Resource())
 	})
 	if err != nil {
 		return nil, storeError("revoke api key", err)

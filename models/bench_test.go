@@ -11,7 +11,7 @@ import (
 )
 
 // BenchmarkMintPortalLink measures the write path of minting on SQLite: one transaction
-// with the link and its audit event, synchronous=FULL.
+// with the link, its audit event and the webhook event that announces it, synchronous=FULL.
 func BenchmarkMintPortalLink(b *testing.B) {
 	s := models.NewStore(testdb.SQLite(b))
 	ctx := context.Background()

@@ -183,10 +183,10 @@ func TestConcurrentPaymentsNeverExceedAmountDue(t *testing.T) {
 				l := ledgerOf(t, s, tn.merchant)
 				check(ok == affordable && rows == affordable && sum == paid &&
 					got.AmountPaid == paid && got.AmountDue == tc.total-paid && got.Status == wantStatus &&
-					l.audit["payment.created"] == affordable && l.outbox["payment.payment_created"] == affordable,
+					l.audit["payment.created"] == affordable && l.outbox["payment.created"] == affordable,
 					"%d of %d payments succeeded, %d rows summing to %d; invoice paid %d, due %d, %s; %d audit and %d outbox events; want %d payments, %d paid",
 					ok, tc.payers, rows, sum, got.AmountPaid, got.AmountDue, got.Status,
-					l.audit["payment.created"], l.outbox["payment.payment_created"], affordable, paid)
+					l.audit["payment.created"], l.outbox["payment.created"], affordable, paid)
 			})
 		})
 	}
@@ -210,9 +210,9 @@ func TestConcurrentRefundsNeverExceedAmountPaid(t *testing.T) {
 		l := ledgerOf(t, s, tn.merchant)
 		check(ok == affordable && rows == affordable && sum == affordable*refund &&
 			got.AmountRefunded == affordable*refund && got.AmountPaid == total && got.Status == models.StatusPaid &&
-			l.audit["payment.created"] == 1+affordable && l.outbox["payment.refund_created"] == affordable,
+			l.audit["payment.created"] == 1+affordable && l.outbox["refund.created"] == affordable,
 			"%d refunds succeeded, %d rows summing to %d; invoice refunded %d of %d paid, %s; %d refund events",
-			ok, rows, sum, got.AmountRefunded, got.AmountPaid, got.Status, l.outbox["payment.refund_created"])
+			ok, rows, sum, got.AmountRefunded, got.AmountPaid, got.Status, l.outbox["refund.created"])
 	})
 }
 
@@ -239,12 +239,12 @@ func TestConcurrentVoidAndPaymentHaveOneWinner(t *testing.T) {
 		case voided && !paid:
 			check(got.Status == models.StatusVoid && got.AmountPaid == 0 && got.AmountDue == 0 && rows == 0 &&
 				l.audit["invoice.status_changed"] == 1 && l.audit["payment.created"] == 0 &&
-				l.outbox["invoice.void"] == 1 && l.outbox["payment.payment_created"] == 0,
+				l.outbox["invoice.voided"] == 1 && l.outbox["payment.created"] == 0,
 				"the void won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
 		case paid && !voided:
 			check(got.Status == models.StatusPaid && got.AmountPaid == total && got.AmountDue == 0 && rows == 1 && sum == total &&
 				l.audit["invoice.status_changed"] == 0 && l.audit["payment.created"] == 1 &&
-				l.outbox["invoice.void"] == 0 && l.outbox["payment.payment_created"] == 1,
+				l.outbox["invoice.voided"] == 0 && l.outbox["payment.created"] == 1,
 				"the payment won, yet the invoice is %s with %d paid, %d payment rows; ledger %v", got.Status, got.AmountPaid, rows, l)
 		default:
 			check(false, "void %v, payment %v: exactly one must win", errs[0], errs[1])
@@ -341,7 +341,7 @@ func TestConcurrentCreditNotesNeverCreditBeyondTheTotal(t *testing.T) {
 		got := invoiceNow(t, s, tn, inv.ID)
 		l := ledgerOf(t, s, tn.merchant)
 		check(ok == affordable && got.AmountCredited == affordable*credit && got.AmountDue == total-affordable*credit &&
-			l.outbox["invoice.created"] == 1+affordable,
+			l.outbox["invoice.created"] == 1 && l.outbox["credit_note.created"] == affordable,
 			"%d notes issued; invoice credited %d, due %d", ok, got.AmountCredited, got.AmountDue)
 	})
 }

@@ -116,7 +116,7 @@ func (s *Store) CreateContact(ctx context.Context, sc Scope, actor Actor, in Con
 		if err := s.record(tx, sc.MerchantID, id, actor, "contact.created", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return s.announce(tx, sc.MerchantID, "contact.created", contactEvent(c))
+		return s.announce(tx, sc.MerchantID, "contact.created", c.Resource())
 	})
 	if err != nil {
 		return nil, storeError("create contact", err)
@@ -146,11 +146,6 @@ func (s *Store) GetContact(ctx context.Context, sc Scope, contactID string) (*Co
 	return &c, nil
 }
 
-// contactEvent is a contact as webhooks describe it.
-func contactEvent(c *Contact) map[string]string {
-	return map[string]string{"customer_id": c.CustomerID, "contact_id": c.ID, "name": c.Name, "email": c.Email, "phone": c.Phone, "role": c.Role}
-}
-
 // UpdateContact applies a partial update to one contact of the customer sc names.
 func (s *Store) UpdateContact(ctx context.Context, sc Scope, actor Actor, contactID string, in ContactInput) (*Contact, error) {
 	if err := in.validate(false); err != nil {
@@ -175,7 +170,7 @@ func (s *Store) UpdateContact(ctx context.Context, sc Scope, actor Actor, contac
 		if err := s.record(tx, sc.MerchantID, id, actor, "contact.updated", map[string]any{"contact_id": c.ID, "fields": in}); err != nil {
 			return err
 		}
-		return s.announce(tx, sc.MerchantID, "contact.updated", contactEvent(&c))
+		return s.announce(tx, sc.MerchantID, "contact.updated", c.Resource())
 	})
 	if err != nil {
 		return nil, storeError("update contact", err)
@@ -193,18 +188,19 @@ func (s *Store) DeleteContact(ctx context.Context, sc Scope, actor Actor, contac
 		if err != nil {
 			return err
 		}
-		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, contactID).Delete(&Contact{})
-		if res.Error != nil {
-			return res.Error
+		var c Contact
+		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, contactID).Take(&c).Error
+		if err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := tx.Delete(&c).Error; err != nil {
+			return err
 		}
 		details := map[string]string{"customer_id": id, "contact_id": contactID}
 		if err := s.record(tx, sc.MerchantID, id, actor, "contact.deleted", details); err != nil {
 			return err
 		}
-		return s.announce(tx, sc.MerchantID, "contact.deleted", details)
+		return s.announce(tx, sc.MerchantID, "contact.deleted", c.Resource())
 	})
 	return storeError("delete contact", err)
 }

@@ -154,7 +154,10 @@ func (s *Store) CreateCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Create(c).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, c.ID, actor, "customer.created", in)
+		if err := s.record(tx, merchantID, c.ID, actor, "customer.created", in); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "customer.created", c.Resource())
 	})
 	if err != nil {
 		return nil, uniqueOr("create customer", "external_id", err)
@@ -232,18 +235,6 @@ func (s *Store) ListCustomers(ctx context.Context, merchantID string, email stri
 	return rows, info, storeError("list customers", err)
 }
 
-// customerEvent is a customer as webhooks describe it.
-func customerEvent(c *Customer) map[string]any {
-	a := c.Address
-	return map[string]any{
-		"customer_id": c.ID, "external_id": c.ExternalID, "name": c.Name, "email": c.Email, "phone": c.Phone,
-		"address": map[string]string{
-			"line1": a.Line1, "line2": a.Line2, "postal_code": a.PostalCode, "city": a.City, "state": a.State, "country": a.Country,
-		},
-		"tax_id": c.TaxID, "preferred_locale": c.PreferredLocale,
-	}
-}
-
 // UpdateCustomer applies a partial update. It writes only the fields the update names, on
 // the row locked for the change, so the merchant's API and the customer's own profile form
 // editing different fields at the same moment both keep their change.
@@ -279,7 +270,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, merchantID string, actor Act
 		}
 		// The merchant's systems hear of every change, above all those customers make in
 		// the portal (a new billing address, another email).
-		return s.announce(tx, merchantID, "customer.updated", customerEvent(&c))
+		return s.announce(tx, merchantID, "customer.updated", c.Resource())
 	})
 	if err != nil {
 		return nil, uniqueOr("update customer", "external_id", err)
@@ -301,9 +292,7 @@ func (s *Store) DeleteCustomer(ctx context.Context, merchantID string, actor Act
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		var c Customer
-		err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).
-			Select("id").Take(&c).Error
-		if err != nil {
+		if err := whereCustomerRef(tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ?", merchantID), ref).Take(&c).Error; err != nil {
 			return err
 		}
 		for _, table := range []any{&Invoice{}, &Payment{}} {
@@ -318,7 +307,10 @@ func (s *Store) DeleteCustomer(ctx context.Context, merchantID string, actor Act
 		if err := tx.Where("merchant_id = ? AND id = ?", merchantID, c.ID).Delete(&Customer{}).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, "", actor, "customer.deleted", map[string]string{"customer_id": c.ID})
+		if err := s.record(tx, merchantID, "", actor, "customer.deleted", map[string]string{"customer_id": c.ID}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "customer.deleted", c.Resource())
 	})
 	return storeError("delete customer", err)
 }

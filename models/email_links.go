@@ -116,21 +116,38 @@ func (s *Store) RevokeCustomerPortalLinks(ctx context.Context, sc Scope, actor A
 	return n, storeError("revoke customer portal links", err)
 }
 
-// revokeCustomerLinks revokes a customer's unrevoked links and ends their sessions, in tx.
+// revokeCustomerLinks revokes a customer's unrevoked links and ends their sessions, in tx,
+// and announces each link's revocation.
 func (s *Store) revokeCustomerLinks(tx *gorm.DB, merchantID, customerID string, actor Actor) (int, error) {
 	t := s.Now()
-	res := tx.Model(&PortalLink{}).Where("merchant_id = ? AND customer_id = ? AND revoked_at IS NULL", merchantID, customerID).
-		Update("revoked_at", t)
-	if res.Error != nil {
-		return 0, res.Error
+	var links []PortalLink
+	err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
+		Where("merchant_id = ? AND customer_id = ? AND revoked_at IS NULL", merchantID, customerID).Find(&links).Error
+	if err != nil || len(links) == 0 {
+		return 0, err
 	}
-	err := tx.Model(&PortalSession{}).Where("merchant_id = ? AND customer_id = ? AND ended_at IS NULL", merchantID, customerID).
+	ids := make([]string, len(links))
+	for i := range links {
+		ids[i] = links[i].ID
+	}
+	if err := tx.Model(&PortalLink{}).Where("merchant_id = ? AND id IN ?", merchantID, ids).Update("revoked_at", t).Error; err != nil {
+		return 0, err
+	}
+	err = tx.Model(&PortalSession{}).Where("merchant_id = ? AND customer_id = ? AND ended_at IS NULL", merchantID, customerID).
 		Update("ended_at", t).Error
 	if err != nil {
 		return 0, err
 	}
-	n := int(res.RowsAffected)
-	return n, s.record(tx, merchantID, customerID, actor, "portal_link.revoked_all", map[string]int{"revoked": n})
+	if err := s.record(tx, merchantID, customerID, actor, "portal_link.revoked_all", map[string]int{"revoked": len(links)}); err != nil {
+		return 0, err
+	}
+	for i := range links {
+		links[i].RevokedAt = &t
+		if err := s.announce(tx, merchantID, "portal_link.revoked", links[i].Resource()); err != nil {
+			return 0, err
+		}
+	}
+	return len(links), nil
 }
 
 // ErrNotRenewable means a link cannot be renewed: it was revoked (the merchant meant it),

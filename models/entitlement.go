@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 )
 
 // Entitlement is a feature a customer may use, with an optional limit and usage.
@@ -128,7 +129,10 @@ func (s *Store) CreateEntitlement(ctx context.Context, sc Scope, actor Actor, in
 		if err := tx.Create(e).Error; err != nil {
 			return err
 		}
-		return s.record(tx, sc.MerchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey})
+		if err := s.record(tx, sc.MerchantID, id, actor, "entitlement.created", map[string]any{"entitlement_id": e.ID, "feature_key": e.FeatureKey}); err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "entitlement.created", e.Resource())
 	})
 	if err != nil {
 		return nil, storeError("create entitlement", err)
@@ -174,7 +178,10 @@ func (s *Store) UpdateEntitlement(ctx context.Context, sc Scope, actor Actor, en
 		if err := tx.Save(&e).Error; err != nil {
 			return err
 		}
-		return s.record(tx, sc.MerchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID})
+		if err := s.record(tx, sc.MerchantID, id, actor, "entitlement.updated", map[string]any{"entitlement_id": e.ID}); err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "entitlement.updated", e.Resource())
 	})
 	if err != nil {
 		return nil, storeError("update entitlement", err)
@@ -192,14 +199,17 @@ func (s *Store) DeleteEntitlement(ctx context.Context, sc Scope, actor Actor, en
 		if err != nil {
 			return err
 		}
-		res := tx.Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, entitlementID).Delete(&Entitlement{})
-		if res.Error != nil {
-			return res.Error
+		var e Entitlement
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ? AND customer_id = ? AND id = ?", sc.MerchantID, id, entitlementID).Take(&e).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := tx.Delete(&e).Error; err != nil {
+			return err
 		}
-		return s.record(tx, sc.MerchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID})
+		if err := s.record(tx, sc.MerchantID, id, actor, "entitlement.deleted", map[string]string{"entitlement_id": entitlementID}); err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "entitlement.deleted", e.Resource())
 	})
 	return storeError("delete entitlement", err)
 }

@@ -306,7 +306,7 @@ func (s *Store) CreateInvoice(ctx context.Context, merchantID string, actor Acto
 		if err := s.record(tx, merchantID, id, actor, "invoice.created", details); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "invoice.created", details)
+		return s.announceInvoice(tx, inv, "created")
 	})
 	if err != nil {
 		return nil, storeError("create invoice", err)
@@ -379,7 +379,8 @@ func lockInvoice(tx *gorm.DB, merchantID, invoiceID string) (*Invoice, error) {
 }
 
 // saveInvoice writes the columns of inv that differ from before, and nothing else, so a
-// change never overwrites a column it did not mean to change.
+// change never overwrites a column it did not mean to change; and announces the change:
+// every write of a document's status or money passes here.
 func (s *Store) saveInvoice(tx *gorm.DB, inv, before *Invoice) error {
 	changes := map[string]any{}
 	for _, c := range []struct {
@@ -401,7 +402,30 @@ func (s *Store) saveInvoice(tx *gorm.DB, inv, before *Invoice) error {
 	}
 	inv.UpdatedAt = s.Now()
 	changes["updated_at"] = inv.UpdatedAt
-	return tx.Model(&Invoice{}).Where("merchant_id = ? AND id = ?", inv.MerchantID, inv.ID).Updates(changes).Error
+	if err := tx.Model(&Invoice{}).Where("merchant_id = ? AND id = ?", inv.MerchantID, inv.ID).Updates(changes).Error; err != nil {
+		return err
+	}
+	action := "updated"
+	if inv.Status != before.Status {
+		action = statusEvents[inv.Status]
+	}
+	return s.announceInvoice(tx, inv, action)
+}
+
+// statusEvents names the action of the event that announces a document's move to a status.
+var statusEvents = map[InvoiceStatus]string{
+	StatusOpen: "opened", StatusPaid: "paid", StatusVoid: "voided", StatusUncollectible: "marked_uncollectible",
+}
+
+// announceInvoice announces a change to an invoice or credit note (invoice.paid,
+// credit_note.voided …) with the document as the API shows it, lines included.
+func (s *Store) announceInvoice(tx *gorm.DB, inv *Invoice, action string) error {
+	if inv.Lines == nil {
+		if err := tx.Where("invoice_id = ?", inv.ID).Order("position").Find(&inv.Lines).Error; err != nil {
+			return err
+		}
+	}
+	return s.announce(tx, inv.MerchantID, string(inv.Kind)+"."+action, inv.Resource(s.Now(), s.links.base()))
 }
 
 // moveTo changes the document's status along invoiceTransitions and settles the money the
@@ -565,10 +589,7 @@ func (s *Store) UpdateInvoiceStatus(ctx context.Context, merchantID string, acto
 			return err
 		}
 		details := map[string]any{"invoice_id": inv.ID, "from": before.Status, "to": status}
-		if err := s.record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details); err != nil {
-			return err
-		}
-		return s.announce(tx, merchantID, "invoice."+string(status), details)
+		return s.record(tx, merchantID, inv.CustomerID, actor, "invoice.status_changed", details)
 	})
 	if err != nil {
 		return nil, storeError("update invoice status", err)
@@ -633,7 +654,7 @@ func (s *Store) UpdateInvoice(ctx context.Context, merchantID string, actor Acto
 		if err := s.record(tx, merchantID, inv.CustomerID, actor, "invoice.updated", details); err != nil {
 			return err
 		}
-		return s.announce(tx, merchantID, "invoice.updated", details)
+		return s.announceInvoice(tx, inv, "updated")
 	})
 	if err != nil {
 		return nil, storeError("update invoice", err)

@@ -242,7 +242,10 @@ func (s *Store) UpdateMerchantSettings(ctx context.Context, merchantID string, a
 				return err
 			}
 		}
-		return s.record(tx, merchantID, "", actor, "merchant.settings_updated", p)
+		if err := s.record(tx, merchantID, "", actor, "merchant.settings_updated", p); err != nil {
+			return err
+		}
+		return s.announceMerchant(tx, &m)
 	})
 	if err != nil {
 		return nil, storeError("update merchant settings", err)

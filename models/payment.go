@@ -129,11 +129,11 @@ func (s *Store) createPayment(tx *gorm.DB, actor Actor, p *Payment) error {
 	if err := tx.Create(p).Error; err != nil {
 		return referenceOr(err, "customer_id")
 	}
-	return s.recordPayment(tx, actor, p, "payment.created", "payment."+string(p.Kind)+"_created")
+	return s.recordPayment(tx, actor, p, "payment.created", string(p.Kind)+".created")
 }
 
 // recordPayment writes the audit event and the announcement of a change to p. A payment a
-// provider's event recorded says so: the customer paid in the portal.
+// provider's event recorded says so (its resource's source is the portal).
 func (s *Store) recordPayment(tx *gorm.DB, actor Actor, p *Payment, action, eventType string) error {
 	details := map[string]any{"payment_id": p.ID, "kind": p.Kind, "amount": p.Amount, "currency": p.Currency, "invoice_id": p.InvoiceID}
 	if p.Provider != "" {
@@ -142,7 +142,7 @@ func (s *Store) recordPayment(tx *gorm.DB, actor Actor, p *Payment, action, even
 	if err := s.record(tx, p.MerchantID, p.CustomerID, actor, action, details); err != nil {
 		return err
 	}
-	return s.announce(tx, p.MerchantID, eventType, details)
+	return s.announce(tx, p.MerchantID, eventType, p.Resource())
 }
 
 // applyToInvoice checks a payment against its invoice, locked for the rest of the

@@ -3,7 +3,6 @@ package models
 import (
 	"context"
 	"errors"
-	"maps"
 	"regexp"
 	"strings"
 	"time"
@@ -182,7 +181,7 @@ func (s *Store) SetPaymentDetails(ctx context.Context, sc Scope, actor Actor, in
 		p.Provider, p.ProviderCustomerID, p.ProviderPaymentMethodID, p.MandateReference = "", "", "", ""
 		setIf(&p.AutoCollect, in.AutoCollect)
 		return s.sealIBAN(p, in.IBAN)
-	}, nil)
+	})
 }
 
 // SetProviderPaymentDetails stores the payment method a provider's setup page saved for
@@ -213,23 +212,25 @@ func (s *Store) SetProviderPaymentDetails(ctx context.Context, sc Scope, provide
 		p.Provider, p.ProviderCustomerID, p.ProviderPaymentMethodID = provider, saved.ProviderCustomerID, saved.ProviderMethodID
 		p.MandateReference = saved.MandateReference
 		return nil
-	}, map[string]string{"source": "portal", "provider": provider})
+	})
 }
 
 // replacePaymentDetails loads (or starts) the row of the customer sc names, lets change
-// fill it in, saves it and records the change. extra goes into the announcement.
-func (s *Store) replacePaymentDetails(ctx context.Context, sc Scope, actor Actor, change func(*PaymentDetails) error, extra map[string]string) (*PaymentDetails, error) {
+// fill it in, saves it, and records and announces the change.
+func (s *Store) replacePaymentDetails(ctx context.Context, sc Scope, actor Actor, change func(*PaymentDetails) error) (*PaymentDetails, error) {
 	var p PaymentDetails
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
 		id, err := sc.customer(tx)
 		if err != nil {
 			return err
 		}
+		event := "payment_details.updated"
 		err = tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("merchant_id = ? AND customer_id = ?", sc.MerchantID, id).Take(&p).Error
 		switch {
 		case err == nil:
 		case errors.Is(err, gorm.ErrRecordNotFound):
 			p = PaymentDetails{ID: newID("pm"), MerchantID: sc.MerchantID, CustomerID: id}
+			event = "payment_details.created"
 		default:
 			return err
 		}
@@ -247,9 +248,7 @@ func (s *Store) replacePaymentDetails(ctx context.Context, sc Scope, actor Actor
 		if err := s.notify(tx, actor, sc.MerchantID, id, EmailPaymentDetailsChanged, "", EmailDetails{Account: p.shownAccount()}); err != nil {
 			return err
 		}
-		announced := map[string]string{"customer_id": id, "method": p.Method}
-		maps.Copy(announced, extra)
-		return s.announce(tx, sc.MerchantID, "payment_details.updated", announced)
+		return s.announce(tx, sc.MerchantID, event, p.Resource())
 	})
 	if err != nil {
 		return nil, uniqueOr("set payment details", "customer_id", err)

@@ -243,7 +243,10 @@ func (s *Store) mintLink(tx *gorm.DB, merchantID, customerID string, actor Actor
 	err := s.record(tx, merchantID, customerID, actor, "portal_link.created", map[string]any{
 		"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 	})
-	return link, token, err
+	if err != nil {
+		return nil, "", err
+	}
+	return link, token, s.announce(tx, merchantID, "portal_link.created", link.Resource())
 }
 
 // checkSectionOwner makes sure invoice:<id> and subscription:<id> name the link customer's
@@ -310,7 +313,10 @@ func (s *Store) RevokePortalLink(ctx context.Context, sc Scope, actor Actor, lin
 		if err := tx.Model(&PortalSession{}).Where("link_id = ? AND ended_at IS NULL", link.ID).Update("ended_at", t).Error; err != nil {
 			return err
 		}
-		return s.record(tx, sc.MerchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID})
+		if err := s.record(tx, sc.MerchantID, link.CustomerID, actor, "portal_link.revoked", map[string]string{"link_id": link.ID}); err != nil {
+			return err
+		}
+		return s.announce(tx, sc.MerchantID, "portal_link.revoked", link.Resource())
 	})
 	if err != nil {
 		return nil, storeError("revoke portal link", err)

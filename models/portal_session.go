@@ -1,6 +1,7 @@
 package models
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -179,6 +180,11 @@ func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry
 		}
 		actor := Actor{Type: ActorPortalLink, ID: link.ID, IP: o.IP, UserAgent: o.UserAgent}
 		if err := s.record(tx, link.MerchantID, link.CustomerID, actor, "portal_link.opened", map[string]string{"link_id": link.ID}); err != nil {
+			return err
+		}
+		// The link as the UPDATE above left it.
+		entry.Link.FirstUsedAt, entry.Link.LastUsedAt = cmp.Or(entry.Link.FirstUsedAt, &t), &t
+		if err := s.announce(tx, link.MerchantID, "portal_link.opened", entry.Link.Resource()); err != nil {
 			return err
 		}
 		entry.Session = session

@@ -6,6 +6,7 @@ package models
 import (
 	"context"
 	"encoding/json"
+	"net/url"
 	"strings"
 	"time"
 
@@ -18,6 +19,7 @@ type Store struct {
 	clock    func() time.Time
 	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
+	links    Links         // for the addresses resources carry in events
 }
 
 // StoreOption changes how a Store is built.
@@ -32,6 +34,38 @@ func WithClock(clock func() time.Time) StoreOption {
 // Without them it refuses to store anything secret, stored API responses included.
 func WithDataKeys(keys *DataKeys) StoreOption {
 	return func(s *Store) { s.dataKeys = keys }
+}
+
+// Links are what the Store builds the addresses in resources with (an invoice's PDF, where
+// a merchant's payment provider sends its events): PORTICO_BASE_URL and the paths the
+// handlers serve. Events carry resources, and the Store writes events.
+type Links struct {
+	BaseURL *url.URL
+	// ProviderHook is the path of a merchant's payment provider's events
+	// (views.ProviderHookURL).
+	ProviderHook func(provider, merchantID string) string
+}
+
+// base is the base URL without a trailing slash; empty without one, so that links are paths.
+func (l Links) base() string {
+	if l.BaseURL == nil {
+		return ""
+	}
+	return strings.TrimSuffix(l.BaseURL.String(), "/")
+}
+
+// providerHook is where a merchant's payment provider sends its events; empty when the
+// Store was given no ProviderHook.
+func (l Links) providerHook(provider, merchantID string) string {
+	if l.ProviderHook == nil {
+		return ""
+	}
+	return l.base() + l.ProviderHook(provider, merchantID)
+}
+
+// WithLinks gives the Store what it builds the addresses in resources with.
+func WithLinks(l Links) StoreOption {
+	return func(s *Store) { s.links = l }
 }
 
 // NewStore returns a Store over an open database.

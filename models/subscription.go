@@ -179,7 +179,10 @@ func (s *Store) CreateSubscription(ctx context.Context, merchantID string, actor
 		if err := tx.Create(sub).Error; err != nil {
 			return referenceOr(err, "customer_id")
 		}
-		return s.record(tx, merchantID, id, actor, "subscription.created", map[string]any{"subscription_id": sub.ID, "plan_name": sub.PlanName})
+		if err := s.record(tx, merchantID, id, actor, "subscription.created", map[string]any{"subscription_id": sub.ID, "plan_name": sub.PlanName}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "subscription.created", sub.Resource())
 	})
 	if err != nil {
 		return nil, storeError("create subscription", err)
@@ -273,7 +276,7 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 		action, notice = "subscription.cancel_scheduled", EmailCancellationScheduled
 	}
 	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
-		action: action, announce: true, notice: notice,
+		action: action, notice: notice,
 		apply: func(sub *Subscription, at time.Time) ([]string, error) {
 			if sub.Status == SubCanceled || sub.CancelAtPeriodEnd {
 				return nil, &StateError{Message: "the subscription is already canceled or scheduled to cancel"}
@@ -293,7 +296,7 @@ func (s *Store) CancelSubscription(ctx context.Context, sc Scope, actor Actor, s
 // ResumeSubscription undoes a scheduled cancellation while the period has not ended.
 func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, subscriptionID string) (*Subscription, error) {
 	return s.changeSubscription(ctx, sc, actor, subscriptionID, subscriptionChange{
-		action: "subscription.resumed", announce: true, notice: EmailCancellationUndone,
+		action: "subscription.resumed", notice: EmailCancellationUndone,
 		apply: func(sub *Subscription, at time.Time) ([]string, error) {
 			if !sub.CanResume(at) {
 				return nil, &StateError{Message: "the subscription has no cancellation that can be undone"}
@@ -306,9 +309,8 @@ func (s *Store) ResumeSubscription(ctx context.Context, sc Scope, actor Actor, s
 
 // subscriptionChange is one kind of change to a subscription.
 type subscriptionChange struct {
-	action   string // the audit log's action, and the webhook event's type when announced
-	announce bool
-	notice   EmailKind // the notice the customer gets when they made the change; empty: none
+	action string    // the audit log's action, and the webhook event's type
+	notice EmailKind // the notice the customer gets when they made the change; empty: none
 	// apply checks that the subscription's state allows the change (else a StateError),
 	// makes it, and returns the columns it changed.
 	apply func(sub *Subscription, at time.Time) ([]string, error)
@@ -338,9 +340,8 @@ func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, i
 				return err
 			}
 		}
-		details := map[string]any{"subscription_id": sub.ID, "reason": sub.CancellationReason, "cancel_at_period_end": sub.CancelAtPeriodEnd, "status": sub.Status}
-		if !change.announce {
-			details = map[string]any{"subscription_id": sub.ID, "changed": columns}
+		details := map[string]any{
+			"subscription_id": sub.ID, "changed": columns, "status": sub.Status, "cancel_at_period_end": sub.CancelAtPeriodEnd, "reason": sub.CancellationReason,
 		}
 		if err := s.record(tx, sc.MerchantID, sub.CustomerID, actor, change.action, details); err != nil {
 			return err
@@ -350,10 +351,7 @@ func (s *Store) changeSubscription(ctx context.Context, sc Scope, actor Actor, i
 				return err
 			}
 		}
-		if !change.announce {
-			return nil
-		}
-		return s.announce(tx, sc.MerchantID, change.action, details)
+		return s.announce(tx, sc.MerchantID, change.action, sub.Resource())
 	})
 	if err != nil {
 		return nil, storeError("change subscription", err)

@@ -20,11 +20,14 @@ type WebhookEndpoint struct {
 	ID         string `gorm:"primaryKey"`
 	MerchantID string
 	URL        string `gorm:"column:url"`
-	// Secret signs deliveries, so it is kept in a form that can sign: not a hash.
-	Secret string
-	// PreviousSecret still signs, beside Secret, until PreviousSecretExpiresAt: receivers
-	// that have not switched to a rotated secret yet keep verifying.
-	PreviousSecret          string
+	// SecretSealed is the signing secret, sealed with the data keys: it must sign, so it
+	// cannot be a hash, and a copy of the database alone does not let anyone forge a
+	// delivery. Store.SigningSecrets opens it.
+	SecretSealed []byte
+	// PreviousSecretSealed still signs, beside the current secret, until
+	// PreviousSecretExpiresAt: receivers that have not switched to a rotated secret yet keep
+	// verifying.
+	PreviousSecretSealed    []byte
 	PreviousSecretExpiresAt *time.Time
 	Enabled                 bool
 	// DisabledReason is DisabledFailing when Portico turned the endpoint off; empty when
@@ -34,6 +37,10 @@ type WebhookEndpoint struct {
 	FailingSince *time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// Secret is the signing secret in the clear, set only by the calls that make one
+	// (CreateWebhookEndpoint, RotateWebhookSecret) so that it can be shown once. It is
+	// never stored.
+	Secret string `gorm:"-"`
 }
 
 // Webhook limits and timings.
@@ -51,14 +58,58 @@ const (
 	webhookURLMaxLen = 2048
 )
 
-// SigningSecrets are the secrets that sign a delivery sent at t: the current one, and the
-// previous one while its overlap lasts.
-func (w *WebhookEndpoint) SigningSecrets(t time.Time) []string {
-	secrets := []string{w.Secret}
-	if w.PreviousSecret != "" && w.PreviousSecretExpiresAt != nil && t.Before(*w.PreviousSecretExpiresAt) {
-		secrets = append(secrets, w.PreviousSecret)
+// ErrWebhookSecretUnreadable means an endpoint's signing secret cannot be opened with the
+// configured data keys: it was sealed with a key that is no longer configured (or altered).
+// Its deliveries fail, and say so, until the key is configured again or the secret rotated.
+var ErrWebhookSecretUnreadable = errors.New("the signing secret was encrypted with a data key that is not configured (PORTICO_DATA_KEYS): " +
+	"configure that key again, or rotate the endpoint's secret")
+
+// errNoDataKeys refuses to store or use a secret without data keys to seal it with.
+var errNoDataKeys = errors.New("no data keys configured (models.WithDataKeys)")
+
+// webhookSecretContext binds a sealed signing secret to its endpoint: copied to another
+// endpoint's row, it does not open.
+func webhookSecretContext(endpointID string) []byte {
+	return []byte("webhook_endpoints\x00" + endpointID)
+}
+
+// sealWebhookSecret seals an endpoint's signing secret for storage.
+func (s *Store) sealWebhookSecret(endpointID, secret string) ([]byte, error) {
+	if s.dataKeys == nil {
+		return nil, errNoDataKeys
 	}
-	return secrets
+	return s.dataKeys.Seal([]byte(secret), webhookSecretContext(endpointID)), nil
+}
+
+// openWebhookSecret opens a signing secret sealWebhookSecret sealed.
+func (s *Store) openWebhookSecret(endpointID string, sealed []byte) (string, error) {
+	if s.dataKeys == nil {
+		return "", errNoDataKeys
+	}
+	secret, err := s.dataKeys.Open(sealed, webhookSecretContext(endpointID))
+	if err != nil {
+		return "", ErrWebhookSecretUnreadable
+	}
+	return string(secret), nil
+}
+
+// SigningSecrets are the secrets that sign a delivery to w sent at t: the current one, and
+// the previous one while its overlap lasts. A secret the data keys cannot open is
+// ErrWebhookSecretUnreadable: a delivery is not sent with a signature missing.
+func (s *Store) SigningSecrets(w *WebhookEndpoint, t time.Time) ([]string, error) {
+	current, err := s.openWebhookSecret(w.ID, w.SecretSealed)
+	if err != nil {
+		return nil, err
+	}
+	secrets := []string{current}
+	if len(w.PreviousSecretSealed) > 0 && w.PreviousSecretExpiresAt != nil && t.Before(*w.PreviousSecretExpiresAt) {
+		previous, err := s.openWebhookSecret(w.ID, w.PreviousSecretSealed)
+		if err != nil {
+			return nil, err
+		}
+		secrets = append(secrets, previous)
+	}
+	return secrets, nil
 }
 
 // ErrNonPublicAddress refuses a webhook address that is not on the public internet.
@@ -145,7 +196,8 @@ func (p WebhookPolicy) checkHost(host string) error {
 }
 
 // CreateWebhookEndpoint registers a URL for a merchant's events and returns it with its
-// signing secret. A merchant has at most MaxWebhookEndpoints.
+// signing secret (in Secret: the one time it is in the clear). A merchant has at most
+// MaxWebhookEndpoints.
 func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, actor Actor, url string) (*WebhookEndpoint, error) {
 	var v validator
 	s.webhooks.checkURL(&v, "url", url)
@@ -154,7 +206,12 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, ac
 	}
 	now := s.Now()
 	w := &WebhookEndpoint{ID: newID("we"), MerchantID: merchantID, URL: url, Secret: newWebhookSecret(), Enabled: true, CreatedAt: now, UpdatedAt: now}
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	sealed, err := s.sealWebhookSecret(w.ID, w.Secret)
+	if err != nil {
+		return nil, storeError("create webhook endpoint", err)
+	}
+	w.SecretSealed = sealed
+	err = s.writeTx(ctx, func(tx *gorm.DB) error {
 		// The merchant's row lock makes count-then-insert safe against a parallel create.
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Select("id").Take(&Merchant{}, "id = ?", merchantID).Error; err != nil {
 			return err
@@ -170,7 +227,10 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, merchantID string, ac
 		if err := tx.Create(w).Error; err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, "", actor, "webhook_endpoint.created", map[string]string{"webhook_endpoint_id": w.ID, "url": url})
+		if err := s.record(tx, merchantID, "", actor, "webhook_endpoint.created", map[string]string{"webhook_endpoint_id": w.ID, "url": url}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "webhook_endpoint.created", w.eventResource())
 	})
 	if err != nil {
 		return nil, storeError("create webhook endpoint", err)
@@ -235,16 +295,32 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, merchantID string, ac
 }
 
 // RotateWebhookSecret gives an endpoint a new signing secret and returns the endpoint with
-// it. The old secret keeps signing, as a second signature, for SecretRotationOverlap.
+// it (in Secret: the one time it is in the clear). The old secret keeps signing, as a second
+// signature, for SecretRotationOverlap; both are sealed with the newest data key. An old
+// secret no configured key opens cannot sign, so it is dropped: rotating is also how a
+// merchant recovers an endpoint whose secret became unreadable.
 func (s *Store) RotateWebhookSecret(ctx context.Context, merchantID string, actor Actor, id string) (*WebhookEndpoint, error) {
 	var w WebhookEndpoint
 	err := s.updateWebhookEndpoint(ctx, merchantID, id, &w, func(tx *gorm.DB) (string, error) {
 		now := s.Now()
-		expires := now.Add(SecretRotationOverlap)
-		err := tx.Model(&w).Updates(map[string]any{
-			"secret": newWebhookSecret(), "previous_secret": w.Secret, "previous_secret_expires_at": expires, "updated_at": now,
-		}).Error
-		return "webhook_endpoint.secret_rotated", err
+		secret := newWebhookSecret()
+		sealed, err := s.sealWebhookSecret(w.ID, secret)
+		if err != nil {
+			return "", err
+		}
+		changes := map[string]any{"secret_sealed": sealed, "previous_secret_sealed": nil, "previous_secret_expires_at": nil, "updated_at": now}
+		switch old, err := s.openWebhookSecret(w.ID, w.SecretSealed); {
+		case err == nil:
+			changes["previous_secret_sealed"] = s.dataKeys.Seal([]byte(old), webhookSecretContext(w.ID))
+			changes["previous_secret_expires_at"] = now.Add(SecretRotationOverlap)
+		case !errors.Is(err, ErrWebhookSecretUnreadable):
+			return "", err
+		}
+		if err := tx.Model(&w).Updates(changes).Error; err != nil {
+			return "", err
+		}
+		w.Secret = secret
+		return "webhook_endpoint.secret_rotated", nil
 	}, actor)
 	if err != nil {
 		return nil, storeError("rotate webhook secret", err)
@@ -253,7 +329,7 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, merchantID string, acto
 }
 
 // updateWebhookEndpoint loads and locks one endpoint into w, lets change update it, and
-// records the action change names.
+// records and announces the action change names.
 func (s *Store) updateWebhookEndpoint(ctx context.Context, merchantID, id string, w *WebhookEndpoint, change func(tx *gorm.DB) (string, error), actor Actor) error {
 	if !validID("we", id) {
 		return ErrNotFound
@@ -266,7 +342,10 @@ func (s *Store) updateWebhookEndpoint(ctx context.Context, merchantID, id string
 		if err != nil {
 			return err
 		}
-		return s.record(tx, merchantID, "", actor, action, map[string]string{"webhook_endpoint_id": id})
+		if err := s.record(tx, merchantID, "", actor, action, map[string]string{"webhook_endpoint_id": id}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, action, w.eventResource())
 	})
 }
 
@@ -276,14 +355,17 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, merchantID string, ac
 		return ErrNotFound
 	}
 	err := s.writeTx(ctx, func(tx *gorm.DB) error {
-		res := tx.Where("merchant_id = ? AND id = ?", merchantID, id).Delete(&WebhookEndpoint{})
-		if res.Error != nil {
-			return res.Error
+		var w WebhookEndpoint
+		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Take(&w, "merchant_id = ? AND id = ?", merchantID, id).Error; err != nil {
+			return err
 		}
-		if res.RowsAffected == 0 {
-			return gorm.ErrRecordNotFound
+		if err := tx.Delete(&w).Error; err != nil {
+			return err
 		}
-		return s.record(tx, merchantID, "", actor, "webhook_endpoint.deleted", map[string]string{"webhook_endpoint_id": id})
+		if err := s.record(tx, merchantID, "", actor, "webhook_endpoint.deleted", map[string]string{"webhook_endpoint_id": id}); err != nil {
+			return err
+		}
+		return s.announce(tx, merchantID, "webhook_endpoint.deleted", w.eventResource())
 	})
 	return storeError("delete webhook endpoint", err)
 }
@@ -294,34 +376,41 @@ func (s *Store) DeleteWebhookEndpoint(ctx context.Context, merchantID string, ac
 type OutboxEvent struct {
 	ID         string `gorm:"primaryKey"`
 	MerchantID string
-	Type       string
-	Payload    string // JSON
+	Type       string // resource.action: customer.created, invoice.paid …
+	// APIVersion is the version of the resource shapes Payload was written in, so an event
+	// still waiting when Portico is upgraded says which shape its data has.
+	APIVersion string
+	Payload    string // JSON: the resource as the API shows it, after the change
 	CreatedAt  time.Time
 }
 
-// EventEnvelope is the body every delivery of an event POSTs. A field added here (such as
-// an API version) reaches every receiver; the payload's shape is the event type's.
+// EventEnvelope is the body every delivery of an event POSTs: the event's ID (also the
+// Portico-Event-Id header; receivers deduplicate by it), type, the API version its data is
+// in, when it happened, and the changed resource in data.
 type EventEnvelope struct {
-	ID        string          `json:"id"`
-	Type      string          `json:"type"`
-	CreatedAt time.Time       `json:"created_at"`
-	Data      json.RawMessage `json:"data"`
+	ID         string          `json:"id"`
+	Type       string          `json:"type"`
+	APIVersion string          `json:"api_version"`
+	CreatedAt  Timestamp       `json:"created_at"`
+	Data       json.RawMessage `json:"data"`
 }
 
 // Envelope is the body a delivery of e POSTs.
 func (e *OutboxEvent) Envelope() ([]byte, error) {
-	return json.Marshal(EventEnvelope{ID: e.ID, Type: e.Type, CreatedAt: e.CreatedAt, Data: json.RawMessage(e.Payload)})
+	return json.Marshal(EventEnvelope{ID: e.ID, Type: e.Type, APIVersion: e.APIVersion, CreatedAt: Stamp(e.CreatedAt), Data: json.RawMessage(e.Payload)})
 }
 
 // announce queues an event for the merchant's enabled webhook endpoints, in the change's
-// transaction: the event, and a pending delivery of it per endpoint.
-func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, payload any) error {
-	body, err := json.Marshal(payload)
+// transaction: the event, and a pending delivery of it per endpoint. eventType is
+// resource.action; resource is the changed row's Resource (for a deletion, as it was),
+// the one shape the API shows it in.
+func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, resource any) error {
+	body, err := json.Marshal(resource)
 	if err != nil {
 		return err
 	}
 	now := s.Now()
-	event := &OutboxEvent{ID: newID("whe"), MerchantID: merchantID, Type: eventType, Payload: string(body), CreatedAt: now}
+	event := &OutboxEvent{ID: newID("whe"), MerchantID: merchantID, Type: eventType, APIVersion: APIVersion, Payload: string(body), CreatedAt: now}
 	if err := tx.Create(event).Error; err != nil {
 		return err
 	}

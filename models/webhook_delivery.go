@@ -133,7 +133,7 @@ func (s *Store) announceDisabled(tx *gorm.DB, merchantID, endpointID string) err
 	if err := s.record(tx, merchantID, "", webhookDelivererActor, "webhook_endpoint.disabled", details); err != nil {
 		return err
 	}
-	return s.announce(tx, merchantID, "webhook_endpoint.disabled", details)
+	return s.announce(tx, merchantID, "webhook_endpoint.disabled", w.eventResource())
 }
 
 // DeliveryFilter narrows a list of deliveries; the zero value lists them all.

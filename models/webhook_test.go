@@ -70,8 +70,8 @@ func TestWebhookPolicyAdmitsOnlyPublicUnicast(t *testing.T) {
 func TestWebhookEndpointURLs(t *testing.T) {
 	db := testdb.SQLite(t)
 	ctx := context.Background()
-	strict := models.NewStore(db)
-	dev := models.NewStore(db, models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
+	strict := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1)))
+	dev := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1)), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
 	cases := []struct {
 		url       string
 		code      string // "" when allowed
@@ -131,7 +131,7 @@ func TestWebhookEndpointURLs(t *testing.T) {
 // A merchant has at most 16 endpoints, also when many are added at once.
 func TestWebhookEndpointLimit(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		s := models.NewStore(db)
+		s := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1)))
 		ctx := context.Background()
 		tn := newTenant(t, s, "Acme")
 		var created, refused atomic.Int32
@@ -168,13 +168,29 @@ func events(t *testing.T, s *models.Store, tn tenant, n int) {
 	}
 }
 
+// endpointOf registers an endpoint for tn and delivers what its registration announced,
+// so the test starts from an outbox with nothing due.
 func endpointOf(t *testing.T, s *models.Store, tn tenant) *models.WebhookEndpoint {
 	t.Helper()
-	w, err := s.CreateWebhookEndpoint(context.Background(), tn.merchant, actor, "https://hooks.example.com/"+tn.merchant)
+	ctx := context.Background()
+	w, err := s.CreateWebhookEndpoint(ctx, tn.merchant, actor, "https://hooks.example.com/"+tn.merchant)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return w
+	for {
+		claimed, err := s.ClaimWebhookDeliveries(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			return w
+		}
+		for i := range claimed {
+			if _, err := s.RecordWebhookAttempt(ctx, &claimed[i], models.AttemptResult{StatusCode: 204}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 }
 
 func countByEndpoint(claimed []models.ClaimedDelivery) map[string]int {
@@ -191,7 +207,7 @@ func countByEndpoint(claimed []models.ClaimedDelivery) map[string]int {
 func TestClaimsAreFairAndBounded(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
 		clock := testdb.NewClock()
-		s := models.NewStore(db, models.WithClock(clock.Now))
+		s := models.NewStore(db, models.WithClock(clock.Now), models.WithDataKeys(dataKeys(t, 1)))
 		ctx := context.Background()
 		busy, quiet := newTenant(t, s, "Busy"), newTenant(t, s, "Quiet")
 		busyHooks := []*models.WebhookEndpoint{endpointOf(t, s, busy), endpointOf(t, s, busy), endpointOf(t, s, busy)}
@@ -278,7 +294,7 @@ func TestClaimsAreFairAndBounded(t *testing.T) {
 // and not to a disabled endpoint.
 func TestRetryWebhookDelivery(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		s := models.NewStore(db)
+		s := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1)))
 		ctx := context.Background()
 		tn := newTenant(t, s, "Acme")
 		w := endpointOf(t, s, tn)

@@ -14,6 +14,7 @@ import (
 	"github.com/portico/portico/handlers/api"
 	"github.com/portico/portico/migrations"
 	"github.com/portico/portico/models"
+	"github.com/portico/portico/views"
 )
 
 // command is one subcommand: how it is called, what it does in one line, its flags beyond
@@ -132,12 +133,13 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	defer e.db.Close()
 	e.store = models.NewStore(e.db,
 		models.WithDataKeys(cfg.DataKeys),
+		models.WithLinks(models.Links{BaseURL: cfg.BaseURL, ProviderHook: views.ProviderHookURL}),
 		models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: cfg.AllowPrivateWebhooks}))
 	if cmd.database == migrated {
 		if err := checkBeforeStart(ctx, e); err != nil {
 			return err
 		}
-		if err := migrations.Up(e.db.Writer()); err != nil {
+		if err := migrations.Up(e.db.Writer(), migrations.SealWith(cfg.DataKeys)); err != nil {
 			return err
 		}
 		// IBANs kept in the clear before they were sealed are sealed now: that needs the

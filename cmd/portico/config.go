@@ -265,10 +265,12 @@ func (cfg *config) ensureSessionKey(log *slog.Logger) {
 }
 
 // warnTemporaryDataKeys says loudly that the data key was generated for this process:
-// what it encrypts (stored API responses) cannot be read after a restart.
+// what it encrypts (stored API responses, IBANs, webhook signing secrets) cannot be read after a
+// restart.
 func (cfg *config) warnTemporaryDataKeys(log *slog.Logger) {
 	if cfg.dataKeysGenerated {
-		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays and IBANs stored now cannot be read after Portico restarts, and payment provider credentials are refused",
+		log.Warn("PORTICO_DATA_KEYS is not set: using a temporary random key; Idempotency-Key replays and IBANs stored now cannot be read after Portico restarts, "+
+			"webhook endpoints registered now cannot sign (rotate their secrets), and payment provider credentials are refused",
 			"generate_one_with", "openssl rand -base64 32")
 	}
 }

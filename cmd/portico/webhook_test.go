@@ -2,25 +2,31 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"slices"
 	"strings"
-	"sync/atomic"
+	"sync"
 	"testing"
 	"time"
 )
 
-// The served process delivers webhooks: an endpoint registered over the API hears of a
-// change within seconds, and /metrics counts the delivery.
+// The served process delivers webhooks: an endpoint registered over the API hears of
+// itself and of changes within seconds, and /metrics counts the deliveries.
 func TestServeDeliversWebhooks(t *testing.T) {
-	var received atomic.Int32
-	var body atomic.Value
+	var mu sync.Mutex
+	bodies := map[string]string{} // by event type
 	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var event struct{ Type string }
 		b, _ := io.ReadAll(r.Body)
-		body.Store(string(b))
-		received.Add(1)
+		json.Unmarshal(b, &event)
+		mu.Lock()
+		bodies[event.Type] = string(b)
+		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer rcv.Close()
@@ -60,13 +66,22 @@ func TestServeDeliversWebhooks(t *testing.T) {
 	if got := call(http.MethodPatch, "/v1/customers/external:wh-1", `{"email":"wendy@example.com"}`); got != http.StatusOK {
 		t.Fatal(got)
 	}
-	for deadline := time.Now().Add(5 * time.Second); received.Load() == 0; time.Sleep(20 * time.Millisecond) {
+	want := []string{"customer.created", "customer.updated", "webhook_endpoint.created"}
+	arrived := func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Sorted(maps.Keys(bodies))
+	}
+	for deadline := time.Now().Add(5 * time.Second); !slices.Equal(arrived(), want); time.Sleep(20 * time.Millisecond) {
 		if time.Now().After(deadline) {
-			t.Fatal("no webhook arrived within 5 s")
+			t.Fatalf("within 5 s arrived %v, want %v", arrived(), want)
 		}
 	}
-	if b, _ := body.Load().(string); !strings.Contains(b, `"type":"customer.updated"`) || !strings.Contains(b, "wendy@example.com") {
-		t.Errorf("delivered %s", b)
+	mu.Lock()
+	updated := bodies["customer.updated"]
+	mu.Unlock()
+	if !strings.Contains(updated, "wendy@example.com") {
+		t.Errorf("delivered %s", updated)
 	}
 	// The outcome is counted once it is recorded, a moment after the receiver answered.
 	var metrics []byte
@@ -77,11 +92,11 @@ func TestServeDeliversWebhooks(t *testing.T) {
 		}
 		metrics, _ = io.ReadAll(res.Body)
 		res.Body.Close()
-		if strings.Contains(string(metrics), `outcome="delivered"} 1`) || time.Now().After(deadline) {
+		if strings.Contains(string(metrics), `outcome="delivered"} 3`) || time.Now().After(deadline) {
 			break
 		}
 	}
-	for _, want := range []string{`portico_webhook_deliveries_total{outcome="delivered"} 1`, "portico_webhook_oldest_pending_delivery_age_seconds 0", "portico_http_requests_total"} {
+	for _, want := range []string{`portico_webhook_deliveries_total{outcome="delivered"} 3`, "portico_webhook_oldest_pending_delivery_age_seconds 0", "portico_http_requests_total"} {
 		if !strings.Contains(string(metrics), want) {
 			t.Errorf("/metrics lacks %s", want)
 		}

@@ -32,16 +32,16 @@ func (h *Handler) ListAuditEvents(c echo.Context) error {
 }
 
 type auditEventJSON struct {
-	ID         string          `json:"id"`
-	Object     string          `json:"object"`
-	CustomerID string          `json:"customer_id"`
-	ActorType  string          `json:"actor_type"`
-	ActorID    string          `json:"actor_id"`
-	Action     string          `json:"action"`
-	Details    json.RawMessage `json:"details"`
-	IP         string          `json:"ip"`
-	UserAgent  string          `json:"user_agent"`
-	CreatedAt  Timestamp       `json:"created_at"`
+	ID         string           `json:"id"`
+	Object     string           `json:"object"`
+	CustomerID string           `json:"customer_id"`
+	ActorType  string           `json:"actor_type"`
+	ActorID    string           `json:"actor_id"`
+	Action     string           `json:"action"`
+	Details    json.RawMessage  `json:"details"`
+	IP         string           `json:"ip"`
+	UserAgent  string           `json:"user_agent"`
+	CreatedAt  models.Timestamp `json:"created_at"`
 }
 
 func presentAuditEvent(e *models.AuditEvent) auditEventJSON {
@@ -49,5 +49,5 @@ func presentAuditEvent(e *models.AuditEvent) auditEventJSON {
 	if !json.Valid(details) {
 		details = json.RawMessage("{}")
 	}
-	return auditEventJSON{e.ID, "audit_event", e.CustomerID, string(e.ActorType), e.ActorID, e.Action, details, e.IP, e.UserAgent, stamp(e.CreatedAt)}
+	return auditEventJSON{e.ID, "audit_event", e.CustomerID, string(e.ActorType), e.ActorID, e.Action, details, e.IP, e.UserAgent, models.Stamp(e.CreatedAt)}
 }

@@ -41,7 +41,7 @@ func (h *Handler) ListContacts(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentContact)
+	return respondList(c, rows, info, (*models.Contact).Resource)
 }
 
 func (h *Handler) CreateContact(c echo.Context) error {
@@ -53,7 +53,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentContact(contact))
+	return c.JSON(http.StatusCreated, contact.Resource())
 }
 
 func (h *Handler) GetContact(c echo.Context) error {
@@ -61,7 +61,7 @@ func (h *Handler) GetContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentContact(contact))
+	return c.JSON(http.StatusOK, contact.Resource())
 }
 
 func (h *Handler) UpdateContact(c echo.Context) error {
@@ -73,7 +73,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentContact(contact))
+	return c.JSON(http.StatusOK, contact.Resource())
 }
 
 func (h *Handler) DeleteContact(c echo.Context) error {
@@ -81,20 +81,4 @@ func (h *Handler) DeleteContact(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type contactJSON struct {
-	ID         string    `json:"id"`
-	Object     string    `json:"object"`
-	CustomerID string    `json:"customer_id"`
-	Name       string    `json:"name"`
-	Email      string    `json:"email"`
-	Phone      string    `json:"phone"`
-	Role       string    `json:"role"`
-	CreatedAt  Timestamp `json:"created_at"`
-	UpdatedAt  Timestamp `json:"updated_at"`
-}
-
-func presentContact(c *models.Contact) contactJSON {
-	return contactJSON{c.ID, "contact", c.CustomerID, c.Name, c.Email, c.Phone, c.Role, stamp(c.CreatedAt), stamp(c.UpdatedAt)}
 }

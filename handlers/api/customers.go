@@ -50,7 +50,7 @@ func (h *Handler) CreateCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentCustomer(cus))
+	return c.JSON(http.StatusCreated, cus.Resource())
 }
 
 func (h *Handler) GetCustomer(c echo.Context) error {
@@ -58,7 +58,7 @@ func (h *Handler) GetCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentCustomer(cus))
+	return c.JSON(http.StatusOK, cus.Resource())
 }
 
 func (h *Handler) ListCustomers(c echo.Context) error {
@@ -74,7 +74,7 @@ func (h *Handler) ListCustomers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentCustomer)
+	return respondList(c, rows, info, (*models.Customer).Resource)
 }
 
 func (h *Handler) UpdateCustomer(c echo.Context) error {
@@ -86,7 +86,7 @@ func (h *Handler) UpdateCustomer(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentCustomer(cus))
+	return c.JSON(http.StatusOK, cus.Resource())
 }
 
 func (h *Handler) DeleteCustomer(c echo.Context) error {
@@ -94,39 +94,4 @@ func (h *Handler) DeleteCustomer(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type addressJSON struct {
-	Line1      string `json:"line1"`
-	Line2      string `json:"line2"`
-	PostalCode string `json:"postal_code"`
-	City       string `json:"city"`
-	State      string `json:"state"`
-	Country    string `json:"country"`
-}
-
-type customerJSON struct {
-	ID              string      `json:"id"`
-	Object          string      `json:"object"`
-	ExternalID      *string     `json:"external_id"`
-	Name            string      `json:"name"`
-	Email           string      `json:"email"`
-	Phone           string      `json:"phone"`
-	Address         addressJSON `json:"address"`
-	TaxID           string      `json:"tax_id"`
-	PreferredLocale string      `json:"preferred_locale"`
-	CreatedAt       Timestamp   `json:"created_at"`
-	UpdatedAt       Timestamp   `json:"updated_at"`
-}
-
-func presentCustomer(c *models.Customer) customerJSON {
-	return customerJSON{
-		ID: c.ID, Object: "customer", ExternalID: c.ExternalID, Name: c.Name, Email: c.Email, Phone: c.Phone,
-		Address: presentAddress(c.Address),
-		TaxID:   c.TaxID, PreferredLocale: c.PreferredLocale, CreatedAt: stamp(c.CreatedAt), UpdatedAt: stamp(c.UpdatedAt),
-	}
-}
-
-func presentAddress(a models.Address) addressJSON {
-	return addressJSON{a.Line1, a.Line2, a.PostalCode, a.City, a.State, a.Country}
 }

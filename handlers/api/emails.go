@@ -35,34 +35,34 @@ func (h *Handler) ListEmails(c echo.Context) error {
 }
 
 type emailJSON struct {
-	ID            string     `json:"id"`
-	Object        string     `json:"object"`
-	CustomerID    string     `json:"customer_id"`
-	Kind          string     `json:"kind"`
-	To            string     `json:"to"`
-	Locale        string     `json:"locale"`
-	LinkID        *string    `json:"link_id"`
-	Status        string     `json:"status"`
-	Attempts      int        `json:"attempts"`
-	NextAttemptAt *Timestamp `json:"next_attempt_at"`
-	LastError     *string    `json:"last_error"`
-	SentAt        *Timestamp `json:"sent_at"`
-	CreatedAt     Timestamp  `json:"created_at"`
+	ID            string            `json:"id"`
+	Object        string            `json:"object"`
+	CustomerID    string            `json:"customer_id"`
+	Kind          string            `json:"kind"`
+	To            string            `json:"to"`
+	Locale        string            `json:"locale"`
+	LinkID        *string           `json:"link_id"`
+	Status        string            `json:"status"`
+	Attempts      int               `json:"attempts"`
+	NextAttemptAt *models.Timestamp `json:"next_attempt_at"`
+	LastError     *string           `json:"last_error"`
+	SentAt        *models.Timestamp `json:"sent_at"`
+	CreatedAt     models.Timestamp  `json:"created_at"`
 }
 
 func presentEmail(e *models.Email) emailJSON {
 	v := emailJSON{
 		ID: e.ID, Object: "email", CustomerID: e.CustomerID, Kind: string(e.Kind), To: e.Recipient, Locale: e.Locale,
-		Status: emailStatuses[e.State], Attempts: e.Attempts, CreatedAt: stamp(e.CreatedAt),
+		Status: emailStatuses[e.State], Attempts: e.Attempts, CreatedAt: models.Stamp(e.CreatedAt),
 	}
 	if e.LinkID != "" {
 		v.LinkID = &e.LinkID
 	}
 	switch e.State {
 	case models.JobPending:
-		v.NextAttemptAt = stampOf(&e.NextAttemptAt)
+		v.NextAttemptAt = models.StampOf(&e.NextAttemptAt)
 	case models.JobDelivered:
-		v.SentAt = stampOf(e.FinishedAt)
+		v.SentAt = models.StampOf(e.FinishedAt)
 	}
 	if e.LastError != "" {
 		v.LastError = &e.LastError

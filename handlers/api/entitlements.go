@@ -33,7 +33,7 @@ func (h *Handler) ListEntitlements(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondAll(c, rows, presentEntitlement)
+	return respondAll(c, rows, (*models.Entitlement).Resource)
 }
 
 func (h *Handler) CreateEntitlement(c echo.Context) error {
@@ -45,7 +45,7 @@ func (h *Handler) CreateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentEntitlement(e))
+	return c.JSON(http.StatusCreated, e.Resource())
 }
 
 func (h *Handler) UpdateEntitlement(c echo.Context) error {
@@ -57,7 +57,7 @@ func (h *Handler) UpdateEntitlement(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentEntitlement(e))
+	return c.JSON(http.StatusOK, e.Resource())
 }
 
 func (h *Handler) DeleteEntitlement(c echo.Context) error {
@@ -65,24 +65,4 @@ func (h *Handler) DeleteEntitlement(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type entitlementJSON struct {
-	ID             string     `json:"id"`
-	Object         string     `json:"object"`
-	CustomerID     string     `json:"customer_id"`
-	SubscriptionID *string    `json:"subscription_id"`
-	FeatureKey     string     `json:"feature_key"`
-	Name           string     `json:"name"`
-	Limit          *int64     `json:"limit"`
-	Value          string     `json:"value"`
-	Usage          *int64     `json:"usage"`
-	ValidFrom      Timestamp  `json:"valid_from"`
-	ValidTo        *Timestamp `json:"valid_to"`
-	CreatedAt      Timestamp  `json:"created_at"`
-	UpdatedAt      Timestamp  `json:"updated_at"`
-}
-
-func presentEntitlement(e *models.Entitlement) entitlementJSON {
-	return entitlementJSON{e.ID, "entitlement", e.CustomerID, e.SubscriptionID, e.FeatureKey, e.Name, e.Limit, e.Value, e.Usage, stamp(e.ValidFrom), stampOf(e.ValidTo), stamp(e.CreatedAt), stamp(e.UpdatedAt)}
 }

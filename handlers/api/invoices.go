@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"net/url"
 	"reflect"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
@@ -105,7 +103,7 @@ func (h *Handler) CreateInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentInvoice(h.baseURL, h.store.Now())(inv))
+	return c.JSON(http.StatusCreated, h.presentInvoice()(inv))
 }
 
 func (h *Handler) GetInvoice(c echo.Context) error {
@@ -113,7 +111,7 @@ func (h *Handler) GetInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.store.Now())(inv))
+	return c.JSON(http.StatusOK, h.presentInvoice()(inv))
 }
 
 func (h *Handler) ListInvoices(c echo.Context) error {
@@ -132,7 +130,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentInvoice(h.baseURL, h.store.Now()))
+	return respondList(c, rows, info, h.presentInvoice())
 }
 
 // InvoicePDF sends the invoice or credit note as its customer gets it, in the customer's
@@ -171,7 +169,7 @@ func (h *Handler) UpdateInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.store.Now())(inv))
+	return c.JSON(http.StatusOK, h.presentInvoice()(inv))
 }
 
 type invoiceStatusRequest struct {
@@ -190,64 +188,11 @@ func (h *Handler) UpdateInvoiceStatus(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentInvoice(h.baseURL, h.store.Now())(inv))
+	return c.JSON(http.StatusOK, h.presentInvoice()(inv))
 }
 
-type invoiceLineJSON struct {
-	Description string `json:"description"`
-	Quantity    int64  `json:"quantity"`
-	UnitAmount  int64  `json:"unit_amount"`
-	Amount      int64  `json:"amount"`
-	TaxRate     int64  `json:"tax_rate"`
-	TaxAmount   int64  `json:"tax_amount"`
-}
-
-type invoiceJSON struct {
-	ID                string            `json:"id"`
-	Object            string            `json:"object"`
-	Kind              string            `json:"kind"`
-	CustomerID        string            `json:"customer_id"`
-	Number            string            `json:"number"`
-	CreditedInvoiceID *string           `json:"credited_invoice_id"`
-	Status            string            `json:"status"`
-	Overdue           bool              `json:"overdue"`
-	Currency          string            `json:"currency"`
-	Subtotal          int64             `json:"subtotal"`
-	Tax               int64             `json:"tax"`
-	Total             int64             `json:"total"`
-	AmountPaid        int64             `json:"amount_paid"`
-	AmountRefunded    int64             `json:"amount_refunded"`
-	AmountCredited    int64             `json:"amount_credited"`
-	AmountDue         int64             `json:"amount_due"`
-	IssuedAt          Timestamp         `json:"issued_at"`
-	DueAt             *Timestamp        `json:"due_at"`
-	PeriodStart       *Timestamp        `json:"period_start"`
-	PeriodEnd         *Timestamp        `json:"period_end"`
-	Memo              string            `json:"memo"`
-	PaymentURL        string            `json:"payment_url"`
-	Lines             []invoiceLineJSON `json:"lines,omitempty"`
-	PDF               string            `json:"pdf"`
-	CreatedAt         Timestamp         `json:"created_at"`
-	UpdatedAt         Timestamp         `json:"updated_at"`
-}
-
-// presentInvoice returns a function showing invoices: pdf links need the base URL, overdue
-// needs the time. Lists leave the lines out.
-func presentInvoice(base *url.URL, now time.Time) func(*models.Invoice) invoiceJSON {
-	return func(i *models.Invoice) invoiceJSON {
-		v := invoiceJSON{
-			ID: i.ID, Object: string(i.Kind), Kind: string(i.Kind), CustomerID: i.CustomerID, Number: i.Number,
-			CreditedInvoiceID: i.CreditedInvoiceID, Status: string(i.Status), Overdue: i.Overdue(now),
-			Currency: i.Currency, Subtotal: i.Subtotal, Tax: i.Tax, Total: i.Total, AmountPaid: i.AmountPaid,
-			AmountRefunded: i.AmountRefunded, AmountCredited: i.AmountCredited, AmountDue: i.AmountDue,
-			IssuedAt: stamp(i.IssuedAt), DueAt: stampOf(i.DueAt), PeriodStart: stampOf(i.PeriodStart), PeriodEnd: stampOf(i.PeriodEnd),
-			Memo: i.Memo, PaymentURL: i.PaymentURL,
-			PDF:       base.String() + "/v1/invoices/" + i.ID + "/pdf",
-			CreatedAt: stamp(i.CreatedAt), UpdatedAt: stamp(i.UpdatedAt),
-		}
-		for _, l := range i.Lines {
-			v.Lines = append(v.Lines, invoiceLineJSON{l.Description, l.Quantity, l.UnitAmount, l.Amount, l.TaxRate, l.TaxAmount})
-		}
-		return v
-	}
+// presentInvoice shows invoices as they are now, with PDF links under the base URL.
+func (h *Handler) presentInvoice() func(*models.Invoice) models.InvoiceResource {
+	now, base := h.store.Now(), h.baseURL.String()
+	return func(i *models.Invoice) models.InvoiceResource { return i.Resource(now, base) }
 }

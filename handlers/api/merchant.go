@@ -2,7 +2,6 @@ package api
 
 import (
 	"bytes"
-	"cmp"
 	_ "embed"
 	"encoding/json"
 	"errors"
@@ -11,7 +10,6 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/models"
-	"github.com/portico/portico/views"
 )
 
 // GetMerchant shows the key's merchant: branding, seller details, bank account, payment
@@ -26,16 +24,9 @@ func (h *Handler) GetMerchant(c echo.Context) error {
 
 // respondMerchant answers with the merchant and how its payment provider is connected.
 func (h *Handler) respondMerchant(c echo.Context, m *models.Merchant) error {
-	account, err := h.store.GetPaymentProvider(c.Request().Context(), m.ID)
-	if err != nil && !errors.Is(err, models.ErrNotFound) {
+	v, err := h.store.MerchantResource(c.Request().Context(), m)
+	if err != nil {
 		return err
-	}
-	v := presentMerchant(m)
-	if account != nil {
-		v.Stripe = &stripeJSON{
-			Livemode: account.Livemode, SecretKeyHint: account.KeyHint,
-			WebhookURL: h.baseURL.String() + views.ProviderHookURL(account.Provider, m.ID), ConnectedAt: stamp(account.UpdatedAt),
-		}
 	}
 	return c.JSON(http.StatusOK, v)
 }
@@ -144,58 +135,4 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		return err
 	}
 	return h.respondMerchant(c, m)
-}
-
-// stripeJSON is how the merchant's Stripe account is connected: never the key or secret.
-type stripeJSON struct {
-	Livemode      bool      `json:"livemode"`
-	SecretKeyHint string    `json:"secret_key_hint"`
-	WebhookURL    string    `json:"webhook_url"`
-	ConnectedAt   Timestamp `json:"connected_at"`
-}
-
-type merchantJSON struct {
-	ID               string             `json:"id"`
-	Object           string             `json:"object"`
-	Name             string             `json:"name"`
-	Slug             string             `json:"slug"`
-	LogoURL          string             `json:"logo_url"`
-	AccentColor      string             `json:"accent_color"`
-	DefaultLocale    string             `json:"default_locale"`
-	CancellationMode string             `json:"cancellation_mode"`
-	EditableFields   []string           `json:"editable_fields"`
-	SupportEmail     string             `json:"support_email"`
-	SupportURL       string             `json:"support_url"`
-	Address          addressJSON        `json:"address"`
-	VATID            string             `json:"vat_id"`
-	FaviconURL       string             `json:"favicon_url"`
-	PoweredBy        bool               `json:"powered_by"`
-	BankAccount      bankAccountRequest `json:"bank_account"`
-	RemittanceFormat string             `json:"remittance_format"`
-	Stripe           *stripeJSON        `json:"stripe"`
-	SEPACreditorID   string             `json:"sepa_creditor_id"`
-
-	RenewExpiredLinks          bool `json:"renew_expired_links"`
-	EmailLogin                 bool `json:"email_login"`
-	NotifyEmailChange          bool `json:"notify_email_change"`
-	NotifyPaymentDetailsChange bool `json:"notify_payment_details_change"`
-	NotifyCancellation         bool `json:"notify_cancellation"`
-}
-
-func presentMerchant(m *models.Merchant) merchantJSON {
-	fields := m.EditableFields
-	if fields == nil {
-		fields = []string{}
-	}
-	return merchantJSON{
-		ID: m.ID, Object: "merchant", Name: m.Name, Slug: m.Slug, LogoURL: m.LogoURL, AccentColor: m.AccentColor,
-		DefaultLocale: m.DefaultLocale, CancellationMode: string(m.CancellationMode), EditableFields: fields,
-		SupportEmail: m.SupportEmail, SupportURL: m.SupportURL, Address: presentAddress(m.Address),
-		VATID: m.VATID, FaviconURL: m.FaviconURL, PoweredBy: m.PoweredBy,
-		RenewExpiredLinks: m.RenewExpiredLinks, EmailLogin: m.EmailLogin, NotifyEmailChange: m.NotifyEmailChange,
-		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
-		BankAccount:      bankAccountRequest(m.BankAccount),
-		RemittanceFormat: cmp.Or(m.RemittanceFormat, models.DefaultRemittanceFormat),
-		SEPACreditorID:   m.SEPACreditorID,
-	}
 }

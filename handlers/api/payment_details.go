@@ -21,12 +21,6 @@ type paymentDetailsRequest struct {
 	Collection *string `json:"collection"`
 }
 
-// The collections a merchant can mark payment details with.
-const (
-	collectionAutomatic = "automatic"
-	collectionManual    = "manual"
-)
-
 // input refuses the fields of the other method rather than dropping them unseen.
 func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
 	fields := []struct {
@@ -48,10 +42,10 @@ func (r paymentDetailsRequest) input() (models.PaymentDetailsInput, error) {
 		CardLast4: deref(r.CardLast4), CardExpMonth: deref(r.CardExpMonth), CardExpYear: deref(r.CardExpYear),
 	}
 	if r.Collection != nil {
-		if *r.Collection != collectionAutomatic && *r.Collection != collectionManual {
+		if *r.Collection != models.CollectionAutomatic && *r.Collection != models.CollectionManual {
 			return in, invalidField("collection", "invalid_choice", "must be one of automatic, manual")
 		}
-		auto := *r.Collection == collectionAutomatic
+		auto := *r.Collection == models.CollectionAutomatic
 		in.AutoCollect = &auto
 	}
 	return in, nil
@@ -70,7 +64,7 @@ func (h *Handler) GetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentPaymentDetails(d))
+	return c.JSON(http.StatusOK, d.Resource())
 }
 
 // SetPaymentDetails replaces what is on file: a SEPA account or a card's display details
@@ -88,30 +82,5 @@ func (h *Handler) SetPaymentDetails(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentPaymentDetails(d))
-}
-
-type paymentDetailsJSON struct {
-	Object        string    `json:"object"`
-	CustomerID    string    `json:"customer_id"`
-	Method        string    `json:"method"`
-	AccountHolder string    `json:"account_holder"`
-	IBAN          string    `json:"iban"` // masked: the full number never leaves Portico again
-	CardBrand     string    `json:"card_brand"`
-	CardLast4     string    `json:"card_last4"`
-	CardExpMonth  int       `json:"card_exp_month"`
-	CardExpYear   int       `json:"card_exp_year"`
-	Collection    string    `json:"collection"`
-	Provider      string    `json:"provider"`          // the provider that keeps the method, or empty
-	Mandate       string    `json:"mandate_reference"` // the SEPA mandate the provider collects under
-	UpdatedAt     Timestamp `json:"updated_at"`
-}
-
-func presentPaymentDetails(p *models.PaymentDetails) paymentDetailsJSON {
-	collection := collectionManual
-	if p.AutoCollect {
-		collection = collectionAutomatic
-	}
-	return paymentDetailsJSON{"payment_details", p.CustomerID, p.Method, p.AccountHolder, p.MaskedIBAN(), p.CardBrand, p.CardLast4,
-		p.CardExpMonth, p.CardExpYear, collection, p.Provider, p.MandateReference, stamp(p.UpdatedAt)}
+	return c.JSON(http.StatusOK, d.Resource())
 }

@@ -37,7 +37,7 @@ func (h *Handler) CreatePayment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentPayment(p))
+	return c.JSON(http.StatusCreated, p.Resource())
 }
 
 func (h *Handler) GetPayment(c echo.Context) error {
@@ -45,7 +45,7 @@ func (h *Handler) GetPayment(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentPayment(p))
+	return c.JSON(http.StatusOK, p.Resource())
 }
 
 func (h *Handler) ListPayments(c echo.Context) error {
@@ -61,24 +61,5 @@ func (h *Handler) ListPayments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentPayment)
-}
-
-type paymentJSON struct {
-	ID         string    `json:"id"`
-	Object     string    `json:"object"`
-	CustomerID string    `json:"customer_id"`
-	InvoiceID  *string   `json:"invoice_id"`
-	Kind       string    `json:"kind"`
-	Status     string    `json:"status"`
-	Amount     int64     `json:"amount"`
-	Currency   string    `json:"currency"`
-	Method     string    `json:"method"`
-	Reference  string    `json:"reference"`
-	PaidAt     Timestamp `json:"paid_at"`
-	CreatedAt  Timestamp `json:"created_at"`
-}
-
-func presentPayment(p *models.Payment) paymentJSON {
-	return paymentJSON{p.ID, "payment", p.CustomerID, p.InvoiceID, string(p.Kind), string(p.Status), p.Amount, p.Currency, p.Method, p.Reference, stamp(p.PaidAt), stamp(p.CreatedAt)}
+	return respondList(c, rows, info, (*models.Payment).Resource)
 }

@@ -86,12 +86,18 @@ func (h *Handler) MintPortalLink(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	v := presentPortalLink(link)
+	v := mintedLinkJSON{PortalLinkResource: link.Resource()}
 	v.URL = PortalLinkURL(h.baseURL, token)
 	if email != nil {
 		v.Email = &sentEmailJSON{ID: email.ID, To: email.Recipient, Status: emailStatuses[email.State]}
 	}
 	return c.JSON(http.StatusCreated, v)
+}
+
+// mintedLinkJSON is a link as minting answers it: with where it was mailed, if it was.
+type mintedLinkJSON struct {
+	models.PortalLinkResource
+	Email *sentEmailJSON `json:"email,omitempty"` // only when minted with send_email
 }
 
 func (h *Handler) ListPortalLinks(c echo.Context) error {
@@ -103,7 +109,7 @@ func (h *Handler) ListPortalLinks(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentPortalLink)
+	return respondList(c, rows, info, (*models.PortalLink).Resource)
 }
 
 // RevokeCustomerPortalLinks revokes every link of a customer that is not revoked yet, and
@@ -122,37 +128,6 @@ func (h *Handler) RevokePortalLink(c echo.Context) error {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
-}
-
-type portalLinkJSON struct {
-	ID             string         `json:"id"`
-	Object         string         `json:"object"`
-	CustomerID     string         `json:"customer_id"`
-	URL            string         `json:"url,omitempty"` // only when minted: the token is never stored
-	ExpiresAt      Timestamp      `json:"expires_at"`
-	IdleTimeout    int            `json:"idle_timeout"`
-	FrameAncestors []string       `json:"frame_ancestors"`
-	ReturnURL      string         `json:"return_url"`
-	Locale         string         `json:"locale"`
-	Section        string         `json:"section"`
-	CreatedAt      Timestamp      `json:"created_at"`
-	RevokedAt      *Timestamp     `json:"revoked_at"`
-	FirstUsedAt    *Timestamp     `json:"first_used_at"`
-	LastUsedAt     *Timestamp     `json:"last_used_at"`
-	RenewedFrom    *string        `json:"renewed_from"`
-	Email          *sentEmailJSON `json:"email,omitempty"` // only when minted with send_email
-}
-
-func presentPortalLink(l *models.PortalLink) portalLinkJSON {
-	v := portalLinkJSON{
-		ID: l.ID, Object: "portal_link", CustomerID: l.CustomerID, ExpiresAt: stamp(l.ExpiresAt), IdleTimeout: l.IdleTimeout,
-		FrameAncestors: strings.Fields(l.FrameAncestors), ReturnURL: l.ReturnURL, Locale: l.Locale, Section: l.Section,
-		CreatedAt: stamp(l.CreatedAt), RevokedAt: stampOf(l.RevokedAt), FirstUsedAt: stampOf(l.FirstUsedAt), LastUsedAt: stampOf(l.LastUsedAt),
-	}
-	if l.RenewedFrom != "" {
-		v.RenewedFrom = &l.RenewedFrom
-	}
-	return v
 }
 
 // PortalLinkURL is the address of a portal link: always built from the configured base URL,

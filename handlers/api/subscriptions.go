@@ -43,7 +43,7 @@ func (h *Handler) CreateSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, presentSubscription(sub))
+	return c.JSON(http.StatusCreated, sub.Resource())
 }
 
 func (h *Handler) GetSubscription(c echo.Context) error {
@@ -51,7 +51,7 @@ func (h *Handler) GetSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentSubscription(sub))
+	return c.JSON(http.StatusOK, sub.Resource())
 }
 
 func (h *Handler) ListSubscriptions(c echo.Context) error {
@@ -67,7 +67,7 @@ func (h *Handler) ListSubscriptions(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondList(c, rows, info, presentSubscription)
+	return respondList(c, rows, info, (*models.Subscription).Resource)
 }
 
 func (h *Handler) UpdateSubscription(c echo.Context) error {
@@ -82,7 +82,7 @@ func (h *Handler) UpdateSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentSubscription(sub))
+	return c.JSON(http.StatusOK, sub.Resource())
 }
 
 type cancelRequest struct {
@@ -101,7 +101,7 @@ func (h *Handler) CancelSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentSubscription(sub))
+	return c.JSON(http.StatusOK, sub.Resource())
 }
 
 // ResumeSubscription undoes a cancellation scheduled for the period's end.
@@ -110,34 +110,5 @@ func (h *Handler) ResumeSubscription(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentSubscription(sub))
-}
-
-type subscriptionJSON struct {
-	ID                  string     `json:"id"`
-	Object              string     `json:"object"`
-	CustomerID          string     `json:"customer_id"`
-	PlanName            string     `json:"plan_name"`
-	Status              string     `json:"status"`
-	Currency            string     `json:"currency"`
-	UnitAmount          int64      `json:"unit_amount"`
-	Interval            string     `json:"interval"`
-	IntervalCount       int        `json:"interval_count"`
-	CurrentPeriodStart  Timestamp  `json:"current_period_start"`
-	CurrentPeriodEnd    Timestamp  `json:"current_period_end"`
-	CancelAtPeriodEnd   bool       `json:"cancel_at_period_end"`
-	CanceledAt          *Timestamp `json:"canceled_at"`
-	EndedAt             *Timestamp `json:"ended_at"`
-	CancellationReason  string     `json:"cancellation_reason"`
-	CancellationComment string     `json:"cancellation_comment"`
-	CreatedAt           Timestamp  `json:"created_at"`
-	UpdatedAt           Timestamp  `json:"updated_at"`
-}
-
-func presentSubscription(s *models.Subscription) subscriptionJSON {
-	return subscriptionJSON{
-		s.ID, "subscription", s.CustomerID, s.PlanName, string(s.Status), s.Currency, s.UnitAmount, s.Interval,
-		s.IntervalCount, stamp(s.CurrentPeriodStart), stamp(s.CurrentPeriodEnd), s.CancelAtPeriodEnd, stampOf(s.CanceledAt), stampOf(s.EndedAt),
-		s.CancellationReason, s.CancellationComment, stamp(s.CreatedAt), stamp(s.UpdatedAt),
-	}
+	return c.JSON(http.StatusOK, sub.Resource())
 }

@@ -35,27 +35,27 @@ func (h *Handler) RetryWebhookDelivery(c echo.Context) error {
 }
 
 type webhookDeliveryJSON struct {
-	ID             string     `json:"id"`
-	Object         string     `json:"object"`
-	EndpointID     string     `json:"endpoint_id"`
-	EventID        string     `json:"event_id"`
-	EventType      string     `json:"event_type,omitempty"`
-	State          string     `json:"state"`
-	Attempts       int        `json:"attempts"`
-	NextAttemptAt  *Timestamp `json:"next_attempt_at"`
-	LastStatusCode *int       `json:"last_status_code"`
-	LastError      *string    `json:"last_error"`
-	FinishedAt     *Timestamp `json:"finished_at"`
-	CreatedAt      Timestamp  `json:"created_at"`
+	ID             string            `json:"id"`
+	Object         string            `json:"object"`
+	EndpointID     string            `json:"endpoint_id"`
+	EventID        string            `json:"event_id"`
+	EventType      string            `json:"event_type,omitempty"`
+	State          string            `json:"state"`
+	Attempts       int               `json:"attempts"`
+	NextAttemptAt  *models.Timestamp `json:"next_attempt_at"`
+	LastStatusCode *int              `json:"last_status_code"`
+	LastError      *string           `json:"last_error"`
+	FinishedAt     *models.Timestamp `json:"finished_at"`
+	CreatedAt      models.Timestamp  `json:"created_at"`
 }
 
 func presentWebhookDelivery(d *models.WebhookDelivery) webhookDeliveryJSON {
 	v := webhookDeliveryJSON{
 		ID: d.ID, Object: "webhook_delivery", EndpointID: d.EndpointID, EventID: d.EventID, EventType: d.EventType,
-		State: string(d.State), Attempts: d.Attempts, FinishedAt: stampOf(d.FinishedAt), CreatedAt: stamp(d.CreatedAt),
+		State: string(d.State), Attempts: d.Attempts, FinishedAt: models.StampOf(d.FinishedAt), CreatedAt: models.Stamp(d.CreatedAt),
 	}
 	if d.State == models.JobPending {
-		v.NextAttemptAt = stampOf(&d.NextAttemptAt)
+		v.NextAttemptAt = models.StampOf(&d.NextAttemptAt)
 	}
 	if d.LastStatusCode != 0 {
 		v.LastStatusCode = &d.LastStatusCode

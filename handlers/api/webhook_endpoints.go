@@ -38,7 +38,7 @@ func (h *Handler) ListWebhookEndpoints(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return respondAll(c, rows, presentWebhookEndpoint)
+	return respondAll(c, rows, (*models.WebhookEndpoint).Resource)
 }
 
 // GetWebhookEndpoint shows one endpoint, and whether Portico disabled it.
@@ -47,7 +47,7 @@ func (h *Handler) GetWebhookEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentWebhookEndpoint(w))
+	return c.JSON(http.StatusOK, w.Resource())
 }
 
 // UpdateWebhookEndpoint changes the URL, or disables and re-enables the endpoint.
@@ -61,7 +61,7 @@ func (h *Handler) UpdateWebhookEndpoint(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, presentWebhookEndpoint(w))
+	return c.JSON(http.StatusOK, w.Resource())
 }
 
 // RotateWebhookSecret answers with the new secret, shown this once; the old one keeps
@@ -82,32 +82,10 @@ func (h *Handler) DeleteWebhookEndpoint(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
-type webhookEndpointJSON struct {
-	ID                      string     `json:"id"`
-	Object                  string     `json:"object"`
-	URL                     string     `json:"url"`
-	Secret                  string     `json:"secret,omitempty"` // only when created or rotated
-	PreviousSecretExpiresAt *Timestamp `json:"previous_secret_expires_at"`
-	Enabled                 bool       `json:"enabled"`
-	DisabledReason          *string    `json:"disabled_reason"`
-	FailingSince            *Timestamp `json:"failing_since"`
-	CreatedAt               Timestamp  `json:"created_at"`
-	UpdatedAt               Timestamp  `json:"updated_at"`
-}
-
-func presentWebhookEndpoint(w *models.WebhookEndpoint) webhookEndpointJSON {
-	v := webhookEndpointJSON{
-		ID: w.ID, Object: "webhook_endpoint", URL: w.URL, PreviousSecretExpiresAt: stampOf(w.PreviousSecretExpiresAt),
-		Enabled: w.Enabled, FailingSince: stampOf(w.FailingSince), CreatedAt: stamp(w.CreatedAt), UpdatedAt: stamp(w.UpdatedAt),
-	}
-	if w.DisabledReason != "" {
-		v.DisabledReason = &w.DisabledReason
-	}
-	return v
-}
-
-func presentWebhookEndpointWithSecret(w *models.WebhookEndpoint) webhookEndpointJSON {
-	v := presentWebhookEndpoint(w)
+// presentWebhookEndpointWithSecret shows an endpoint with the secret it was just given: the
+// one time the secret is shown.
+func presentWebhookEndpointWithSecret(w *models.WebhookEndpoint) models.WebhookEndpointResource {
+	v := w.Resource()
 	v.Secret = w.Secret
 	return v
 }

@@ -103,7 +103,7 @@ func TestDialRefusesEveryNonPublicAddress(t *testing.T) {
 func TestDeliveryToAnInternalNameFails(t *testing.T) {
 	db := testdb.SQLite(t)
 	f := newFixture(t, db)
-	f.store = models.NewStore(db, models.WithClock(f.clock.Now))
+	f.store = models.NewStore(db, models.WithClock(f.clock.Now), models.WithDataKeys(testKeys))
 	f.d = newDeliverer(f.store, f.d.log, attackerDNS(t, map[string]netip.Addr{"metadata.attacker.test": netip.MustParseAddr("169.254.169.254")}))
 	m, endpoints := f.merchant(t, "https://metadata.attacker.test/latest/meta-data")
 	announce(t, f.store, m)

@@ -180,18 +180,23 @@ func (d *Deliverer) send(ctx context.Context, c *models.ClaimedDelivery) models.
 	if err != nil {
 		return models.AttemptResult{Err: err}
 	}
+	now := d.store.Now()
+	secrets, err := d.store.SigningSecrets(&c.Endpoint, now)
+	if err != nil {
+		d.log.Error("webhook delivery cannot be signed", "delivery", c.ID, "endpoint", c.EndpointID, "merchant", c.MerchantID, "err", err)
+		return models.AttemptResult{Err: fmt.Errorf("not sent: %w", err)}
+	}
 	ctx, cancel := context.WithTimeout(ctx, d.attemptTimeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {
 		return models.AttemptResult{Err: err}
 	}
-	now := d.store.Now()
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "Portico-Webhooks/1")
 	req.Header.Set("Portico-Event-Id", c.EventID)
 	req.Header.Set("Portico-Delivery-Id", c.ID)
-	req.Header.Set("Portico-Signature", Sign(now, body, c.Endpoint.SigningSecrets(now)...))
+	req.Header.Set("Portico-Signature", Sign(now, body, secrets...))
 	res, err := d.client.Do(req)
 	if err != nil {
 		// The endpoint's URL is known; keep what went wrong, not the request line.

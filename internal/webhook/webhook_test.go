@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -96,10 +97,13 @@ func newFixture(t testing.TB, db *models.DB) *fixture {
 	return newFixtureOn(t, db, testdb.NewClock())
 }
 
+// testKeys seal the endpoints' signing secrets.
+var testKeys, _ = models.NewDataKeys([][]byte{bytes.Repeat([]byte{5}, models.DataKeySize)})
+
 // newFixtureOn is a fixture whose Store tells time by clock, which other fixtures may share.
 func newFixtureOn(t testing.TB, db *models.DB, clock *testdb.Clock) *fixture {
 	t.Helper()
-	store := models.NewStore(db, models.WithClock(clock.Now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
+	store := models.NewStore(db, models.WithClock(clock.Now), models.WithDataKeys(testKeys), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}))
 	f := &fixture{store: store, clock: clock, logs: &bytes.Buffer{}, logMu: &sync.Mutex{}}
 	f.d = NewDeliverer(store, slog.New(slog.NewTextHandler(lockedWriter{f.logMu, f.logs}, nil)))
 	return f
@@ -135,7 +139,9 @@ func (f *fixture) merchantsAt(t testing.TB, n int, url string) []*models.Merchan
 // merchants numbers the merchants tests make, for unique slugs.
 var merchants atomic.Int64
 
-// merchant makes a merchant with an endpoint at each URL.
+// merchant makes a merchant with an endpoint at each URL. The endpoints' registrations are
+// announced to them; those deliveries are settled at once, unsent, so a receiver gets only
+// what a test announces.
 func (f *fixture) merchant(t testing.TB, urls ...string) (*models.Merchant, []*models.WebhookEndpoint) {
 	t.Helper()
 	ctx := context.Background()
@@ -151,19 +157,36 @@ func (f *fixture) merchant(t testing.TB, urls ...string) (*models.Merchant, []*m
 		}
 		endpoints = append(endpoints, w)
 	}
+	f.settle(t)
 	return m, endpoints
 }
 
-// announce makes one announced change for m: a customer's new email. It returns the
-// customer ID.
+// settle records every due delivery as delivered without sending it.
+func (f *fixture) settle(t testing.TB) {
+	t.Helper()
+	ctx := context.Background()
+	for {
+		claimed, err := f.store.ClaimWebhookDeliveries(ctx, 100)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claimed) == 0 {
+			return
+		}
+		for i := range claimed {
+			if _, err := f.store.RecordWebhookAttempt(ctx, &claimed[i], models.AttemptResult{StatusCode: http.StatusNoContent}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+}
+
+// announce makes one announced change for m: a new customer. It returns the customer's ID.
 func announce(t testing.TB, store *models.Store, m *models.Merchant) string {
 	t.Helper()
-	ctx, name, email := context.Background(), "Zoë", "zoe@example.com"
-	c, err := store.CreateCustomer(ctx, m.ID, models.SystemActor, models.CustomerInput{Name: &name})
+	name, email := "Zoë", "zoe@example.com"
+	c, err := store.CreateCustomer(context.Background(), m.ID, models.SystemActor, models.CustomerInput{Name: &name, Email: &email})
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := store.UpdateCustomer(ctx, m.ID, models.SystemActor, c.ID, models.CustomerInput{Email: &email}); err != nil {
 		t.Fatal(err)
 	}
 	return c.ID
@@ -183,13 +206,15 @@ func (f *fixture) deliverDue(t *testing.T) int {
 	return len(jobs)
 }
 
+// deliveries lists an endpoint's deliveries, newest first, but for those of endpoints'
+// registrations (see merchant).
 func (f *fixture) deliveries(t *testing.T, m *models.Merchant, w *models.WebhookEndpoint) []models.WebhookDelivery {
 	t.Helper()
 	rows, _, err := f.store.ListWebhookDeliveries(context.Background(), m.ID, w.ID, models.DeliveryFilter{}, models.Page{PerPage: 100})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return rows
+	return slices.DeleteFunc(rows, func(d models.WebhookDelivery) bool { return d.EventType == "webhook_endpoint.created" })
 }
 
 func TestDeliveryIsSignedAndHappensOnce(t *testing.T) {
@@ -210,7 +235,7 @@ func TestDeliveryIsSignedAndHappensOnce(t *testing.T) {
 			CreatedAt time.Time `json:"created_at"`
 			Data      map[string]any
 		}
-		if err := json.Unmarshal(got[0].body, &event); err != nil || event.Type != "customer.updated" || event.Data["email"] != "zoe@example.com" ||
+		if err := json.Unmarshal(got[0].body, &event); err != nil || event.Type != "customer.created" || event.Data["email"] != "zoe@example.com" ||
 			event.ID != got[0].eventID || !strings.HasPrefix(event.ID, "whe_") || event.CreatedAt.IsZero() {
 			t.Errorf("delivered %s (%v)", got[0].body, err)
 		}
@@ -221,7 +246,7 @@ func TestDeliveryIsSignedAndHappensOnce(t *testing.T) {
 			t.Error("a delivered event was sent again")
 		}
 		d := f.deliveries(t, m, endpoints[0])
-		if len(d) != 1 || d[0].State != models.JobDelivered || d[0].Attempts != 1 || d[0].LastStatusCode != http.StatusNoContent || d[0].EventType != "customer.updated" {
+		if len(d) != 1 || d[0].State != models.JobDelivered || d[0].Attempts != 1 || d[0].LastStatusCode != http.StatusNoContent || d[0].EventType != "customer.created" {
 			t.Errorf("delivery after success: %+v", d)
 		}
 		if got := testutil.ToFloat64(f.d.outcomes.WithLabelValues("delivered")); got != 1 {
@@ -307,7 +332,8 @@ func TestFailingEndpointGivesUpAndIsDisabled(t *testing.T) {
 			t.Fatalf("after 3 days less a few hours of failing: %+v", w)
 		}
 
-		// The next event fails too: 3 days of failures, and the endpoint is off.
+		// The next events (the other endpoint's registration, a change) fail too: 3 days of
+		// failures, and the endpoint is off.
 		other := &receiver{}
 		w2, err := f.store.CreateWebhookEndpoint(ctx, m.ID, models.SystemActor, serve(t, other))
 		if err != nil {
@@ -335,7 +361,7 @@ func TestFailingEndpointGivesUpAndIsDisabled(t *testing.T) {
 				t.Errorf("the event names another endpoint: %s", e.Data)
 			}
 		}
-		if strings.Join(types, " ") != "customer.updated webhook_endpoint.disabled" {
+		if slices.Sort(types); strings.Join(types, " ") != "customer.created webhook_endpoint.created webhook_endpoint.disabled" {
 			t.Fatalf("the other endpoint was told %v", types)
 		}
 		if d := f.deliveries(t, m, w2); len(d) != 2 {
@@ -359,8 +385,8 @@ func TestFailingEndpointGivesUpAndIsDisabled(t *testing.T) {
 			t.Fatal(err)
 		}
 		f.deliverDue(t)
-		if got := dead.taken(); len(got) != 1 {
-			t.Errorf("re-enabled, the endpoint took %d events, want the one that waited", len(got))
+		if got := dead.taken(); len(got) != 2 {
+			t.Errorf("re-enabled, the endpoint took %d events, want the two that waited", len(got))
 		}
 	})
 }
@@ -379,6 +405,7 @@ func TestRotatedSecretSignsBesideTheNewOneForADay(t *testing.T) {
 	if rotated.Secret == old || !strings.HasPrefix(rotated.Secret, "whsec_") {
 		t.Fatalf("rotated secret %q", rotated.Secret)
 	}
+	f.settle(t) // the rotation's announcement
 	announce(t, f.store, m)
 	f.deliverDue(t)
 	f.clock.Advance(models.SecretRotationOverlap)
@@ -394,6 +421,78 @@ func TestRotatedSecretSignsBesideTheNewOneForADay(t *testing.T) {
 	}
 	if want := Sign(f.clock.Now(), got[1].body, rotated.Secret); got[1].signature != want {
 		t.Errorf("a day later: %q, want %q", got[1].signature, want)
+	}
+}
+
+// Signing secrets are sealed with the data keys and survive a key rotation: a row sealed
+// with the old key still signs while that key is configured beside the new one, and a
+// secret rotation then seals both secrets with the new key. A secret no configured key
+// opens fails its deliveries with a clear error, sends nothing, and is recovered from by
+// rotating the secret.
+func TestSigningSecretsSurviveDataKeyRotation(t *testing.T) {
+	db := testdb.SQLite(t)
+	key := func(b byte) []byte { return bytes.Repeat([]byte{b}, models.DataKeySize) }
+	keys := func(k ...[]byte) models.StoreOption {
+		dk, err := models.NewDataKeys(k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return models.WithDataKeys(dk)
+	}
+	// withKeys is the fixture's Store and deliverer as an instance configured with opt.
+	withKeys := func(f *fixture, opt models.StoreOption) *fixture {
+		g := *f
+		g.store = models.NewStore(db, models.WithClock(f.clock.Now), models.WithWebhookPolicy(models.WebhookPolicy{AllowPrivate: true}), opt)
+		g.d = NewDeliverer(g.store, f.d.log)
+		return &g
+	}
+	base := newFixture(t, db)
+	old := withKeys(base, keys(key(1)))
+	rcv := &receiver{}
+	m, endpoints := old.merchant(t, serve(t, rcv))
+	secret := endpoints[0].Secret
+
+	both := withKeys(base, keys(key(2), key(1)))
+	announce(t, both.store, m)
+	both.deliverDue(t)
+	if got := rcv.all(); len(got) != 1 || got[0].signature != Sign(base.clock.Now(), got[0].body, secret) {
+		t.Fatalf("with the old key beside the new, the delivery is not signed with the secret: %+v", got)
+	}
+	rotated, err := both.store.RotateWebhookSecret(context.Background(), m.ID, models.SystemActor, endpoints[0].ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	both.settle(t) // the rotation's announcement
+	onlyNew := withKeys(base, keys(key(2)))
+	announce(t, onlyNew.store, m)
+	onlyNew.deliverDue(t)
+	if got := rcv.all(); len(got) != 2 || got[1].signature != Sign(base.clock.Now(), got[1].body, rotated.Secret, secret) {
+		t.Fatalf("after the rotation, with the new key alone: %+v", got)
+	}
+
+	// Another endpoint, sealed with the old key only, meets an instance without it.
+	stranded := &receiver{}
+	lostM, lost := old.merchant(t, serve(t, stranded))
+	announce(t, onlyNew.store, lostM)
+	onlyNew.deliverDue(t)
+	if len(stranded.all()) != 0 {
+		t.Error("a delivery went out without the signature it should carry")
+	}
+	d := onlyNew.deliveries(t, lostM, lost[0])
+	if len(d) != 1 || d[0].State != models.JobPending || !strings.Contains(d[0].LastError, "PORTICO_DATA_KEYS") || !strings.Contains(d[0].LastError, "rotate") {
+		t.Fatalf("a delivery whose secret cannot be opened: %+v", d)
+	}
+	if log := onlyNew.log(); !strings.Contains(log, "webhook delivery cannot be signed") || strings.Contains(log, lost[0].Secret) {
+		t.Errorf("the log does not say why (or shows the secret):\n%s", log)
+	}
+	fresh, err := onlyNew.store.RotateWebhookSecret(context.Background(), lostM.ID, models.SystemActor, lost[0].ID)
+	if err != nil || fresh.PreviousSecretExpiresAt != nil {
+		t.Fatalf("rotating an unreadable secret: %+v %v, want a new secret and no previous one", fresh, err)
+	}
+	onlyNew.clock.Advance(models.RetryDelay(1))
+	onlyNew.deliverDue(t)
+	if got := stranded.all(); len(got) == 0 || got[len(got)-1].signature != Sign(base.clock.Now(), got[len(got)-1].body, fresh.Secret) {
+		t.Errorf("after the rotation, the endpoint's deliveries: %+v", got)
 	}
 }
 
