@@ -87,8 +87,8 @@ func validCalls(t *testing.T, w *apiWorld) map[string]func() contractCall {
 				"address":     map[string]any{"line1": "Hauptstraße 1", "postal_code": "10115", "city": "Berlin", "country": "DE"},
 				"favicon_url": "https://acme.example/favicon.png", "powered_by": false,
 				"bank_account":      map[string]any{"account_holder": "Acme GmbH", "iban": "DE89 3704 0044 0532 0130 00", "bic": "COBADEFFXXX"},
-				"remittance_format": "{number} / {customer}",
-				"stripe":            map[string]any{"secret_key": "rk_test_contract123", "webhook_secret": "whsec_contract123"}}}
+				"remittance_format": "{number} / {customer}", "sepa_creditor_id": "DE98ZZZ09999999999",
+				"stripe": map[string]any{"secret_key": "rk_test_contract123", "webhook_secret": "whsec_contract123"}}}
 		},
 		"createCustomer": func() contractCall {
 			return contractCall{body: map[string]any{"name": "Ada", "external_id": unique("ext"), "email": "ada@example.com", "address": map[string]any{"country": "NL"}}}

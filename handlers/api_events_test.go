@@ -382,6 +382,13 @@ func storeChanges(t *testing.T, a *app, m *models.Merchant, secrets *[]string) [
 			return on(t, err)
 		}},
 		{method: "SetPortalSessionLocale", change: func(t *testing.T) string { return on(t, s.SetPortalSessionLocale(ctx, access, "de")) }},
+		// The one-time message a form leaves for the next page is the session's too.
+		{method: "SetPortalFlash", change: func(t *testing.T) string { return on(t, s.SetPortalFlash(ctx, access, "profile_saved")) }},
+		{method: "TakePortalFlash", change: func(t *testing.T) string {
+			access.Session.Flash = "profile_saved"
+			_, err := s.TakePortalFlash(ctx, access)
+			return on(t, err)
+		}},
 		{method: "EndPortalSession", change: func(t *testing.T) string { return on(t, s.EndPortalSession(ctx, access, actor)) }},
 		{method: "RevokePortalLink", want: []string{"portal_link.revoked"}, change: func(t *testing.T) string {
 			_, err := s.RevokePortalLink(ctx, models.MerchantScope(m.ID), actor, link.ID)

@@ -88,51 +88,33 @@ type axeViolation struct {
 }
 
 // TestBrowserPortalIsAccessibleAndFits runs axe-core (WCAG 2.2 A and AA rules, and its
-// best practices) on every portal page at phone and desktop width, checks that no page
-// scrolls sideways, and keeps a screenshot of each in test-output/screenshots.
+// best practices) on every page of the portal and its door at phone and desktop width,
+// checks that no page scrolls sideways, and keeps a screenshot of each in
+// test-output/screenshots/light (TestBrowserPortalLooksRight does the dark scheme and a
+// merchant's brand).
 func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 	ctx := newBrowser(t)
 	axe := axeScript(t)
 	portal := startLivePortal(t)
-	shots := filepath.Join("..", "test-output", "screenshots")
-	if err := os.MkdirAll(shots, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := do(ctx, chromedp.Navigate(portal.link(t, models.PortalLinkInput{ReturnURL: "https://acme.example/account"}))); err != nil {
-		t.Fatal(err)
-	}
-	pages := map[string]string{
-		"overview":        "/portal",
-		"invoices":        "/portal/invoices",
-		"invoices-empty":  "/portal/invoices?status=void",
-		"invoice":         "/portal/invoices/" + portal.invoices[24].ID,
-		"credit-note":     "/portal/invoices/" + portal.creditNote.ID,
-		"payments":        "/portal/payments",
-		"entitlements":    "/portal/entitlements",
-		"subscriptions":   "/portal/subscriptions",
-		"subscription":    "/portal/subscriptions/" + portal.monthly.ID,
-		"cancel":          "/portal/subscriptions/" + portal.monthly.ID + "/cancel",
-		"profile":         "/portal/profile",
-		"contacts":        "/portal/contacts",
-		"contact":         "/portal/contacts/" + portal.contact.ID,
-		"contact-delete":  "/portal/contacts/" + portal.contact.ID + "/delete",
-		"payment-details": "/portal/payment-details",
-		"not-found":       "/portal/invoices/inv_00000000000000000000000000",
-		"link-invalid":    "/p/not-a-real-token",
-		"german":          "/portal/invoices?language=de",
-	}
+	shots := screenshotDir(t, "light")
 	for _, width := range []int64{360, 1280} {
 		if err := do(ctx, chromedp.EmulateViewport(width, 800)); err != nil {
 			t.Fatal(err)
 		}
-		for name, path := range pages {
+		portal.signIn(t, ctx, models.PortalLinkInput{ReturnURL: "https://acme.example/account"})
+		for _, name := range sorted(portal.pages()) {
 			t.Run(fmt.Sprintf("%s-%d", name, width), func(t *testing.T) {
-				if err := do(ctx, chromedp.Navigate(portal.base+path)); err != nil {
+				if err := do(ctx, chromedp.Navigate(portal.base+portal.pages()[name])); err != nil {
 					t.Fatal(err)
 				}
 				checkPage(t, ctx, axe, filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)))
 			})
 		}
+		portal.notices(t, ctx, func(name string) {
+			t.Run(fmt.Sprintf("%s-%d", name, width), func(t *testing.T) {
+				checkPage(t, ctx, axe, filepath.Join(shots, fmt.Sprintf("%s-%d.png", name, width)))
+			})
+		})
 	}
 
 	// A form with errors: the messages must be tied to their inputs.
@@ -148,6 +130,15 @@ func TestBrowserPortalIsAccessibleAndFits(t *testing.T) {
 		}
 		checkPage(t, ctx, axe, filepath.Join(shots, "profile-errors-1280.png"))
 	})
+	// The menus, open.
+	for _, menu := range []string{"lang", "account"} {
+		t.Run(menu+"-menu", func(t *testing.T) {
+			if err := do(ctx, chromedp.Navigate(portal.base+"/portal"), chromedp.Click(chromedp.CSS("details."+menu+" summary"))); err != nil {
+				t.Fatal(err)
+			}
+			checkPage(t, ctx, axe, filepath.Join(shots, menu+"-menu-1280.png"))
+		})
+	}
 }
 
 // checkPage runs axe-core on the page the browser shows, checks it fits the viewport, and
@@ -177,13 +168,7 @@ func checkPage(t *testing.T, ctx context.Context, axe, shot string) {
 	if overflow > 0 {
 		t.Errorf("the page scrolls sideways by %d px", overflow)
 	}
-	png, err := run(ctx, chromedp.FullScreenshot(100))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(shot, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	screenshot(t, ctx, shot)
 }
 
 // TestBrowserCustomerJourney walks what a customer does, by clicking: open a minted link,
@@ -279,15 +264,20 @@ func TestBrowserCustomerJourney(t *testing.T) {
 	}
 	click(`main form button[type="submit"]`)
 	see("profile-saved", `.flash[role="status"]`)
+	// The confirmation shows once: not again on a reload.
+	if err := do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#field-address-line1`))); err != nil {
+		t.Fatal(err)
+	}
+	if flashes, err := run(ctx, chromedp.Evaluate[int](`document.querySelectorAll(".flash").length`)); err != nil || flashes != 0 {
+		t.Errorf("after a reload the page shows %d confirmations (%v), want none", flashes, err)
+	}
 	customer, err := portal.store.GetCustomer(context.Background(), portal.merchant.ID, portal.customer.ID)
 	if err != nil || customer.Address.Line1 != "Neue Straße 5" || customer.Address.City != "Köln" {
 		t.Errorf("billing address after saving: %+v, %v", customer.Address, err)
 	}
 
-	if err := do(ctx, chromedp.SetValue(chromedp.CSS("#language"), "de")); err != nil {
-		t.Fatal(err)
-	}
-	click(`form.lang button`)
+	click(`details.lang summary`)
+	click(`details.lang a[hreflang="de"]`)
 	see("german", `html[lang="de"]`)
 	heading, err := run(ctx, chromedp.Text(chromedp.CSS("main h1")))
 	if err != nil || heading != "Profil" {

@@ -521,7 +521,7 @@ func TestNoticesByEmail(t *testing.T) {
 		if res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("payment details: %d", res.StatusCode)
 		}
-		expect(t, "zoe@example.org", "Your payment details at Acme Cloud were changed", "From now on, NL•• •••• •••• ••43 00 is used.")
+		expect(t, "zoe@example.org", "Your payment details at Acme Cloud were changed", "From now on, NL91 •••• •••• •••• 00 is used.")
 
 		sub := views.SubscriptionURL(f.monthly.ID)
 		v.post(t, sub+"/cancel", url.Values{"csrf_token": {v.csrfToken(t)}, "reason": {"unused"}})

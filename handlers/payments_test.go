@@ -321,6 +321,16 @@ func TestUpdatePaymentMethodThroughStripe(t *testing.T) {
 		if events[0].Type != "payment_details.updated" || !strings.Contains(events[0].Payload, `"provider":"stripe"`) {
 			t.Errorf("the new method was not announced: %s %s", events[0].Type, events[0].Payload)
 		}
+		// Back from Stripe's page: said once, on the payment details without the mark.
+		back := v.get(t, "/portal/payment-details?setup=done")
+		if back.StatusCode != http.StatusSeeOther || back.Header.Get("Location") != "/portal/payment-details" {
+			t.Fatalf("back from Stripe: %d → %s", back.StatusCode, back.Header.Get("Location"))
+		}
+		for i, want := range []int{1, 0} {
+			if got := v.page(t, "/portal/payment-details", http.StatusOK).Find(`.flash[role="status"]`).Length(); got != want {
+				t.Errorf("visit %d after Stripe: %d confirmations, want %d", i+1, got, want)
+			}
+		}
 	})
 }
 
@@ -433,7 +443,7 @@ func TestPaymentPageAndCollection(t *testing.T) {
 			map[string]any{"method": "sepa_debit", "account_holder": "Zoë Müller", "iban": "DE89 3704 0044 0532 0130 00", "collection": "automatic"}).expect(t, http.StatusOK)
 		doc := v.page(t, "/portal/invoices/"+open.ID, http.StatusOK)
 		catalog, _ := views.LoadCatalog()
-		want := "Will be collected from •••• 3000 on " + catalog.Translator("en").Date(*open.DueAt) + "."
+		want := "Will be collected from •••• 00 on " + catalog.Translator("en").Date(*open.DueAt) + "."
 		if got := doc.Find(`[data-testid="collection"]`).Text(); got != want {
 			t.Errorf("collection notice %q, want %q", got, want)
 		}

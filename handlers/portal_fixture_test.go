@@ -52,6 +52,16 @@ func newBilling(t testing.TB, db *models.DB, configure func(*handlers.Options)) 
 	f := &billing{portalFixture: newPortalFixture(t, db, configure)}
 	ctx, s := context.Background(), f.store
 	m, cus, sys := f.merchant.ID, f.customer.ID, models.SystemActor
+	// A seller with an address, a VAT ID and a SEPA creditor identifier; a buyer with an
+	// address and an email: what an invoice's header and a mandate show.
+	fixtureStep[*models.Merchant](t)(s.UpdateMerchantSettings(ctx, m, sys, models.MerchantSettings{
+		Address: &models.AddressInput{Line1: ptr("Hauptstraße 1"), PostalCode: ptr("10115"), City: ptr("Berlin"), Country: ptr("DE")},
+		VATID:   ptr("DE123456789"), SEPACreditorID: ptr("DE98ZZZ09999999999"),
+	}))
+	f.customer = fixtureStep[*models.Customer](t)(s.UpdateCustomer(ctx, m, sys, cus, models.CustomerInput{
+		Email:   ptr("zoe@example.com"),
+		Address: &models.AddressInput{Line1: ptr("Keizersgracht 1"), PostalCode: ptr("1015 CJ"), City: ptr("Amsterdam"), Country: ptr("NL")},
+	}))
 	invoice := fixtureStep[*models.Invoice](t)
 	now := time.Now().UTC()
 	line := []models.InvoiceLineInput{{Description: "Pro plan", Quantity: 1, UnitAmount: 10000, TaxRate: 1900}}

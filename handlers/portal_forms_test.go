@@ -82,7 +82,7 @@ func TestCancellingASubscription(t *testing.T) {
 				form := url.Values{"csrf_token": {token}, "reason": {"too_expensive"}, "comment": {"Budget cuts"}}
 				for i := range 2 {
 					res := v.post(t, path+"/cancel", form)
-					if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(res.Header.Get("Location"), path+"?done=") {
+					if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path {
 						t.Fatalf("submit %d: %d → %s", i+1, res.StatusCode, res.Header.Get("Location"))
 					}
 					if i == 0 {
@@ -142,8 +142,11 @@ func TestCancellingASubscription(t *testing.T) {
 				t.Error("the page offers to keep a subscription whose period has ended")
 			}
 			res := v.post(t, path+"/resume", url.Values{"csrf_token": {v.csrfToken(t)}})
-			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path+"?done=subscription_unchanged" {
-				t.Errorf("resume after the period: %d → %s, want the unchanged notice", res.StatusCode, res.Header.Get("Location"))
+			if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != path {
+				t.Errorf("resume after the period: %d → %s", res.StatusCode, res.Header.Get("Location"))
+			}
+			if got := text(v.page(t, path, http.StatusOK).Find(".flash")); got != "Nothing changed: this was already done." {
+				t.Errorf("resume after the period says %q, want the unchanged notice", got)
 			}
 			if sub := f.subscription(t); !sub.CancelAtPeriodEnd || sub.CanceledAt == nil {
 				t.Errorf("a cancellation was undone after its period ended: %+v", sub)
@@ -247,7 +250,8 @@ func checkInvalidForms(t *testing.T, f *billing, path string, cases []formCase, 
 				t.Errorf("%s %s: input not marked invalid", lang, tc.name)
 			}
 			for k, vs := range tc.form {
-				if got, _ := doc.Find(`[name="` + k + `"]`).Attr("value"); got != vs[0] && k != "preferred_locale" {
+				field := doc.Find(`[name="` + k + `"]`)
+				if got, _ := field.Attr("value"); got != vs[0] && !field.Is("select") {
 					t.Errorf("%s %s: %s shows %q, want the input %q kept", lang, tc.name, k, got, vs[0])
 				}
 			}
@@ -273,8 +277,12 @@ func TestProfileForm(t *testing.T) {
 				"Enter an email address like name@example.com.", "Geben Sie eine E-Mail-Adresse wie name@example.com ein."},
 			{"no name", url.Values{"name": {""}, "email": {"zoe@example.com"}}, "field-name",
 				"Please fill in this field.", "Bitte füllen Sie dieses Feld aus."},
+			// The customer has an email address: it may change, not go.
+			{"email blanked", url.Values{"name": {"Zoë"}, "email": {""}}, "field-email",
+				"Please fill in this field.", "Bitte füllen Sie dieses Feld aus."},
 			{"bad phone", url.Values{"name": {"Zoë"}, "phone": {"call me"}}, "field-phone",
 				"Enter a phone number like +31 20 123 4567.", "Geben Sie eine Telefonnummer wie +49 30 1234567 ein."},
+			// Not one of the select's choices: only a crafted request sends it.
 			{"bad country", url.Values{"name": {"Zoë"}, "address.country": {"XX"}}, "field-address-country",
 				"Enter a two-letter country code like DE or NL.", "Geben Sie einen zweistelligen Ländercode wie DE oder AT ein."},
 		}, saved)
@@ -286,17 +294,31 @@ func TestProfileForm(t *testing.T) {
 			"address.country": {"de"}, "preferred_locale": {"de"}, "tax_id": {"DE123456789"},
 		}
 		res := v.post(t, "/portal/profile", form)
-		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/portal/profile?done=profile_saved" {
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/portal/profile" {
 			t.Fatalf("save profile: %d → %s", res.StatusCode, res.Header.Get("Location"))
 		}
 		if got := saved(); got != "Zoë Müller-Łukasiewicz|zoe@example.com||DE|DE123456789|de" {
 			t.Errorf("saved profile = %q", got)
 		}
+		// The confirmation shows on the next page once: a reload or another tab does not
+		// show it again, and no URL carries it.
+		for i, want := range []string{"Your profile was saved.", ""} {
+			if got := text(v.page(t, "/portal/profile", http.StatusOK).Find(`.flash[role="status"]`)); got != want {
+				t.Errorf("visit %d: flash %q, want %q", i+1, got, want)
+			}
+		}
+		if got := text(v.page(t, "/portal/profile?done=profile_saved", http.StatusOK).Find(".flash")); got != "" {
+			t.Errorf("a crafted ?done= still shows %q", got)
+		}
+		doc := v.page(t, "/portal/profile", http.StatusOK)
+		if got := doc.Find(`#field-address-country option[selected]`).Text(); got != "Germany" {
+			t.Errorf("the saved country shows as %q, want its name", got)
+		}
 
 		// Under a policy that only lets customers edit their email, the name is read-only
 		// and a posted name is ignored.
 		f.setPolicy(t, models.MerchantSettings{EditableFields: &[]string{"email"}})
-		doc := v.page(t, "/portal/profile", http.StatusOK)
+		doc = v.page(t, "/portal/profile", http.StatusOK)
 		if _, readonly := doc.Find("#field-name").Attr("readonly"); !readonly {
 			t.Error("name is editable against the policy")
 		}

@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -111,7 +112,7 @@ func TestPortalPagesShowTheCustomersAccount(t *testing.T) {
 				if got := column(doc, 0); strings.Join(got, ",") != strings.Join(tc.want, ",") {
 					t.Errorf("status=%s: %q, want %q", tc.status, got, tc.want)
 				}
-				if tc.want == nil && !strings.Contains(text(doc.Find("main")), "There are no invoices here yet.") {
+				if tc.want == nil && !strings.Contains(text(doc.Find("main")), "No invoices with this status.") {
 					t.Errorf("status=%s: no empty state", tc.status)
 				}
 			}
@@ -126,7 +127,12 @@ func TestPortalPagesShowTheCustomersAccount(t *testing.T) {
 		t.Run("invoice detail", func(t *testing.T) {
 			doc := v.page(t, "/portal/invoices/"+f.invoices[24].ID, http.StatusOK)
 			main := text(doc.Find("main"))
-			for _, want := range []string{"Invoice INV-0025", "Pro plan", "19%", "€100.00", "€19.00", "€119.00", "Refund", "-€10.00", "CN-0001"} {
+			for _, want := range []string{
+				"Invoice INV-0025", "Pro plan", "19%", "€100.00", "€19.00", "€119.00", "Refund", "-€10.00", "CN-0001",
+				// The seller and the buyer as the merchant's settings and the profile have them.
+				"From Acme Cloud Hauptstraße 1 10115 Berlin Germany VAT ID DE123456789",
+				"Bill to Zoë Müller Keizersgracht 1 1015 CJ Amsterdam Netherlands zoe@example.com",
+			} {
 				if !strings.Contains(main, want) {
 					t.Errorf("invoice page lacks %q:\n%s", want, main)
 				}
@@ -179,7 +185,7 @@ func TestPortalPagesShowTheCustomersAccount(t *testing.T) {
 				t.Errorf("contacts = %q", rows)
 			}
 			onFile := text(v.page(t, "/portal/payment-details", http.StatusOK).Find(`section[aria-labelledby="on-file"]`))
-			if !strings.Contains(onFile, "•••• ••30 00") {
+			if !strings.Contains(onFile, "DE89 •••• •••• •••• •••• 00") {
 				t.Errorf("payment details = %q", onFile)
 			}
 			if strings.Contains(onFile, "0532 0130") {
@@ -262,12 +268,12 @@ func TestPortalEmptyStates(t *testing.T) {
 	v := f.visitor()
 	v.open(t, linkURL)
 	for path, want := range map[string]string{
-		"/portal":                 "Nothing is due.",
-		"/portal/invoices":        "There are no invoices here yet.",
-		"/portal/payments":        "No payments yet.",
-		"/portal/entitlements":    "No entitlements yet.",
-		"/portal/subscriptions":   "You have no subscriptions.",
-		"/portal/contacts":        "No contacts yet.",
+		"/portal":                 "Nothing to pay New invoices from Acme Cloud will show here when they are issued.",
+		"/portal/invoices":        "No invoices yet. Invoices from Acme Cloud will show here when they are issued.",
+		"/portal/payments":        "No payments yet. Your payments and refunds will show here once Acme Cloud records them.",
+		"/portal/entitlements":    "No entitlements yet. What your plan includes will show here.",
+		"/portal/subscriptions":   "You have no subscriptions with Acme Cloud yet.",
+		"/portal/contacts":        "No contacts yet. Add the people who handle billing with you.",
 		"/portal/payment-details": "No payment method is on file.",
 	} {
 		if got := text(v.page(t, path, http.StatusOK).Find("main")); !strings.Contains(got, want) {
@@ -323,31 +329,52 @@ func TestPortalNeverShowsAnotherCustomer(t *testing.T) {
 	})
 }
 
-func TestInvoiceListStaysLight(t *testing.T) {
+// TestPortalPagesStayLight: every page of the portal is at most 14 KB gzipped (the design's
+// budget: one round trip's worth), ships no script and no inline style, and the stylesheet
+// stays under 10 KB. go test -v prints each size.
+func TestPortalPagesStayLight(t *testing.T) {
 	f := newBilling(t, testdb.SQLite(t), nil)
-	v := f.signIn(t, "en")
+	v := f.signIn(t, "de") // German: the longest words
 	v.header.Set("Accept-Encoding", "gzip")
-	res := v.get(t, "/portal/invoices")
-	compressed, _ := io.ReadAll(res.Body)
-	if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
-		t.Fatalf("invoice list: %d, Content-Encoding %q; want 200, gzip", res.StatusCode, res.Header.Get("Content-Encoding"))
+	pages := map[string]string{
+		"overview": "/portal", "invoices (25)": "/portal/invoices", "invoice": "/portal/invoices/" + f.invoices[24].ID,
+		"payments": "/portal/payments", "entitlements": "/portal/entitlements", "subscriptions": "/portal/subscriptions",
+		"subscription": "/portal/subscriptions/" + f.monthly.ID, "cancel": "/portal/subscriptions/" + f.monthly.ID + "/cancel",
+		"profile": "/portal/profile", "contacts": "/portal/contacts", "payment details": "/portal/payment-details",
 	}
-	if len(compressed) > 14*1024 {
-		t.Errorf("invoice list with 25 invoices is %d bytes gzipped, want at most 14 KB", len(compressed))
+	for _, name := range sorted(pages) {
+		res := v.get(t, pages[name])
+		compressed, _ := io.ReadAll(res.Body)
+		if res.StatusCode != http.StatusOK || res.Header.Get("Content-Encoding") != "gzip" {
+			t.Fatalf("%s: %d, Content-Encoding %q; want 200, gzip", name, res.StatusCode, res.Header.Get("Content-Encoding"))
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(compressed))
+		if err != nil {
+			t.Fatal(err)
+		}
+		html, _ := io.ReadAll(zr)
+		t.Logf("%-16s %6d bytes gzipped, %6d bytes of HTML", name, len(compressed), len(html))
+		if len(compressed) > 14*1024 {
+			t.Errorf("%s is %d bytes gzipped, want at most 14 KB", name, len(compressed))
+		}
+		doc, err := goquery.NewDocumentFromReader(bytes.NewReader(html))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if doc.Find("script").Length() != 0 || doc.Find("[style]").Length() != 0 || doc.Find("style").Length() != 0 {
+			t.Errorf("%s ships a script or an inline style", name)
+		}
+		if name == "invoices (25)" && doc.Find("main table tbody tr").Length() != 25 {
+			t.Errorf("the page lists %d invoices, want 25", doc.Find("main table tbody tr").Length())
+		}
 	}
-	zr, err := gzip.NewReader(bytes.NewReader(compressed))
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := goquery.NewDocumentFromReader(zr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if rows := doc.Find("main table tbody tr").Length(); rows != 25 {
-		t.Errorf("the page lists %d invoices, want 25", rows)
-	}
-	if doc.Find("script").Length() != 0 || doc.Find("[style]").Length() != 0 || doc.Find("style").Length() != 0 {
-		t.Error("the page ships a script or an inline style")
+	v.header.Del("Accept-Encoding")
+	css := readHTML(t, v.get(t, "/portal")).Find(`link[rel="stylesheet"]`).AttrOr("href", "")
+	res := f.get(t, css)
+	body, _ := io.ReadAll(res.Body)
+	t.Logf("%-16s %6d bytes", "stylesheet", len(body))
+	if res.StatusCode != http.StatusOK || len(body) >= 10*1024 {
+		t.Errorf("stylesheet %s: %d, %d bytes, want under 10 KB", css, res.StatusCode, len(body))
 	}
 }
 
@@ -374,7 +401,25 @@ func TestInvoicePDFDownload(t *testing.T) {
 }
 
 // rawMessageID matches what a missing translation renders as: its catalog ID.
-var rawMessageID = regexp.MustCompile(`^(site|portal|notice|overview|list|invoices?|payments?|entitlements?|subscriptions?|interval|account|profile|contacts?|payment_details|form|done|error)\.[a-z0-9_.-]+$`)
+var rawMessageID = regexp.MustCompile(`^(site|portal|notice|switch|overview|list|invoices?|payments?|entitlements?|subscriptions?|interval|account|profile|contacts?|payment_details|form|done|error)\.[a-z0-9_.-]+$`)
+
+// TestPortalIsNotForSearchEngines: portal pages say noindex in a header, whatever answers,
+// and /robots.txt turns every crawler away.
+func TestPortalIsNotForSearchEngines(t *testing.T) {
+	f := newBilling(t, testdb.SQLite(t), nil)
+	v := f.signIn(t, "en")
+	link, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{})
+	for _, path := range []string{"/portal", "/portal/invoices/" + f.invoices[24].ID, "/portal/invoices/" + f.invoices[24].ID + "/pdf", "/p/not-a-token", strings.TrimPrefix(link, "http://portico.test")} {
+		if got := v.get(t, path).Header.Get("X-Robots-Tag"); got != "noindex, nofollow" {
+			t.Errorf("%s: X-Robots-Tag %q, want noindex, nofollow", path, got)
+		}
+	}
+	res := f.get(t, "/robots.txt")
+	body, _ := io.ReadAll(res.Body)
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain") || string(body) != "User-agent: *\nDisallow: /\n" {
+		t.Errorf("/robots.txt: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), body)
+	}
+}
 
 // TestEveryPageInEveryLanguageIsTranslated walks every portal page in each language and
 // fails on any text or attribute that is a message ID instead of a message.
@@ -386,15 +431,26 @@ func TestEveryPageInEveryLanguageIsTranslated(t *testing.T) {
 		"/portal/entitlements", "/portal/subscriptions", "/portal/subscriptions/" + f.monthly.ID,
 		"/portal/subscriptions/" + f.monthly.ID + "/cancel", "/portal/profile", "/portal/contacts",
 		"/portal/contacts/" + f.contact.ID, "/portal/contacts/" + f.contact.ID + "/delete", "/portal/payment-details",
-		"/portal/invoices/inv_00000000000000000000000000", "/portal/profile?done=profile_saved",
+		"/portal/invoices/inv_00000000000000000000000000",
 	}
+	neighbour, _ := f.mint(t, f.merchant.ID, f.neighbour.invoice.CustomerID, models.PortalLinkInput{})
 	for _, lang := range models.Locales {
 		v := f.signIn(t, lang)
+		docs := map[string]*goquery.Document{}
 		for _, path := range pages {
-			res := v.get(t, path)
-			doc := readHTML(t, res)
+			docs[path] = readHTML(t, v.get(t, path))
+		}
+		// A confirmation, the question before switching customers, and signing out.
+		v.post(t, "/portal/contacts/"+f.contact.ID, url.Values{"csrf_token": {v.csrfToken(t)}, "name": {"Ada Lovelace"}, "email": {"ada@example.com"}})
+		docs["flash"] = readHTML(t, v.get(t, "/portal/contacts"))
+		docs["switch"] = readHTML(t, v.get(t, strings.TrimPrefix(neighbour, "http://portico.test")))
+		docs["signed out"] = readHTML(t, v.post(t, "/portal/logout", url.Values{"csrf_token": {v.csrfToken(t)}}))
+		for path, doc := range docs {
 			if got, _ := doc.Find("html").Attr("lang"); got != lang {
 				t.Errorf("%s %s: lang=%q", lang, path, got)
+			}
+			if path == "flash" && doc.Find(".flash").Length() != 1 {
+				t.Errorf("%s: no confirmation after saving a contact", lang)
 			}
 			doc.Find("*").Each(func(_ int, s *goquery.Selection) {
 				for _, n := range s.Nodes {

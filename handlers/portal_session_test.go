@@ -119,8 +119,9 @@ func TestSessionCookie(t *testing.T) {
 		if c.Name != "portico_session" || !c.HttpOnly || !c.Secure || c.Path != "/" || c.Domain != "" || c.SameSite != tc.sameSite || c.Partitioned != (tc.frame != nil) {
 			t.Errorf("%s: cookie = %+v", tc.name, c)
 		}
-		if c.MaxAge <= 0 || c.MaxAge > int(12*time.Hour/time.Second) {
-			t.Errorf("%s: Max-Age = %d, want within the 12 h absolute limit", tc.name, c.MaxAge)
+		// The cookie outlives its session by a week, to say on a later visit what ended it.
+		if c.MaxAge <= 0 || c.MaxAge > int((12*time.Hour+7*24*time.Hour)/time.Second) {
+			t.Errorf("%s: Max-Age = %d, want within the 12 h absolute limit and a week", tc.name, c.MaxAge)
 		}
 		if strings.Contains(c.Value, "ps_") {
 			t.Errorf("%s: the cookie shows the session ID in clear", tc.name)
@@ -162,7 +163,7 @@ func TestUnusableLinks(t *testing.T) {
 		}{
 			{"unknown token", "/p/" + strings.Repeat("A", 43), 0, http.StatusNotFound, "link_invalid", false},
 			{"malformed token", "/p/not-a-token", 0, http.StatusNotFound, "link_invalid", false},
-			{"revoked", strings.TrimPrefix(revoked, "http://portico.test"), 0, http.StatusGone, "link_expired", true},
+			{"revoked", strings.TrimPrefix(revoked, "http://portico.test"), 0, http.StatusGone, "link_revoked", true},
 			{"expired", strings.TrimPrefix(expiring, "http://portico.test"), 2 * time.Minute, http.StatusGone, "link_expired", true},
 		} {
 			f.clock.advance(tc.advance)
@@ -203,11 +204,16 @@ func TestSessionEnds(t *testing.T) {
 			v.page(t, "/portal", http.StatusOK)
 			return v, link
 		}
-		ended := func(t *testing.T, v *visitor) {
+		// ended asserts the page a visit with an ended session gets: the notice for why, and
+		// the merchant's name and way back when the session is known — never the customer.
+		ended := func(t *testing.T, v *visitor, notice string) {
 			t.Helper()
 			doc := v.page(t, "/portal", http.StatusUnauthorized)
-			if doc.Find(`[data-testid="session_ended"]`).Length() != 1 || strings.Contains(doc.Text(), "Zoë") {
-				t.Errorf("not the session-ended page, or it shows the customer")
+			if doc.Find(`[data-testid="`+notice+`"]`).Length() != 1 || strings.Contains(doc.Text(), "Zoë") {
+				t.Errorf("not the %s page, or it shows the customer: %s", notice, text(doc.Find("main")))
+			}
+			if branded := strings.Contains(text(doc.Find("header")), "Acme Cloud"); branded != (notice != "session_ended") {
+				t.Errorf("%s: the merchant's header shown: %t", notice, branded)
 			}
 		}
 
@@ -216,13 +222,14 @@ func TestSessionEnds(t *testing.T) {
 			if _, err := f.store.RevokePortalLink(ctx, models.MerchantScope(f.merchant.ID), models.SystemActor, link.ID); err != nil {
 				t.Fatal(err)
 			}
-			ended(t, v)
+			ended(t, v, "link_revoked")
 		})
 		t.Run("link expires", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{ExpiresIn: 10 * time.Minute})
 			f.clock.advance(11 * time.Minute)
 			defer f.clock.advance(-11 * time.Minute)
-			ended(t, v)
+			ended(t, v, "link_expired")
+			ended(t, v, "link_expired") // a reload says the same: the cookie still names the session
 		})
 		t.Run("idle timeout refreshed by activity", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{IdleTimeout: 5 * time.Minute})
@@ -233,13 +240,13 @@ func TestSessionEnds(t *testing.T) {
 			v.page(t, "/portal", http.StatusOK)
 			f.clock.advance(6 * time.Minute)
 			defer f.clock.advance(-6 * time.Minute)
-			ended(t, v)
+			ended(t, v, "session_idle")
 		})
 		t.Run("default idle timeout is 30 minutes", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{})
 			f.clock.advance(31 * time.Minute)
 			defer f.clock.advance(-31 * time.Minute)
-			ended(t, v)
+			ended(t, v, "session_idle")
 		})
 		t.Run("absolute timeout of 12 hours", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{ExpiresIn: 48 * time.Hour, IdleTimeout: 12 * time.Hour})
@@ -249,16 +256,16 @@ func TestSessionEnds(t *testing.T) {
 				v.page(t, "/portal", http.StatusOK)
 			}
 			f.clock.advance(2 * time.Hour)
-			ended(t, v)
+			ended(t, v, "link_expired")
 		})
-		t.Run("no cookie", func(t *testing.T) { ended(t, f.visitor()) })
+		t.Run("no cookie", func(t *testing.T) { ended(t, f.visitor(), "session_ended") })
 		t.Run("tampered cookie", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{})
 			c := v.cookies["portico_session"]
 			raw := []byte(c.Value)
 			raw[len(raw)/2] ^= 1
 			c.Value = string(raw)
-			ended(t, v)
+			ended(t, v, "session_ended")
 		})
 		t.Run("page views do not rewrite the cookie", func(t *testing.T) {
 			v, _ := signedIn(t, models.PortalLinkInput{})
@@ -278,9 +285,127 @@ func TestSessionEnds(t *testing.T) {
 			}
 			old := f.visitor()
 			old.cookies["portico_session"] = &stolen
-			ended(t, old)
+			ended(t, old, "session_replaced")
 		})
 	})
+}
+
+// TestExpiredMidSessionPageIsBrandedInTheChosenLanguage: the link runs out while the
+// customer, who switched the portal to German, is using it. The next page is the
+// merchant's, in German, says the link expired, and offers the way back and whom to ask.
+func TestExpiredMidSessionPageIsBrandedInTheChosenLanguage(t *testing.T) {
+	f := newPortalFixture(t, testdb.SQLite(t), nil)
+	accent := "#0b7a75"
+	if _, err := f.store.UpdateMerchantSettings(context.Background(), f.merchant.ID, models.SystemActor, models.MerchantSettings{AccentColor: &accent}); err != nil {
+		t.Fatal(err)
+	}
+	linkURL, _ := f.mint(t, f.merchant.ID, f.customer.ID, models.PortalLinkInput{
+		Locale: "en", ExpiresIn: 10 * time.Minute, ReturnURL: "https://acme.example/account",
+	})
+	v := f.visitor()
+	v.header.Set("Accept-Language", "fr")
+	v.open(t, linkURL)
+	v.page(t, "/portal/invoices?language=de", http.StatusOK)
+	f.clock.advance(11 * time.Minute)
+	defer f.clock.advance(-11 * time.Minute)
+
+	doc := v.page(t, "/portal/invoices", http.StatusUnauthorized)
+	if lang := doc.Find("html").AttrOr("lang", ""); lang != "de" {
+		t.Errorf("lang = %q, want de: the language the customer chose", lang)
+	}
+	if got := text(doc.Find("main h1")); got != "Dieser Link ist abgelaufen" {
+		t.Errorf("heading = %q", got)
+	}
+	main := text(doc.Find("main"))
+	if !strings.Contains(main, "Acme Cloud") || !strings.Contains(main, "help@acme.example") ||
+		doc.Find(`main a[href="https://acme.example/account"]`).Length() != 1 || doc.Find(`link[href="/brand/0b7a75.css"]`).Length() != 1 {
+		t.Errorf("the page is not the merchant's: %q", main)
+	}
+	if text(doc.Find("header .brand")) != "Acme Cloud" || doc.Find("nav.sections, details.account").Length() != 0 {
+		t.Error("the header does not name the merchant, or still offers the session's navigation")
+	}
+}
+
+// TestSwitchingCustomersAsksFirst: a browser with a live session of one customer opens the
+// link of another. The link does not silently swap whom the browser acts for — a cross-site
+// GET can send any browser to any link — but asks; only a same-origin POST from that page,
+// with the live session's token, switches.
+func TestSwitchingCustomersAsksFirst(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newBilling(t, db, nil)
+		v := f.signIn(t, "de")
+		first := *v.cookies["portico_session"]
+		yusuf := f.neighbour.invoice.CustomerID
+		other, _ := f.mint(t, f.merchant.ID, yusuf, models.PortalLinkInput{})
+		path := strings.TrimPrefix(other, "http://portico.test")
+
+		// A cross-site navigation, as from another site's link or an email: the question.
+		v.header.Set("Sec-Fetch-Site", "cross-site")
+		v.header.Set("Sec-Fetch-Mode", "navigate")
+		res := v.get(t, path)
+		if res.StatusCode != http.StatusOK || len(res.Cookies()) != 0 {
+			t.Fatalf("another customer's link: %d with cookies %v, want the question and no new cookie", res.StatusCode, res.Cookies())
+		}
+		doc := readHTML(t, res)
+		if doc.Find(`[data-testid="switch_account"]`).Length() != 1 || !strings.Contains(text(doc.Find("main")), "Zoë Müller") {
+			t.Fatalf("not the switch question: %s", text(doc.Find("main")))
+		}
+		if lang := doc.Find("html").AttrOr("lang", ""); lang != "de" {
+			t.Errorf("the question is in %q, want the live session's German", lang)
+		}
+		v.header.Del("Sec-Fetch-Site")
+		v.header.Del("Sec-Fetch-Mode")
+		if got := text(v.page(t, "/portal", http.StatusOK).Find(`header [data-testid="customer"]`)); got != "Zoë Müller" {
+			t.Fatalf("after the GET the browser acts for %q, want Zoë Müller still", got)
+		}
+		if events := f.countOpened(t, yusuf); events != 0 {
+			t.Errorf("the GET opened %d sessions for the other customer", events)
+		}
+
+		// A cross-site POST, and a POST without the live session's token: refused.
+		token := doc.Find(`form[method="post"] input[name="csrf_token"]`).AttrOr("value", "")
+		v.header.Set("Sec-Fetch-Site", "cross-site")
+		if res := v.post(t, path, url2form("csrf_token", token)); res.StatusCode != http.StatusForbidden {
+			t.Errorf("cross-site confirmation: %d, want 403", res.StatusCode)
+		}
+		v.header.Set("Sec-Fetch-Site", "same-origin")
+		if res := v.post(t, path, url2form("csrf_token", "forged")); res.StatusCode != http.StatusForbidden {
+			t.Errorf("confirmation without the token: %d, want 403", res.StatusCode)
+		}
+		if v.cookies["portico_session"].Value != first.Value {
+			t.Fatal("a refused confirmation replaced the session")
+		}
+
+		// The page's own form: the other customer's session, and the first one ended.
+		res = v.post(t, path, url2form("csrf_token", token))
+		if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/portal" {
+			t.Fatalf("confirmation: %d → %s", res.StatusCode, res.Header.Get("Location"))
+		}
+		if got := text(v.page(t, "/portal", http.StatusOK).Find(`header [data-testid="customer"]`)); got != "Y" {
+			t.Errorf("after confirming the browser acts for %q, want Y", got)
+		}
+		old := f.visitor()
+		old.cookies["portico_session"] = &first
+		if doc := old.page(t, "/portal", http.StatusUnauthorized); doc.Find(`[data-testid="session_replaced"]`).Length() != 1 {
+			t.Error("the first session did not end as replaced")
+		}
+
+		// The same customer's second link, or a browser whose session is over, is not asked.
+		same, _ := f.mint(t, f.merchant.ID, yusuf, models.PortalLinkInput{})
+		if got := v.open(t, same); got != "/portal" {
+			t.Errorf("the same customer's link lands on %s", got)
+		}
+	})
+}
+
+// countOpened counts the sessions opened for a customer.
+func (f *billing) countOpened(t *testing.T, customerID string) int {
+	t.Helper()
+	events, _, err := f.store.ListAuditEvents(context.Background(), f.merchant.ID, models.AuditFilter{Action: "portal_link.opened", CustomerID: customerID}, models.Page{PerPage: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(events)
 }
 
 func TestKeyRotation(t *testing.T) {
@@ -317,8 +442,14 @@ func TestSignOut(t *testing.T) {
 		if doc.Find(`[data-testid="signed_out"]`).Length() != 1 || doc.Find(`main a[href="https://acme.example/account"]`).Length() != 1 {
 			t.Error("the signed-out page lacks its notice or the way back")
 		}
-		if _, ok := v.cookies["portico_session"]; ok {
-			t.Error("sign-out did not clear the cookie")
+		if doc.Find("nav.sections, details.account").Length() != 0 {
+			t.Error("the signed-out page still offers the session's navigation")
+		}
+		// A reload or a later visit says the same, in the merchant's name: the cookie stays,
+		// naming the ended session.
+		again := v.page(t, "/portal", http.StatusUnauthorized)
+		if again.Find(`[data-testid="signed_out"]`).Length() != 1 || !strings.Contains(text(again.Find("header")), "Acme Cloud") {
+			t.Errorf("a visit after signing out: %s", text(again.Find("main")))
 		}
 		// A copy of the cookie stops working at once: the session row has ended.
 		copyHolder := f.visitor()

@@ -48,6 +48,7 @@ func registerRoutes(e *echo.Echo, s site) {
 
 	e.GET("/healthz", s.health.live)
 	e.GET("/readyz", s.health.ready)
+	e.GET("/robots.txt", web.Robots)
 	e.GET("/static/:file", s.assets.serve)
 	e.GET("/brand/:file", serveBrand)
 
@@ -106,7 +107,11 @@ func registerRoutes(e *echo.Echo, s site) {
 
 	// The portal's door: a minted link opens a session. Rate-limited per client IP, so
 	// tokens cannot be guessed at speed (they have 256 bits; this keeps logs quiet too).
-	e.GET(views.EntryRoute, s.portal.OpenLink, portal.RefuseCrossSiteSubresources, portal.LinkRateLimit(s.opts.LinkRate))
+	// A browser that still has a live session of another customer is asked first; its
+	// answer is a same-origin POST to the same link, under the same limit.
+	linkRate := portal.LinkRateLimit(s.opts.LinkRate)
+	e.GET(views.EntryRoute, s.portal.OpenLink, portal.RefuseCrossSiteSubresources, linkRate)
+	e.POST(views.EntryRoute, s.portal.ConfirmSwitch, portal.RefuseCrossSiteSubresources, linkRate)
 
 	// The ways in by email, before any session: an expired link's "email me a new link",
 	// and a merchant's sign-in page. With no session to hold a CSRF token, their POSTs rely

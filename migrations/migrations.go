@@ -21,6 +21,7 @@ var steps = []*gormigrate.Migration{
 	moneyAndClaims,
 	webhookDeliveries,
 	merchantIdentity,
+	portalSecondPass,
 	email,
 	payments,
 	sealedWebhookSecrets,

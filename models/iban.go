@@ -1,6 +1,7 @@
 package models
 
 import (
+	"regexp"
 	"strings"
 )
 
@@ -34,7 +35,7 @@ func ValidIBAN(s string) bool {
 
 // mod97 is the ISO 7064 MOD 97-10 remainder of s with letters turned into 10..35, reduced
 // digit by digit so no big number is needed; -1 when s holds anything but A-Z and 0-9.
-// IBANs and ISO 11649 creditor references are valid when it is 1.
+// IBANs, ISO 11649 creditor references and SEPA creditor identifiers are valid when it is 1.
 func mod97(s string) int {
 	rem := 0
 	for _, r := range s {
@@ -50,11 +51,52 @@ func mod97(s string) int {
 	return rem
 }
 
-// MaskIBAN shows the country and the last four characters only: "DE•• •••• … 3000".
+// MaskIBAN shows an IBAN the way bank statements do: its first group (country and check
+// digits) and its last group in clear, every character between masked, in groups of four:
+// "DE89 •••• •••• •••• •••• 00". The check digits tell nothing of the account; together
+// with the last group they let a customer recognise which of their accounts it is.
 func MaskIBAN(s string) string {
 	iban := NormalizeIBAN(s)
-	if len(iban) < 8 {
+	if len(iban) <= 8 {
 		return strings.Repeat("•", len(iban))
 	}
-	return groupsOfFour(iban[:2] + strings.Repeat("•", len(iban)-6) + iban[len(iban)-4:])
+	lastGroup := (len(iban) - 1) / 4 * 4
+	return groupsOfFour(iban[:4] + strings.Repeat("•", lastGroup-4) + iban[lastGroup:])
+}
+
+// MaskPartialIBAN masks an IBAN of which only the country and the last four characters are
+// known (a payment provider keeps the rest): "DE•• •••• •••• •••• ••30 00". Unknown check
+// digits stay masked rather than be made up.
+func MaskPartialIBAN(country, last4 string) string {
+	return groupsOfFour(country + strings.Repeat("•", max(0, ibanLengths[country]-len(country)-len(last4))) + last4)
+}
+
+// creditorIDPattern is a SEPA creditor identifier's shape: country, check digits, a
+// creditor business code of three characters, and a national identifier (EPC262-08).
+var creditorIDPattern = regexp.MustCompile(`^[A-Z]{2}[0-9]{2}[A-Z0-9]{3}[A-Z0-9]{1,28}$`)
+
+// NormalizeCreditorID removes spaces and upper-cases a SEPA creditor identifier.
+func NormalizeCreditorID(s string) string { return NormalizeIBAN(s) }
+
+// ValidCreditorID checks a SEPA creditor identifier ("DE98ZZZ09999999999"): its shape and
+// its mod-97 check digits, which cover the national identifier and the country but not the
+// business code (EPC262-08, section 6.2).
+func ValidCreditorID(s string) bool {
+	id := NormalizeCreditorID(s)
+	if len(id) > 35 || !creditorIDPattern.MatchString(id) {
+		return false
+	}
+	return mod97(id[7:]+id[:4]) == 1
+}
+
+// Mandate is the reference of the SEPA direct-debit mandate the payment details give: the
+// provider's, where one collects under a mandate of its own, else one made from the
+// details' ID — unique per creditor (one set of details per customer, never reused), at
+// most 35 of the characters SEPA allows, and kept when the customer replaces the account,
+// as a mandate amendment keeps its reference.
+func (p *PaymentDetails) Mandate() string {
+	if p.MandateReference != "" {
+		return p.MandateReference
+	}
+	return strings.ToUpper(strings.ReplaceAll(p.ID, "_", "-"))
 }

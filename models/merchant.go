@@ -54,6 +54,7 @@ type Merchant struct {
 	// write on it (see TransferReference).
 	BankAccount      BankAccount `gorm:"embedded;embeddedPrefix:bank_"`
 	RemittanceFormat string
+	SEPACreditorID   string `gorm:"column:sepa_creditor_id"` // names the merchant on direct-debit mandates
 	CreatedAt        time.Time
 	UpdatedAt        time.Time
 }
@@ -158,6 +159,7 @@ type MerchantSettings struct {
 	// PaymentProvider connects (or, Remove, disconnects) the merchant's payment provider.
 	// Its secrets never reach the audit log: the settings are recorded without it.
 	PaymentProvider *ProviderInput `json:"-"`
+	SEPACreditorID  *string
 }
 
 func (p *MerchantSettings) validate() error {
@@ -212,6 +214,9 @@ func (p *MerchantSettings) validate() error {
 	}
 	if p.PaymentProvider != nil {
 		p.PaymentProvider.validate(&v)
+	}
+	if p.SEPACreditorID != nil && *p.SEPACreditorID != "" && !ValidCreditorID(*p.SEPACreditorID) {
+		v.add("sepa_creditor_id", "invalid_creditor_id", "must be a SEPA creditor identifier like DE98ZZZ09999999999")
 	}
 	return v.err()
 }
@@ -284,6 +289,10 @@ func (p MerchantSettings) apply(m *Merchant) []string {
 		columns = append(columns, "bank_account_holder", "bank_iban", "bank_bic")
 	}
 	columns.set("remittance_format", assign(&m.RemittanceFormat, p.RemittanceFormat))
+	if p.SEPACreditorID != nil {
+		id := NormalizeCreditorID(*p.SEPACreditorID)
+		columns.set("sepa_creditor_id", assign(&m.SEPACreditorID, &id))
+	}
 	return columns
 }
 

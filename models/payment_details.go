@@ -51,19 +51,26 @@ type PaymentDetails struct {
 	UpdatedAt   time.Time
 }
 
-// MaskedIBAN is the IBAN as it may be shown.
-func (p *PaymentDetails) MaskedIBAN() string { return p.IBANMasked }
+// MaskedIBAN is the IBAN as it may be shown: masked afresh from the IBAN where it is open
+// (so the form follows MaskIBAN), else as it was stored.
+func (p *PaymentDetails) MaskedIBAN() string {
+	if p.IBAN != "" {
+		return MaskIBAN(p.IBAN)
+	}
+	return p.IBANMasked
+}
 
-// Last4 is the last four digits of the account or card, for "collected from •••• 3000".
+// Last4 is the end of the account or card number a customer may see, for "collected from
+// •••• 3000": the card's last four digits, or what the masked IBAN shows after its mask.
 func (p *PaymentDetails) Last4() string {
 	if p.Method == MethodCard {
 		return p.CardLast4
 	}
-	masked := strings.ReplaceAll(p.IBANMasked, " ", "")
-	if len(masked) < 4 {
+	i := strings.LastIndex(p.IBANMasked, "•")
+	if i < 0 {
 		return ""
 	}
-	return masked[len(masked)-4:]
+	return strings.ReplaceAll(p.IBANMasked[i+len("•"):], " ", "")
 }
 
 // ibanContext binds a sealed IBAN to its row.
@@ -200,7 +207,7 @@ func (s *Store) SetProviderPaymentDetails(ctx context.Context, sc Scope, provide
 			p.CardBrand, p.CardLast4, p.CardExpMonth, p.CardExpYear = saved.CardBrand, saved.CardLast4, saved.CardExpMonth, saved.CardExpYear
 		} else {
 			// The provider keeps the full IBAN; the country and last four digits show as any masked IBAN does.
-			p.IBANMasked = MaskIBAN(saved.IBANCountry + strings.Repeat("0", ibanLengths[saved.IBANCountry]-6) + saved.IBANLast4)
+			p.IBANMasked = MaskPartialIBAN(saved.IBANCountry, saved.IBANLast4)
 		}
 		p.Provider, p.ProviderCustomerID, p.ProviderPaymentMethodID = provider, saved.ProviderCustomerID, saved.ProviderMethodID
 		p.MandateReference = saved.MandateReference

@@ -68,9 +68,27 @@ func (m *Merchant) MayEdit(field string) bool {
 	return slices.Contains(m.EditableFields, group)
 }
 
+// ProfileRequires reports whether a customer editing their profile must fill a field in:
+// their name, which the merchant bills, always; their email address, where invoices and
+// new portal links go, once they have one — they may change it, not remove it. A field the
+// policy keeps from them is never required of them.
+func (m *Merchant) ProfileRequires(field string, saved *Customer) bool {
+	switch {
+	case !m.MayEdit(field):
+		return false
+	case field == "name":
+		return true
+	case field == "email":
+		return saved.Email != ""
+	}
+	return false
+}
+
 // EditableProfile keeps the changes of a customer's update to their own profile that the
-// merchant lets customers make, and drops the others.
-func (m *Merchant) EditableProfile(in CustomerInput) CustomerInput {
+// merchant lets customers make, and drops the others. Blanking a field the portal requires
+// (ProfileRequires; saved is the profile as it is) is a ValidationError that lists every
+// other invalid field of the update too, so the form shows all its errors at once.
+func (m *Merchant) EditableProfile(in CustomerInput, saved *Customer) (CustomerInput, error) {
 	keep := func(field string, value *string) *string {
 		if m.MayEdit(field) {
 			return value
@@ -87,5 +105,14 @@ func (m *Merchant) EditableProfile(in CustomerInput) CustomerInput {
 	if m.MayEdit("address") {
 		out.Address = in.Address
 	}
-	return out
+	if out.Email == nil || *out.Email != "" || !m.ProfileRequires("email", saved) {
+		return out, nil
+	}
+	var v validator
+	v.add("email", "required", "is required")
+	var invalid *ValidationError
+	if errors.As(out.validate(false), &invalid) {
+		v.errs = append(v.errs, invalid.Fields...)
+	}
+	return CustomerInput{}, v.err()
 }

@@ -143,14 +143,57 @@ func TestEditableProfile(t *testing.T) {
 		ExternalID: ptr("x"), Name: ptr("Mallory"), Email: ptr("z@example.com"), Phone: ptr("+1 555"), TaxID: ptr("X"),
 		PreferredLocale: ptr("de"), Address: &models.AddressInput{City: ptr("Köln")},
 	}
-	got := m.EditableProfile(in)
+	got, err := m.EditableProfile(in, &models.Customer{})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if got.ExternalID != nil || got.Name != nil || got.Phone != nil || got.TaxID != nil {
 		t.Errorf("kept a field the policy does not allow: %+v", got)
 	}
 	if got.Email == nil || *got.Email != "z@example.com" || got.PreferredLocale == nil || got.Address == nil || *got.Address.City != "Köln" {
 		t.Errorf("dropped a field the policy allows: %+v", got)
 	}
-	if none := (&models.Merchant{}).EditableProfile(in); none != (models.CustomerInput{}) {
-		t.Errorf("a merchant that allows nothing kept %+v", none)
+	if none, err := (&models.Merchant{}).EditableProfile(in, &models.Customer{}); err != nil || none != (models.CustomerInput{}) {
+		t.Errorf("a merchant that allows nothing kept %+v (%v)", none, err)
+	}
+}
+
+func TestProfileRequiresNameAndAnEmailOnceThereIsOne(t *testing.T) {
+	all := models.Merchant{EditableFields: models.ProfileFields}
+	withEmail, without := &models.Customer{Email: "zoe@example.com"}, &models.Customer{}
+	for _, tc := range []struct {
+		field string
+		saved *models.Customer
+		want  bool
+	}{
+		{"name", without, true}, {"email", withEmail, true}, {"email", without, false},
+		{"phone", withEmail, false}, {"address.city", withEmail, false}, {"tax_id", withEmail, false},
+	} {
+		if got := all.ProfileRequires(tc.field, tc.saved); got != tc.want {
+			t.Errorf("ProfileRequires(%q, email %q) = %t, want %t", tc.field, tc.saved.Email, got, tc.want)
+		}
+	}
+	if (&models.Merchant{EditableFields: []string{"email"}}).ProfileRequires("name", without) {
+		t.Error("a field the customer may not edit is required of them")
+	}
+
+	// Blanking a saved email is refused, with every other error of the form beside it.
+	_, err := all.EditableProfile(models.CustomerInput{Name: ptr(""), Email: ptr(""), Phone: ptr("call me")}, withEmail)
+	var invalid *models.ValidationError
+	if !errors.As(err, &invalid) {
+		t.Fatalf("blank email: %v, want a validation error", err)
+	}
+	for field, code := range map[string]string{"email": "required", "name": "required", "phone": "invalid_phone"} {
+		if f, ok := invalid.For(field); !ok || f.Code != code {
+			t.Errorf("%s: %+v, want %s", field, f, code)
+		}
+	}
+	// A customer without one may leave it empty; where the merchant keeps the email to
+	// itself, the form's blank one is dropped, not refused.
+	if got, err := all.EditableProfile(models.CustomerInput{Email: ptr("")}, without); err != nil || got.Email == nil {
+		t.Errorf("no email saved, none given: %+v, %v", got, err)
+	}
+	if got, err := (&models.Merchant{EditableFields: []string{"phone"}}).EditableProfile(models.CustomerInput{Email: ptr("")}, withEmail); err != nil || got.Email != nil {
+		t.Errorf("email not editable: %+v, %v", got, err)
 	}
 }

@@ -20,9 +20,11 @@ type PortalSession struct {
 	CustomerID string
 	CSRFSecret string `gorm:"column:csrf_secret"`
 	Locale     string // chosen with ?language=, remembered for the session
+	Flash      string // a message for the session's next page, shown once
 	CreatedAt  time.Time
 	LastSeenAt time.Time
 	EndedAt    *time.Time
+	EndReason  SessionEnd // why EndedAt was set: SessionSignedOut or SessionReplaced
 }
 
 // lastSeenEvery bounds how often a busy session writes last_seen_at, so a page view costs
@@ -37,7 +39,22 @@ type PortalAccess struct {
 	Link     PortalLink
 	Customer PortalCustomer
 	Merchant Merchant
+	// Ended says why the session can serve no more requests; empty while it is live.
+	Ended SessionEnd
 }
+
+// SessionEnd is why a portal session can serve no more requests, so the page that says so
+// can tell the customer what happened and what to do.
+type SessionEnd string
+
+// Why sessions end.
+const (
+	SessionSignedOut SessionEnd = "signed_out" // the customer signed out
+	SessionReplaced  SessionEnd = "replaced"   // the browser opened another customer's link instead
+	SessionRevoked   SessionEnd = "revoked"    // the merchant withdrew the link
+	SessionExpired   SessionEnd = "expired"    // the link expired, or the session reached AbsoluteSessionTimeout
+	SessionIdle      SessionEnd = "idle"       // unused for longer than the link's idle timeout
+)
 
 // PortalCustomer is the part of a customer every portal page needs.
 type PortalCustomer struct {
@@ -60,22 +77,22 @@ func (s *PortalSession) ExpiresAt(link *PortalLink) time.Time {
 	return link.ExpiresAt
 }
 
-// check says whether the session may serve a request at time at, and if not, why.
-func (a *PortalAccess) check(at time.Time) error {
-	var why string
+// over says why the session can serve no request at time at, or "" when it can. A link's
+// revocation ends its sessions too, so it is asked first.
+func (a *PortalAccess) over(at time.Time) SessionEnd {
 	switch {
-	case a.Session.EndedAt != nil:
-		why = "ended"
 	case a.Link.RevokedAt != nil:
-		why = "link revoked"
+		return SessionRevoked
+	case a.Session.EndedAt != nil && a.Session.EndReason == SessionReplaced:
+		return SessionReplaced
+	case a.Session.EndedAt != nil:
+		return SessionSignedOut
 	case !at.Before(a.Session.ExpiresAt(&a.Link)):
-		why = "expired"
+		return SessionExpired
 	case at.Sub(a.Session.LastSeenAt) > a.Link.IdleTimeoutDuration():
-		why = "idle too long"
-	default:
-		return nil
+		return SessionIdle
 	}
-	return fmt.Errorf("%w: %s", ErrSessionOver, why)
+	return ""
 }
 
 // Scope is what the session may see: its customer's rows.
@@ -92,23 +109,34 @@ type LinkOpening struct {
 	// PreviousSession is the session ID the browser's cookie holds, if any: that session
 	// ends when the new one starts, since its cookie is about to be replaced.
 	PreviousSession string
-	IP, UserAgent   string
+	// Switch confirms that the browser may leave a live session of another customer for
+	// this link. Without it such a session is kept and the link opens nothing (see
+	// PortalEntry.Live): a link another site sends the browser to must not swap whom it acts for.
+	Switch        bool
+	IP, UserAgent string
 }
 
 // PortalEntry is what opening a link found: the link, its merchant, and the session it
-// started. Session is nil when the link is expired or revoked; the page that says so still
-// names the merchant.
+// started. Session is nil when the link is expired or revoked (Ended says which; the page
+// that says so still names the merchant), or when Live is set.
 type PortalEntry struct {
 	Link     PortalLink
 	Merchant Merchant
 	Session  *PortalSession
+	Ended    SessionEnd // SessionExpired or SessionRevoked when the link opens no more sessions
+	// Live is the browser's live session of another customer, kept because the opening did
+	// not confirm the switch; Customer is then whom the link is for, to ask about.
+	Live     *PortalAccess
+	Customer PortalCustomer
 }
 
 // OpenPortalLink is the portal's door. It finds the link a token belongs to (ErrNotFound
 // for none) and, if the link is still usable, starts a new session from it: a new row, so a
 // cookie can never be fixed in advance, the link's first and last use, and an audit event.
 // Whether the link is usable is decided once, by one conditional UPDATE against the Store's
-// clock, so a revocation an instant earlier wins. Like LoadPortalAccess it has no merchant
+// clock, so a revocation an instant earlier wins. When the browser still has a live session
+// of another customer and the opening does not confirm the switch, nothing is written and
+// the entry names both, for the customer to choose. Like LoadPortalAccess it has no merchant
 // argument: the token is how a visitor's request learns its merchant.
 func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry, error) {
 	read := s.db.read.WithContext(ctx)
@@ -119,6 +147,21 @@ func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry
 	entry := &PortalEntry{Link: *link}
 	if err := read.Where("id = ?", link.MerchantID).Take(&entry.Merchant).Error; err != nil {
 		return nil, storeError("open portal link", err)
+	}
+	if entry.Ended = link.closed(s.Now()); entry.Ended != "" {
+		return entry, nil
+	}
+	if o.PreviousSession != "" && !o.Switch {
+		live, err := s.loadPortalAccess(ctx, o.PreviousSession)
+		switch {
+		case err == nil && live.Ended == "" && live.Customer.ID != link.CustomerID:
+			entry.Live = live
+			err = read.Model(&Customer{}).Select("id, name, preferred_locale").
+				Where("merchant_id = ? AND id = ?", link.MerchantID, link.CustomerID).Take(&entry.Customer).Error
+			return entry, storeError("open portal link", err)
+		case err != nil && !errors.Is(err, ErrNotFound):
+			return nil, err
+		}
 	}
 	err = s.writeTx(ctx, func(tx *gorm.DB) error {
 		t := s.Now()
@@ -150,7 +193,25 @@ func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry
 	if err != nil {
 		return nil, storeError("open portal link", err)
 	}
+	if entry.Session == nil {
+		// Revoked or expired between the look and the update, whose word is final.
+		entry.Ended = SessionExpired
+		if now, err := findPortalLink(read, o.Token); err == nil && now.RevokedAt != nil {
+			entry.Ended = SessionRevoked
+		}
+	}
 	return entry, nil
+}
+
+// closed says why a link opens no more sessions at time at, or "" when it still does.
+func (l *PortalLink) closed(at time.Time) SessionEnd {
+	switch {
+	case l.RevokedAt != nil:
+		return SessionRevoked
+	case !at.Before(l.ExpiresAt):
+		return SessionExpired
+	}
+	return ""
 }
 
 // endPreviousSession ends the session a browser had before it opened a link, as that
@@ -166,7 +227,7 @@ func (s *Store) endPreviousSession(tx *gorm.DB, o LinkOpening) error {
 	} else if err != nil {
 		return err
 	}
-	return s.endSession(tx, &old, Actor{Type: ActorPortalLink, ID: old.LinkID, IP: o.IP, UserAgent: o.UserAgent})
+	return s.endSession(tx, &old, Actor{Type: ActorPortalLink, ID: old.LinkID, IP: o.IP, UserAgent: o.UserAgent}, SessionReplaced)
 }
 
 // portalAccessRow is the one-query join behind LoadPortalAccess.
@@ -192,16 +253,43 @@ type portalAccessRow struct {
 	SupportURL         string
 	FaviconURL         string
 	PoweredBy          bool
+	MerchantAddress    Address `gorm:"embedded;embeddedPrefix:merchant_address_"`
+	VATID              string  `gorm:"column:vat_id"`
+	SEPACreditorID     string  `gorm:"column:sepa_creditor_id"`
 }
 
 // LoadPortalAccess loads the session a request's cookie names, with its link, customer and
 // merchant in one query, and decides against the Store's clock whether it may still serve.
-// A session that may not comes back with ErrSessionOver and its access, so the page that
-// says so can name the merchant; an unknown ID is ErrNotFound. A live session's activity is
-// recorded at most once a minute, so the idle clock restarts without a write per page view.
-// Like OpenPortalLink it has no merchant argument: the session ID is how a request learns
-// its merchant.
+// A session that may not comes back with ErrSessionOver and its access, whose Ended says
+// why, so the page that says so can name the merchant; an unknown ID is ErrNotFound. A live
+// session's activity is recorded at most once a minute, so the idle clock restarts without
+// a write per page view. Like OpenPortalLink it has no merchant argument: the session ID is
+// how a request learns its merchant.
 func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
+	a, err := s.loadPortalAccess(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	if a.Ended != "" {
+		return a, fmt.Errorf("%w: %s", ErrSessionOver, a.Ended)
+	}
+	now := s.Now()
+	if !a.touchDue(now) {
+		return a, nil
+	}
+	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
+		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
+		Update("last_seen_at", now).Error
+	if err != nil {
+		return nil, storeError("touch portal session", err)
+	}
+	a.Session.LastSeenAt = now
+	return a, nil
+}
+
+// loadPortalAccess is LoadPortalAccess's one query, without its write: the session, why it
+// is over if it is, and all the request needs of its link, customer and merchant.
+func (s *Store) loadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
 	var row portalAccessRow
 	err := s.db.read.WithContext(ctx).Table("portal_sessions AS s").
 		Select(`s.*,
@@ -211,7 +299,10 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 			c.name AS customer_name, c.preferred_locale AS customer_locale,
 			m.slug AS merchant_slug, m.name AS merchant_name, m.logo_url, m.accent_color,
 			m.default_locale, m.cancellation_mode, m.editable_fields, m.support_email, m.support_url,
-			m.favicon_url, m.powered_by`).
+			m.favicon_url, m.powered_by, m.vat_id, m.sepa_creditor_id,
+			m.address_line1 AS merchant_address_line1, m.address_line2 AS merchant_address_line2,
+			m.address_postal_code AS merchant_address_postal_code, m.address_city AS merchant_address_city,
+			m.address_state AS merchant_address_state, m.address_country AS merchant_address_country`).
 		Joins("JOIN portal_links AS l ON l.id = s.link_id").
 		Joins("JOIN customers AS c ON c.id = s.customer_id AND c.merchant_id = s.merchant_id").
 		Joins("JOIN merchants AS m ON m.id = s.merchant_id").
@@ -232,25 +323,13 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 			ID: row.MerchantID, Slug: row.MerchantSlug, Name: row.MerchantName, LogoURL: row.LogoURL,
 			AccentColor: row.AccentColor, DefaultLocale: row.DefaultLocale, CancellationMode: row.CancellationMode,
 			SupportEmail: row.SupportEmail, SupportURL: row.SupportURL, FaviconURL: row.FaviconURL, PoweredBy: row.PoweredBy,
+			Address: row.MerchantAddress, VATID: row.VATID, SEPACreditorID: row.SEPACreditorID,
 		},
 	}
 	if err := json.Unmarshal([]byte(row.EditableFields), &a.Merchant.EditableFields); err != nil {
 		return nil, storeError("load portal session", err)
 	}
-	now := s.Now()
-	if err := a.check(now); err != nil {
-		return a, err
-	}
-	if !a.touchDue(now) {
-		return a, nil
-	}
-	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
-		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
-		Update("last_seen_at", now).Error
-	if err != nil {
-		return nil, storeError("touch portal session", err)
-	}
-	a.Session.LastSeenAt = now
+	a.Ended = a.over(s.Now())
 	return a, nil
 }
 
@@ -267,19 +346,51 @@ func (s *Store) SetPortalSessionLocale(ctx context.Context, a *PortalAccess, loc
 
 // EndPortalSession ends a session: the customer signed out.
 func (s *Store) EndPortalSession(ctx context.Context, a *PortalAccess, actor Actor) error {
-	err := s.writeTx(ctx, func(tx *gorm.DB) error { return s.endSession(tx, &a.Session, actor) })
+	err := s.writeTx(ctx, func(tx *gorm.DB) error { return s.endSession(tx, &a.Session, actor, SessionSignedOut) })
 	return storeError("end portal session", err)
 }
 
-// endSession ends a session once, with its audit event; ending an ended one changes nothing.
-func (s *Store) endSession(tx *gorm.DB, session *PortalSession, actor Actor) error {
+// endSession ends a session once, saying why, with its audit event; ending an ended one
+// changes nothing.
+func (s *Store) endSession(tx *gorm.DB, session *PortalSession, actor Actor, why SessionEnd) error {
 	res := tx.Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ? AND ended_at IS NULL", session.MerchantID, session.ID).
-		Update("ended_at", s.Now())
+		Updates(map[string]any{"ended_at": s.Now(), "end_reason": why})
 	if res.Error != nil || res.RowsAffected == 0 {
 		return res.Error
 	}
-	return s.record(tx, session.MerchantID, session.CustomerID, actor, "portal_session.ended", map[string]string{"link_id": session.LinkID})
+	return s.record(tx, session.MerchantID, session.CustomerID, actor, "portal_session.ended", map[string]string{"link_id": session.LinkID, "reason": string(why)})
+}
+
+// SetPortalFlash keeps a message for the session's next page: what the form the customer
+// just sent did. It lives in the session row, not in the redirect's URL, so a reload or a
+// bookmark never shows it again.
+func (s *Store) SetPortalFlash(ctx context.Context, a *PortalAccess, flash string) error {
+	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
+		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
+		Update("flash", flash).Error
+	return storeError("set portal flash", err)
+}
+
+// TakePortalFlash returns the session's message for this page and removes it, so it shows
+// once: of two pages loading at the same moment, one gets it. A session without a message
+// costs no query.
+func (s *Store) TakePortalFlash(ctx context.Context, a *PortalAccess) (string, error) {
+	flash := a.Session.Flash
+	if flash == "" {
+		return "", nil
+	}
+	res := s.db.write.WithContext(ctx).Model(&PortalSession{}).
+		Where("merchant_id = ? AND id = ? AND flash = ?", a.Merchant.ID, a.Session.ID, flash).
+		Update("flash", "")
+	if res.Error != nil {
+		return "", storeError("take portal flash", res.Error)
+	}
+	a.Session.Flash = ""
+	if res.RowsAffected == 0 {
+		return "", nil
+	}
+	return flash, nil
 }
 
 // touchDue reports whether a request at time at must record activity. Skipping the write

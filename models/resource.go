@@ -98,6 +98,7 @@ type MerchantResource struct {
 	BankAccount      BankAccountResource         `json:"bank_account"`
 	RemittanceFormat string                      `json:"remittance_format"`
 	Stripe           *ProviderConnectionResource `json:"stripe"`
+	SEPACreditorID   string                      `json:"sepa_creditor_id"`
 
 	RenewExpiredLinks          bool `json:"renew_expired_links"`
 	EmailLogin                 bool `json:"email_login"`
@@ -128,6 +129,7 @@ func (s *Store) merchantResource(db *gorm.DB, m *Merchant) (MerchantResource, er
 		NotifyPaymentDetailsChange: m.NotifyPaymentDetailsChange, NotifyCancellation: m.NotifyCancellation,
 		BankAccount:      BankAccountResource(m.BankAccount),
 		RemittanceFormat: cmp.Or(m.RemittanceFormat, DefaultRemittanceFormat),
+		SEPACreditorID:   m.SEPACreditorID,
 	}
 	var account ProviderAccount
 	switch err := db.Where("merchant_id = ?", m.ID).Take(&account).Error; {

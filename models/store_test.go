@@ -200,7 +200,7 @@ func TestEntitiesRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, err := s.GetPaymentDetails(ctx, models.MerchantScope(tn.merchant).Customer(tn.customer))
-			if err != nil || got.IBAN != "NL91ABNA0417164300" || got.MaskedIBAN() != "NL•• •••• •••• ••43 00" {
+			if err != nil || got.IBAN != "NL91ABNA0417164300" || got.MaskedIBAN() != "NL91 •••• •••• •••• 00" {
 				t.Fatalf("details = %+v (%s), %v", got, got.MaskedIBAN(), err)
 			}
 		})

@@ -16,19 +16,27 @@ type Balance struct {
 // CustomerSummary is the customer's account at a glance: the portal's overview.
 type CustomerSummary struct {
 	Balances      []Balance
-	NextInvoice   *Invoice // the open invoice due first; nil when nothing is due
+	NextInvoice   *Invoice // the unpaid invoice due first, overdue or not; nil when nothing is due
 	Subscriptions []Subscription
 }
 
 // liveSubscriptionStatuses are the statuses a customer is (or will be) billed in.
 var liveSubscriptionStatuses = []SubscriptionStatus{SubTrialing, SubActive, SubPastDue}
 
-// SummarizeCustomer loads the overview of one customer in three indexed queries.
+// unpaidStatuses are the statuses of invoices the customer still owes: open (overdue or
+// not) and uncollectible, which the merchant has written off in its books but the
+// customer can still pay, and which the invoice list shows with its amount due.
+var unpaidStatuses = []InvoiceStatus{StatusOpen, StatusUncollectible}
+
+// SummarizeCustomer loads the overview of one customer in three indexed queries. The
+// balance and the next invoice count what the invoice list shows as due: open and
+// uncollectible invoices. The next invoice is the one due first, so an overdue invoice comes
+// before one that is not due yet, as the invoice to pay next in Stripe's and Chargebee's portals.
 func (s *Store) SummarizeCustomer(ctx context.Context, sc Scope) (*CustomerSummary, error) {
 	var sum CustomerSummary
 	q := s.scoped(ctx, sc)
 	open := q.Session(&gorm.Session{}).Model(&Invoice{}).
-		Where("kind = ? AND status = ? AND amount_due > 0", KindInvoice, StatusOpen)
+		Where("kind = ? AND status IN ? AND amount_due > 0", KindInvoice, unpaidStatuses)
 	err := open.Session(&gorm.Session{}).Select("currency, SUM(amount_due) AS amount_due").
 		Group("currency").Order("currency").Scan(&sum.Balances).Error
 	if err != nil {

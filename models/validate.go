@@ -105,12 +105,13 @@ func validCurrency(code string) bool {
 }
 
 func (v *validator) country(field, value string) {
-	if value != "" && !validCountry(value) {
+	if value != "" && !ValidCountry(value) {
 		v.add(field, "invalid_country", "must be an ISO 3166-1 alpha-2 country code like DE")
 	}
 }
 
-func validCountry(code string) bool {
+// ValidCountry reports whether code is an ISO 3166-1 alpha-2 code of a country in use, upper-case.
+func ValidCountry(code string) bool {
 	if len(code) != 2 || strings.ToUpper(code) != code {
 		return false
 	}

@@ -72,8 +72,55 @@ func TestIBAN(t *testing.T) {
 			t.Errorf("ValidIBAN(%q) = %v, want %v", tc.iban, got, tc.valid)
 		}
 	}
-	if got := MaskIBAN("DE89370400440532013000"); got != "DE•• •••• •••• •••• ••30 00" {
-		t.Errorf("MaskIBAN = %q", got)
+	for iban, want := range map[string]string{
+		"DE89370400440532013000":      "DE89 •••• •••• •••• •••• 00",
+		"de89 3704 0044 0532 0130 00": "DE89 •••• •••• •••• •••• 00",
+		"NL91ABNA0417164300":          "NL91 •••• •••• •••• 00",
+		"AT611904300234573201":        "AT61 •••• •••• •••• 3201", // a full last group
+		"NO9386011117947":             "NO93 •••• •••• 947",
+		"FR1420041010050500013M02606": "FR14 •••• •••• •••• •••• •••• 606",
+		"DE89":                        "••••", // too short to show anything
+		"":                            "",
+	} {
+		if got := MaskIBAN(iban); got != want {
+			t.Errorf("MaskIBAN(%q) = %q, want %q", iban, got, want)
+		}
+	}
+}
+
+func TestCreditorID(t *testing.T) {
+	for _, tc := range []struct {
+		id    string
+		valid bool
+	}{
+		{"DE98ZZZ09999999999", true}, // the Bundesbank's example
+		{"de98 zzz0 9999 9999 99", true},
+		{"DE98ABC09999999999", true}, // the business code is outside the check digits
+		{"NL42ZZZ123456780001", true},
+		{"DE97ZZZ09999999999", false}, // check digits
+		{"DE98ZZ", false},
+		{"DE98ZZZ0999999999-", false},
+		{"", false},
+	} {
+		if got := ValidCreditorID(tc.id); got != tc.valid {
+			t.Errorf("ValidCreditorID(%q) = %v, want %v", tc.id, got, tc.valid)
+		}
+	}
+	p := &PaymentDetails{ID: "pm_01jabcdefghjkmnpqrstvwxyz0"}
+	if got := p.Mandate(); got != "PM-01JABCDEFGHJKMNPQRSTVWXYZ0" || len(got) > 35 {
+		t.Errorf("Mandate = %q", got)
+	}
+	p.MandateReference = "STRIPE-MANDATE-1" // a provider collects under its own mandate
+	if got := p.Mandate(); got != "STRIPE-MANDATE-1" {
+		t.Errorf("Mandate with the provider's = %q", got)
+	}
+	if got := MaskPartialIBAN("DE", "3000"); got != "DE•• •••• •••• •••• ••30 00" {
+		t.Errorf("MaskPartialIBAN = %q", got)
+	}
+	for masked, want := range map[string]string{MaskIBAN("DE89370400440532013000"): "00", MaskPartialIBAN("DE", "3000"): "3000"} {
+		if got := (&PaymentDetails{Method: MethodSEPADebit, IBANMasked: masked}).Last4(); got != want {
+			t.Errorf("Last4 of %q = %q, want %q", masked, got, want)
+		}
 	}
 }
 

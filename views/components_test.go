@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -29,8 +30,11 @@ var testCatalog = func() *Catalog {
 func testPage(lang string) *Page {
 	return &Page{
 		T: testCatalog.Translator(lang), Title: "Test", Stylesheet: "/static/portico.css", Favicon: "/static/favicon.svg",
-		Brand: Brand{Name: "Acme Cloud", ReturnURL: "https://acme.example/account"},
-		Nav:   &Nav{CSRFToken: "csrf-token", Path: "/portal/invoices"},
+		Brand: Brand{Name: "Acme Cloud", ReturnURL: "https://acme.example/account", PoweredBy: true},
+		Nav: &Nav{
+			CSRFToken: "csrf-token", Customer: "Zoë Müller",
+			Path: "/portal/invoices", Query: url.Values{"status": {"open"}, "page": {"2"}, "language": {"en"}},
+		},
 	}
 }
 
@@ -129,7 +133,7 @@ func TestFieldWithError(t *testing.T) {
 	}{
 		{"field-error-en", "en", Field{Name: "email", Label: "Email", Value: "zoe@", Type: "email", Autocomplete: "email", Required: true, Error: "invalid_email"}},
 		{"field-error-de", "de", Field{Name: "address.country", Label: "Land", Value: "XX", Autocomplete: "country", Error: "invalid_country"}},
-		{"field-optional", "en", Field{Name: "phone", Label: "Phone", Type: "tel"}},
+		{"field-not-required", "en", Field{Name: "phone", Label: "Phone", Type: "tel"}},
 		{"field-read-only", "en", Field{Name: "name", Label: "Name", Value: "Zoë", ReadOnly: true}},
 	} {
 		t.Run(tc.name, func(t *testing.T) { golden(t, tc.name, textField(testPage(tc.lang), tc.f)) })
@@ -147,15 +151,52 @@ func TestFieldWithError(t *testing.T) {
 	if doc.Find(`label[for="field-address-city"]`).Length() != 1 {
 		t.Error("the input has no label")
 	}
+	// A required field is marked, an optional one is not; a read-only one never is.
+	for _, tc := range []struct {
+		f      Field
+		marked bool
+	}{
+		{Field{Name: "name", Required: true}, true},
+		{Field{Name: "phone"}, false},
+		{Field{Name: "name", Required: true, ReadOnly: true}, false},
+	} {
+		if got := parse(t, textField(testPage("en"), tc.f)).Find("label .req").Length() == 1; got != tc.marked {
+			t.Errorf("%+v: marked required = %t, want %t", tc.f, got, tc.marked)
+		}
+	}
 }
 
-func TestCSRFFieldAndErrorSummary(t *testing.T) {
-	golden(t, "csrf-field", csrfField(testPage("en")))
-	if got := render(t, errorSummary(testPage("en"), nil)); got != "" {
-		t.Errorf("a form without errors has a summary: %s", got)
+func TestActions(t *testing.T) {
+	p := testPage("en")
+	p.Framed = true
+	actions := []Action{
+		DownloadPDF("inv_1"),
+		{Label: "invoice.download_pdf", URL: "/portal/invoices/inv_1/act", Post: true, Primary: true},
+		{Label: "invoice.download_pdf", URL: "https://pay.example/inv_1", External: true},
 	}
-	doc := parse(t, errorSummary(testPage("de"), FieldErrors{"email": "invalid_email"}))
-	if s := doc.Find(`[role="alert"]`); s.Length() != 1 || s.Text() != testCatalog.Translator("de").T("form.not_saved") {
-		t.Errorf("error summary = %q", s.Text())
+	var html strings.Builder
+	for _, a := range actions {
+		html.WriteString(render(t, action(p, a)))
+	}
+	doc, err := goquery.NewDocumentFromReader(strings.NewReader(html.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	links, forms := doc.Find("a"), doc.Find("form")
+	if links.Length() != 2 || forms.Length() != 1 {
+		t.Fatalf("%d links and %d forms, want 2 and 1", links.Length(), forms.Length())
+	}
+	if pdf := links.First(); pdf.AttrOr("href", "") != "/portal/invoices/inv_1/pdf" || pdf.AttrOr("download", "x") == "x" || !pdf.HasClass("secondary") {
+		t.Errorf("PDF action = %s", render(t, action(p, DownloadPDF("inv_1"))))
+	}
+	if post := forms.First(); post.AttrOr("method", "") != "post" || post.Find(`input[name="csrf_token"][value="csrf-token"]`).Length() != 1 || post.Find("button.secondary").Length() != 0 {
+		t.Errorf("a POST action without its CSRF token, or not primary")
+	}
+	if pay := links.Last(); pay.AttrOr("target", "") != "_top" {
+		t.Error("an external action in a framed session stays inside the frame")
+	}
+	p.Framed = false
+	if target := parse(t, action(p, actions[2])).Find("a").AttrOr("target", ""); target != "" {
+		t.Errorf("unframed, an external action has target %q", target)
 	}
 }

@@ -27,7 +27,7 @@ func TestEveryMessageInEveryLanguage(t *testing.T) {
 			m := EmailMessage{
 				Kind: kind, Merchant: "Acme Cloud", SupportEmail: "help@acme.example", CustomerName: "Zoë",
 				LinkURL: "https://portal.example/p/" + strings.Repeat("A", 43), ValidFor: 24 * time.Hour,
-				NewAddress: "z•••@e•••.org", Account: "NL•• •••• •••• ••43 00", Plan: "Pro", EffectiveAt: &end,
+				NewAddress: "z•••@e•••.org", Account: "NL91 •••• •••• •••• 00", Plan: "Pro", EffectiveAt: &end,
 			}
 			r, err := RenderEmail(context.Background(), catalog.Translator(lang), m)
 			if err != nil {

@@ -169,6 +169,6 @@ func (f Field) inputType() string {
 func profileField(p *Page, v ProfileView, name, label, value, typ, autocomplete string) Field {
 	return Field{
 		Name: name, Label: p.T.T(label), Value: value, Type: typ, Autocomplete: autocomplete,
-		ReadOnly: !v.MayEdit(name), Error: v.Form.Errors[name],
+		Required: v.Requires(name), ReadOnly: !v.MayEdit(name), Error: v.Form.Errors[name],
 	}
 }

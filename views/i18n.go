@@ -36,7 +36,9 @@ func LoadCatalog() (*Catalog, error) {
 		if err != nil {
 			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
 		}
-		t := &Translator{lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: formats}
+		t := &Translator{
+			lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: formats, countries: &countryList{},
+		}
 		for _, m := range file.Messages {
 			// Messages without placeholders or plural forms are a map lookup at render time.
 			if m.One == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
@@ -58,10 +60,11 @@ func (c *Catalog) Translator(lang string) *Translator {
 
 // Translator renders messages in one language.
 type Translator struct {
-	lang    string
-	loc     *i18n.Localizer
-	plain   map[string]string
-	formats formats
+	lang      string
+	loc       *i18n.Localizer
+	plain     map[string]string
+	formats   formats
+	countries *countryList
 }
 
 // Lang is the translator's language code, for <html lang>.

@@ -2,7 +2,12 @@
 // Components get exactly the data they render: a per-request Page and a view model.
 package views
 
-import "github.com/portico/portico/models"
+import (
+	"net/url"
+	"strings"
+
+	"github.com/portico/portico/models"
+)
 
 // Page is what every page needs besides its own data: language, assets, branding, and the
 // signed-in customer's navigation. Handlers build one per request.
@@ -10,25 +15,31 @@ type Page struct {
 	T               *Translator
 	Title           string
 	Stylesheet      string // fingerprinted path of the site stylesheet
-	Favicon         string
+	Favicon         string // Portico's, or the merchant's (an https URL)
 	BrandStylesheet string // the merchant's colours; empty for Portico's own
 	Brand           Brand
-	Nav             *Nav   // nil outside a portal session
-	Flash           string // a message ID confirming what the last form did, or empty
+	// Framed: the page is shown inside the merchant's iframe, so links to the merchant's
+	// site leave the frame (target="_top") instead of opening the site inside it.
+	Framed bool
+	Nav    *Nav  // nil outside a portal session
+	Flash  Flash // what the last form did, shown once; empty for nothing
 }
 
 // Brand is how a merchant shows itself.
 type Brand struct {
 	Name      string
-	LogoURL   string
+	LogoURL   string // an https image that shows the name; the name is then not repeated
 	ReturnURL string // "back to the merchant"; empty when the link named none
+	PoweredBy bool   // "Powered by Portico" under the page
 }
 
 // Nav is the portal's navigation for a signed-in customer.
 type Nav struct {
 	Current   Section
 	CSRFToken string
-	Path      string // the current path, where the language switcher submits to
+	Customer  string     // whom the session acts for, named in the header
+	Path      string     // the current path and query: the language menu links them in
+	Query     url.Values // every language, so a filter or page survives the switch
 }
 
 // Section is a part of the portal, named as in links' landing sections.
@@ -71,11 +82,33 @@ var accountItems = []accountItem{
 	{"payment-details", PaymentDetailsURL()},
 }
 
-// languageNames are the languages as their speakers write them, for the switcher.
-var languageNames = map[string]string{"en": "English", "de": "Deutsch", "fr": "Français", "nl": "Nederlands", "es": "Español", "it": "Italiano"}
+// languageNames are the languages as their speakers write them, for the language menu.
+var languageNames = map[string]string{
+	"en": "English", "de": "Deutsch", "fr": "Français", "nl": "Nederlands", "es": "Español", "it": "Italiano",
+}
 
-// languages lists the switcher's choices in the order the portal defines them.
+// languages lists the menu's choices in the order the portal defines them.
 func languages() []string { return models.Locales }
 
 // Lang is the page's language code.
 func (p *Page) Lang() string { return p.T.Lang() }
+
+// languageURL is the current page in another language: its path and query, with
+// ?language= set, so a filter, a page number or a form's state survives the switch.
+func (p *Page) languageURL(lang string) string {
+	q := url.Values{}
+	for k, v := range p.Nav.Query {
+		q[k] = v
+	}
+	q.Set("language", lang)
+	return p.Nav.Path + "?" + q.Encode()
+}
+
+// faviconType is the favicon's media type when it is known: Portico's is SVG; a merchant's
+// may be anything a browser shows.
+func (p *Page) faviconType() string {
+	if strings.HasSuffix(p.Favicon, ".svg") && strings.HasPrefix(p.Favicon, "/") {
+		return "image/svg+xml"
+	}
+	return ""
+}

@@ -1,12 +1,17 @@
 package views
 
 import (
+	"bytes"
+	"context"
 	"errors"
+	"io"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
 	"github.com/portico/portico/models"
 	"golang.org/x/net/html"
 )
@@ -66,11 +71,25 @@ func TestLayout(t *testing.T) {
 	if nav.Length() != 6 || nav.First().AttrOr("href", "") != "/portal" || nav.Last().AttrOr("href", "") != "/portal/profile" {
 		t.Errorf("section nav has %d links", nav.Length())
 	}
-	if signedIn.Find(`form[action="/portal/logout"] input[name="csrf_token"][value="csrf-token"]`).Length() != 1 {
-		t.Error("no sign-out form with the CSRF token")
+	if signedIn.Find(`header details.account form[action="/portal/logout"] input[name="csrf_token"][value="csrf-token"]`).Length() != 1 {
+		t.Error("no sign-out form with the CSRF token in the account menu")
 	}
-	if signedIn.Find(`form.lang[action="/portal/invoices"] option[value="de"][selected]`).Length() != 1 {
-		t.Error("the language switcher does not submit to the page or mark its language")
+	if got := text(signedIn.Find(`header [data-testid="customer"]`)); got != "Zoë Müller" {
+		t.Errorf("the header names %q, want the session's customer", got)
+	}
+	// The language menu: a link per language to the same page and query, the current one marked.
+	langs := signedIn.Find("header details.lang a")
+	if langs.Length() != len(models.Locales) {
+		t.Errorf("the language menu has %d links", langs.Length())
+	}
+	if href := signedIn.Find(`details.lang a[hreflang="fr"]`).AttrOr("href", ""); href != "/portal/invoices?language=fr&page=2&status=open" {
+		t.Errorf("the French link goes to %q, want the page and its query", href)
+	}
+	if signedIn.Find(`details.lang a[hreflang="de"][aria-current="true"]`).Length() != 1 || signedIn.Find("details.lang select, form.lang").Length() != 0 {
+		t.Error("the language menu does not mark the page's language, or is still a form")
+	}
+	if signedIn.Find(`footer.site`).Length() != 1 || signedIn.Find(`link[rel="icon"][href="/static/favicon.svg"][type="image/svg+xml"]`).Length() != 1 {
+		t.Error("Portico's favicon or footer is missing")
 	}
 
 	p := testPage("en")
@@ -82,11 +101,53 @@ func TestLayout(t *testing.T) {
 	signedOut := testPage("en")
 	signedOut.Nav, signedOut.BrandStylesheet = nil, "/brand/112233.css"
 	doc := parse(t, NoticePage(signedOut, NoticeView{Notice: NoticeSignedOut}))
-	if doc.Find("nav.sections").Length() != 0 || doc.Find("form.lang").Length() != 0 || doc.Find(`form[action="/portal/logout"]`).Length() != 0 {
+	if doc.Find("nav.sections").Length() != 0 || doc.Find("details.lang, details.account").Length() != 0 || doc.Find(`form[action="/portal/logout"]`).Length() != 0 {
 		t.Error("a page without a session shows the session's navigation")
 	}
 	if doc.Find(`link[rel="stylesheet"][href="/brand/112233.css"]`).Length() != 1 {
 		t.Error("no merchant stylesheet")
+	}
+}
+
+func TestBranding(t *testing.T) {
+	p := testPage("en")
+	p.Brand.LogoURL, p.Brand.PoweredBy, p.Favicon = "https://acme.example/logo.svg", false, "https://acme.example/icon.png"
+	doc := parse(t, OverviewPage(p, OverviewView{CustomerName: "Zoë"}))
+	brand := doc.Find("header .brand")
+	if brand.Find(`img[src="https://acme.example/logo.svg"][alt="Acme Cloud"]`).Length() != 1 || text(brand) != "" {
+		t.Errorf("the logo area = %q: want the logo, named by its alt text, and the name not repeated", text(brand))
+	}
+	if doc.Find("footer.site").Length() != 0 {
+		t.Error("Powered by Portico shows though the merchant turned it off")
+	}
+	if icon := doc.Find(`link[rel="icon"]`); icon.AttrOr("href", "") != "https://acme.example/icon.png" || icon.AttrOr("type", "") != "" {
+		t.Errorf("favicon = %s", render(t, OverviewPage(p, OverviewView{})))
+	}
+	if text(parse(t, OverviewPage(testPage("en"), OverviewView{})).Find("header .brand")) != "Acme Cloud" {
+		t.Error("without a logo the header does not name the merchant")
+	}
+
+	// In a frame, every link to the merchant's site opens in the whole window.
+	for _, framed := range []bool{false, true} {
+		p := testPage("en")
+		p.Framed = framed
+		sub := NewSubscriptionRow(sampleSubscription())
+		pages := []*goquery.Document{
+			parse(t, OverviewPage(p, OverviewView{CustomerName: "Zoë"})),
+			parse(t, SubscriptionPage(p, SubscriptionView{Subscription: sub, Option: models.CancelOptionContact, Support: Support{URL: "https://acme.example/help"}})),
+			parse(t, NoticePage(p, NoticeView{Notice: NoticeLinkExpired})),
+		}
+		for i, doc := range pages {
+			links := doc.Find(`a[href^="https://acme.example"]`)
+			if links.Length() == 0 {
+				t.Errorf("page %d: no link to the merchant", i)
+			}
+			links.Each(func(_ int, a *goquery.Selection) {
+				if target := a.AttrOr("target", ""); (target == "_top") != framed {
+					t.Errorf("page %d, framed %t: %s has target %q", i, framed, a.AttrOr("href", ""), target)
+				}
+			})
+		}
 	}
 }
 
@@ -122,38 +183,89 @@ func TestInvoicesPage(t *testing.T) {
 		t.Errorf("caption = %q", got)
 	}
 
-	empty := parse(t, InvoicesPage(testPage("en"), InvoiceListView{Filter: "void"}))
-	if !strings.Contains(text(empty.Find("main")), "There are no invoices here yet.") || empty.Find("table, nav.pager").Length() != 0 {
-		t.Error("the empty list has no empty state, or a table")
+	if doc.Find("thead th").Length() != 7 {
+		t.Error("a list whose rows have no actions has a column for them")
+	}
+	v.Invoices[0].Pay = PayAction{InvoiceID: "inv_1", Form: true}
+	withAction := parse(t, InvoicesPage(testPage("en"), v))
+	if withAction.Find("thead th").Length() != 8 || withAction.Find(`tbody tr:first-child .row-actions form[action="/portal/invoices/inv_1/pay"]`).Length() != 1 {
+		t.Error("a row's Pay now is not in its row")
+	}
+
+	for filter, want := range map[InvoiceFilter]string{"void": "No invoices with this status.", "": "No invoices yet. Invoices from Acme Cloud will show here"} {
+		empty := parse(t, InvoicesPage(testPage("en"), InvoiceListView{Filter: filter}))
+		if !strings.Contains(text(empty.Find("main")), want) || empty.Find("table, nav.pager").Length() != 0 {
+			t.Errorf("the empty list %q has no empty state %q, or a table", filter, want)
+		}
 	}
 }
 
 func TestInvoicePage(t *testing.T) {
 	inv := sampleInvoice("inv_1", "INV-1", models.StatusOpen)
 	inv.AmountRefunded = 1000
-	v := NewInvoiceView(inv, day)
+	v := NewInvoiceView(inv, sampleMerchant(), sampleCustomer(), day)
 	v.Payments = NewPaymentRows([]models.Payment{{Kind: models.KindRefund, Method: "card", Status: models.PaymentSucceeded, Amount: 1000, Currency: "EUR", PaidAt: day}}, nil)
 	note := sampleInvoice("inv_2", "CN-1", models.StatusIssued)
 	note.Kind, note.Total = models.KindCreditNote, 1000
 	v.CreditNotes = NewInvoiceRows([]models.Invoice{*note}, day)
-	doc := parse(t, InvoicePage(testPage("en"), v))
+	p := testPage("en")
+	doc := parse(t, InvoicePage(p, v))
 	main := text(doc.Find("main"))
-	for _, want := range []string{"Invoice INV-1", "Open", "Pro plan", "19%", "€100.00", "€19.00", "€119.00", "Amount paid €50.00", "Amount refunded €10.00", "Amount due €69.00", "Thank you", "-€10.00", "CN-1 €10.00 · Nov 25, 2026"} {
+	due := p.T.Date(*inv.DueAt)
+	for _, want := range []string{"Invoice INV-1", "Open", "Pro plan", "19%", "€100.00", "€19.00", "€119.00", "Thank you", "-€10.00", "CN-1 · €10.00 · " + p.T.Date(day)} {
 		if !strings.Contains(main, want) {
 			t.Errorf("invoice page lacks %q:\n%s", want, main)
 		}
 	}
-	if doc.Find(`a[download][href="/portal/invoices/inv_1/pdf"]`).Length() != 1 || doc.Find(`a[href="/portal/invoices/inv_2"]`).Length() != 1 {
-		t.Error("no PDF link or credit note link")
+	// What is due and when, first; then who bills whom.
+	if got := text(doc.Find(".summary")); got != "Amount due €69.00 Due on "+due {
+		t.Errorf("summary = %q", got)
+	}
+	if got := text(doc.Find(".parties")); got != "From Acme Cloud Hauptstraße 1 10115 Berlin Germany VAT ID DE123456789 Bill to Zoë Müller Keizersgracht 1 1015 CJ Amsterdam Netherlands zoe@example.com Tax ID NL123" {
+		t.Errorf("parties = %q", got)
+	}
+	// The totals are rows of the lines' table, their amounts in its amount column.
+	var totals []string
+	doc.Find("table.lines tfoot tr").Each(func(_ int, tr *goquery.Selection) {
+		if tr.Find("th[colspan='4']").Length() == 1 && tr.Find("td.num").Length() == 1 {
+			totals = append(totals, text(tr))
+		}
+	})
+	if want := []string{"Subtotal €100.00", "Tax €19.00", "Total €119.00", "Amount paid €50.00", "Amount refunded €10.00", "Amount due €69.00"}; strings.Join(totals, "|") != strings.Join(want, "|") {
+		t.Errorf("totals = %q, want %q", totals, want)
+	}
+	// The actions at the top: the PDF, and whatever a feature adds before it.
+	if doc.Find(`.page-head a[download][href="/portal/invoices/inv_1/pdf"]`).Length() != 1 || doc.Find(`a[href="/portal/invoices/inv_2"]`).Length() != 1 {
+		t.Error("no PDF action at the top, or no credit note link")
+	}
+	// Pay now comes first, then the PDF, then what a feature appends.
+	v.Pay.Action = PayAction{InvoiceID: "inv_1", Form: true}
+	v.Actions = append(v.Actions, Action{Label: "invoice.download_pdf", URL: "/portal/invoices/inv_1/remind", Post: true})
+	var top []string
+	parse(t, InvoicePage(p, v)).Find(".page-head .actions > *").Each(func(_ int, s *goquery.Selection) {
+		top = append(top, s.AttrOr("action", s.AttrOr("href", "")))
+	})
+	if want := []string{"/portal/invoices/inv_1/pay", "/portal/invoices/inv_1/pdf", "/portal/invoices/inv_1/remind"}; strings.Join(top, " ") != strings.Join(want, " ") {
+		t.Errorf("the top of the invoice has %q, want %q", top, want)
 	}
 	if doc.Find("main table").Last().Find("th[scope=col]").Length() != 5 {
 		t.Error("the invoice's payments table has an invoice column")
 	}
 
-	credit := NewInvoiceView(note, day)
+	overdue := NewInvoiceView(inv, sampleMerchant(), sampleCustomer(), inv.DueAt.AddDate(0, 0, 1))
+	if got := text(parse(t, InvoicePage(p, overdue)).Find(".summary .due.overdue")); got != "Overdue since "+due {
+		t.Errorf("overdue summary = %q", got)
+	}
+	paid := sampleInvoice("inv_3", "INV-3", models.StatusPaid)
+	paid.AmountPaid, paid.AmountDue = paid.Total, 0
+	if got := text(parse(t, InvoicePage(p, NewInvoiceView(paid, sampleMerchant(), sampleCustomer(), day))).Find(".summary")); got != "Total €119.00" {
+		t.Errorf("paid summary = %q", got)
+	}
+
+	credit := NewInvoiceView(note, sampleMerchant(), sampleCustomer(), day)
 	credited := NewInvoiceRow(inv, day)
 	credit.Credited = &credited
-	doc = parse(t, InvoicePage(testPage("en"), credit))
+	doc = parse(t, InvoicePage(p, credit))
 	main = text(doc.Find("main"))
 	if !strings.Contains(main, "Credit note CN-1") || !strings.Contains(main, "Credits invoice INV-1") || strings.Contains(main, "Amount due") {
 		t.Errorf("credit note page = %q", main)
@@ -162,24 +274,56 @@ func TestInvoicePage(t *testing.T) {
 
 func TestOverviewPage(t *testing.T) {
 	scheduled := sampleSubscription()
-	scheduled.CancelAtPeriodEnd = true
+	scheduled.ID, scheduled.PlanName, scheduled.CancelAtPeriodEnd = "sub_2", "Storage", true
+	yearly := sampleSubscription()
+	yearly.ID, yearly.PlanName, yearly.Interval, yearly.UnitAmount, yearly.CurrentPeriodEnd = "sub_3", "Archive", "year", 12000, day.AddDate(0, 6, 0)
 	sum := &models.CustomerSummary{
 		Balances:      []models.Balance{{Currency: "EUR", AmountDue: 18800}, {Currency: "USD", AmountDue: 123456}},
 		NextInvoice:   sampleInvoice("inv_1", "INV-1", models.StatusOpen),
-		Subscriptions: []models.Subscription{*sampleSubscription(), *scheduled},
+		Subscriptions: []models.Subscription{*yearly, *sampleSubscription(), *scheduled},
 	}
-	doc := parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", sum, day)))
+	pay := &models.PaymentDetails{ID: "pm_1", Method: models.MethodSEPADebit, IBAN: "DE89370400440532013000"}
+	entitlements := []models.Entitlement{
+		{Name: "Seats", Limit: ptr(int64(10)), Usage: ptr(int64(9)), ValidFrom: day.AddDate(-1, 0, 0)},
+		{Name: "Support", Value: "Priority", ValidFrom: day.AddDate(-1, 0, 0)},
+	}
+	p := testPage("en")
+	doc := parse(t, OverviewPage(p, NewOverviewView("Zoë", sum, pay, entitlements, day)))
 	main := text(doc.Find("main"))
-	for _, want := range []string{"Welcome, Zoë", "€188.00", "$1,234.56", "INV-1", "Due on Dec 9, 2026", "€49.00 per month", "Next billing date: Dec 15, 2026", "Ends on Dec 15, 2026", "Back to Acme Cloud"} {
+	renews, ends := p.T.Date(day.AddDate(0, 0, 20)), p.T.Date(scheduled.CurrentPeriodEnd)
+	for _, want := range []string{
+		"Welcome, Zoë", "€188.00", "$1,234.56", "INV-1", "Due on " + p.T.Date(*sum.NextInvoice.DueAt), "€49.00 per month",
+		"Renews on " + renews, "Ends on " + ends, "Back to Acme Cloud",
+	} {
 		if !strings.Contains(main, want) {
 			t.Errorf("overview lacks %q:\n%s", want, main)
 		}
 	}
-	empty := text(parse(t, OverviewPage(testPage("en"), NewOverviewView("Zoë", &models.CustomerSummary{}, day))).Find("main"))
-	for _, want := range []string{"Nothing is due.", "You have no open invoices.", "You have no active subscriptions."} {
+	// The next charge is the subscription renewing first; a scheduled end is none.
+	if got := text(doc.Find(`section[aria-labelledby="next-charge"]`)); !strings.HasPrefix(got, "Next charge €49.00 On "+renews+" for Pro plan Payment method SEPA Direct Debit DE89 •••• •••• •••• •••• 00") {
+		t.Errorf("next charge = %q", got)
+	}
+	meter := doc.Find(`section[aria-labelledby="usage"] meter`)
+	if meter.Length() != 1 || meter.AttrOr("value", "") != "9" || meter.AttrOr("max", "") != "10" || doc.Find("#"+meter.AttrOr("aria-labelledby", "none")).Text() != "Seats" {
+		t.Errorf("usage = %s", render(t, OverviewPage(p, NewOverviewView("Zoë", sum, pay, entitlements, day))))
+	}
+
+	overdue := text(parse(t, OverviewPage(p, NewOverviewView("Zoë", sum, nil, nil, sum.NextInvoice.DueAt.AddDate(0, 0, 1)))).Find(`section[aria-labelledby="next-invoice"]`))
+	if !strings.Contains(overdue, "Overdue Overdue since "+p.T.Date(*sum.NextInvoice.DueAt)) {
+		t.Errorf("an overdue next invoice = %q", overdue)
+	}
+
+	empty := text(parse(t, OverviewPage(p, NewOverviewView("Zoë", &models.CustomerSummary{}, nil, nil, day))).Find("main"))
+	for _, want := range []string{
+		"Nothing to pay New invoices from Acme Cloud will show here", "No invoice to pay.", "No upcoming charges",
+		"No payment method on file. Add a bank account", "No active subscriptions. Plans you subscribe to with Acme Cloud will show here.",
+	} {
 		if !strings.Contains(empty, want) {
 			t.Errorf("empty overview lacks %q:\n%s", want, empty)
 		}
+	}
+	if strings.Contains(empty, "Usage") {
+		t.Error("an overview without metered entitlements has a usage section")
 	}
 }
 
@@ -206,19 +350,32 @@ func TestPaymentsAndEntitlementsPages(t *testing.T) {
 		{Name: "Support", Value: "Priority", ValidFrom: day.AddDate(-1, 0, 0)},
 		{Name: "Beta", ValidFrom: day.AddDate(-1, 0, 0), ValidTo: &until},
 	}
-	rows = text(parse(t, EntitlementsPage(testPage("en"), NewEntitlementRows(entitlements, day))).Find("main table tbody"))
-	for _, want := range []string{"Seats 10 3 of 10 Since Nov 25, 2025", "Support Priority Not tracked", "Beta Not active Included Not tracked Nov 25, 2025 – Oct 25, 2026"} {
+	entitlements = append(entitlements,
+		models.Entitlement{Name: "SSO", Value: "true", ValidFrom: day.AddDate(-1, 0, 0)},
+		models.Entitlement{Name: "API", Value: "False", ValidFrom: day.AddDate(-1, 0, 0)})
+	page := parse(t, EntitlementsPage(testPage("en"), NewEntitlementRows(entitlements, day)))
+	rows = text(page.Find("main table tbody"))
+	for _, want := range []string{
+		"Seats 10 3 of 10 Since Nov 25, 2025", "Support Priority Not tracked", "Beta Not active Included Not tracked Nov 25, 2025 – Oct 25, 2026",
+		"SSO Included", "API Not included",
+	} {
 		if !strings.Contains(rows, want) {
 			t.Errorf("entitlements lack %q: %s", want, rows)
 		}
+	}
+	// A limit with a tracked usage gets a bar, named by its feature; nothing else does.
+	meters := page.Find("main table meter")
+	if meters.Length() != 1 || meters.AttrOr("value", "") != "3" || meters.AttrOr("max", "") != "10" || text(page.Find("#"+meters.AttrOr("aria-labelledby", "none"))) != "Seats" {
+		t.Errorf("%d usage bars: %s", meters.Length(), render(t, meterBar(NewEntitlementRows(entitlements, day)[0], "x")))
 	}
 }
 
 func TestSubscriptionPages(t *testing.T) {
 	sub := sampleSubscription()
+	en := testCatalog.Translator("en")
 	list := text(parse(t, SubscriptionsPage(testPage("en"), SubscriptionListView{Subscriptions: NewSubscriptionRows([]models.Subscription{*sub})})).Find("main table tbody"))
-	if list != "Pro plan Active €49.00 per month Dec 15, 2026" {
-		t.Errorf("subscription list = %q", list)
+	if want := "Pro plan Active €49.00 per month Renews on " + en.Date(sub.CurrentPeriodEnd); list != want {
+		t.Errorf("subscription list = %q, want %q", list, want)
 	}
 	support := Support{Email: "help@acme.example", URL: "https://acme.example/help"}
 	for _, tc := range []struct {
@@ -240,11 +397,35 @@ func TestSubscriptionPages(t *testing.T) {
 		}
 	}
 
+	// The facts say when it renews, or when it ends: never both, and "cancelled on" only
+	// for a subscription that has ended.
+	asked, endedAt := day.AddDate(0, 0, -3), day.AddDate(0, 0, -1)
+	ending := sampleSubscription()
+	ending.CancelAtPeriodEnd, ending.CanceledAt = true, &asked
 	ended := sampleSubscription()
-	ended.Status, ended.CanceledAt = models.SubCanceled, &day
-	facts := text(parse(t, SubscriptionPage(testPage("en"), SubscriptionView{Subscription: NewSubscriptionRow(ended), Option: models.CancelOptionNone})).Find("dl"))
-	if !strings.Contains(facts, "Ended") || !strings.Contains(facts, "Cancelled on Nov 25, 2026") {
-		t.Errorf("ended subscription facts = %q", facts)
+	ended.Status, ended.CanceledAt, ended.EndedAt = models.SubCanceled, &asked, &endedAt
+	period := en.Date(sub.CurrentPeriodStart) + " – " + en.Date(sub.CurrentPeriodEnd)
+	for _, tc := range []struct {
+		name string
+		s    *models.Subscription
+		want string
+	}{
+		{"active", sub, "Price €49.00 per month Current period " + period + " Next billing date " + en.Date(sub.CurrentPeriodEnd)},
+		{"ending", ending, "Price €49.00 per month Current period " + period + " Ends on " + en.Date(sub.CurrentPeriodEnd) + " Cancellation requested on " + en.Date(asked)},
+		{"ended", ended, "Price €49.00 per month Current period " + period + " Ended on " + en.Date(endedAt) + " Cancelled on " + en.Date(asked)},
+	} {
+		facts := text(parse(t, SubscriptionPage(testPage("en"), SubscriptionView{Subscription: NewSubscriptionRow(tc.s), Option: models.CancelOptionNone})).Find("dl"))
+		if facts != tc.want {
+			t.Errorf("%s: facts %q, want %q", tc.name, facts, tc.want)
+		}
+	}
+	for _, tc := range []struct {
+		s    *models.Subscription
+		want string
+	}{{sub, "Renews on "}, {ending, "Ends on "}, {ended, "Ended on "}} {
+		if got := renewal(en, NewSubscriptionRow(tc.s)); !strings.HasPrefix(got, tc.want) {
+			t.Errorf("renewal = %q, want %q…", got, tc.want)
+		}
 	}
 }
 
@@ -258,7 +439,9 @@ func TestCancelPage(t *testing.T) {
 		Subscription: row, Option: models.CancelOptionCancel,
 		Form: CancelForm{Reason: "unused", Comment: "kept", Errors: FieldErrors{"comment": "too_long"}},
 	}))
-	if got := text(now.Find("main form")); !strings.Contains(got, "ends immediately") {
+	// At once: what happens to the period already paid for, and whom to ask about it.
+	if got, end := text(now.Find("main form")), testCatalog.Translator("en").Date(row.Period.End); !strings.Contains(got, "ends immediately") ||
+		!strings.Contains(got, "before the end of the current period on "+end) || !strings.Contains(got, "up to Acme Cloud") {
 		t.Errorf("immediately: %q", got)
 	}
 	if now.Find(`#field-reason option[value="unused"][selected]`).Length() != 1 || now.Find("#field-comment").Text() != "kept" {
@@ -274,9 +457,12 @@ func TestCancelPage(t *testing.T) {
 }
 
 func TestProfilePage(t *testing.T) {
-	customer := &models.Customer{Name: "Zoë", Email: "zoe@example.com", PreferredLocale: "de", Address: models.Address{City: "Köln", Country: "DE"}}
+	customer := &models.Customer{Name: "Zoë", Email: "zoe@example.com", PreferredLocale: "de", Address: models.Address{City: "Köln", Country: "AT"}}
 	m := &models.Merchant{EditableFields: []string{"email", "address"}}
-	doc := parse(t, ProfilePage(testPage("en"), ProfileView{Form: NewProfileForm(customer), MayEdit: m.MayEdit}))
+	view := func(m *models.Merchant) ProfileView {
+		return ProfileView{Form: NewProfileForm(customer), MayEdit: m.MayEdit, Requires: func(f string) bool { return m.ProfileRequires(f, customer) }}
+	}
+	doc := parse(t, ProfilePage(testPage("en"), view(m)))
 	for selector, readOnly := range map[string]bool{"#field-name": true, "#field-email": false, "#field-address-city": false, "#field-tax_id": true} {
 		if _, ro := doc.Find(selector).Attr("readonly"); ro != readOnly {
 			t.Errorf("%s read-only = %t, want %t", selector, ro, readOnly)
@@ -288,9 +474,36 @@ func TestProfilePage(t *testing.T) {
 	if doc.Find(`main form button[type="submit"]`).Length() != 1 {
 		t.Error("no save button")
 	}
-	none := parse(t, ProfilePage(testPage("en"), ProfileView{Form: NewProfileForm(customer), MayEdit: (&models.Merchant{}).MayEdit}))
-	if none.Find(`main form button`).Length() != 0 || !strings.Contains(text(none.Find("main form")), "Acme Cloud") {
-		t.Error("a profile nobody may edit offers to save")
+	// The email the customer has may be changed, not removed: it is marked required; the
+	// name is read-only here, so it is not.
+	if _, required := doc.Find("#field-email").Attr("required"); !required || doc.Find(`label[for="field-email"] .req`).Length() != 1 || doc.Find(`label[for="field-name"] .req`).Length() != 0 {
+		t.Error("required markers are wrong")
+	}
+	if doc.Find("main form .hint").First().Text() != "Fields marked * are required." {
+		t.Error("no note explains the required mark")
+	}
+	// Postal code and city side by side.
+	if doc.Find(".row #field-address-postal_code").Length() != 1 || doc.Find(".row #field-address-city").Length() != 1 {
+		t.Error("postal code and city are not in one row")
+	}
+	// The country is a choice of names in the page's language, sorted as its speakers do.
+	de := parse(t, ProfilePage(testPage("de"), view(m)))
+	country := de.Find("select#field-address-country")
+	if country.Find(`option[value="AT"][selected]`).Text() != "Österreich" || country.Find("option").Length() < 240 {
+		t.Errorf("country select: %d options, selected %q", country.Find("option").Length(), country.Find("option[selected]").Text())
+	}
+	var names []string
+	country.Find("option").Each(func(_ int, o *goquery.Selection) { names = append(names, o.Text()) })
+	if i, j := slices.Index(names, "Österreich"), slices.Index(names, "Oman"); i < j || i > j+3 {
+		t.Errorf("Österreich sorts at %d, Oman at %d: want it among the O's", i, j)
+	}
+
+	none := parse(t, ProfilePage(testPage("en"), view(&models.Merchant{})))
+	if none.Find(`main form button`).Length() != 0 || !strings.Contains(text(none.Find("main form")), "Acme Cloud") || none.Find(".req").Length() != 0 {
+		t.Error("a profile nobody may edit offers to save, or marks fields required")
+	}
+	if _, disabled := none.Find("#field-address-country").Attr("disabled"); !disabled {
+		t.Error("the country is editable against the policy")
 	}
 }
 
@@ -340,45 +553,133 @@ func TestAccountPages(t *testing.T) {
 		t.Error("no delete confirmation")
 	}
 
-	sepa := &models.PaymentDetails{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBANMasked: models.MaskIBAN("DE89370400440532013000")}
+	if edit := doc.Find(`a[href="/portal/contacts/con_1"]`); text(edit) != "Edit Ada" || edit.Find(".sr").Text() != " Ada" {
+		t.Errorf("the edit link reads %q: want a short word, and the name for screen readers", text(edit))
+	}
+}
+
+func TestPaymentDetailsPage(t *testing.T) {
+	authorised := day.AddDate(0, -2, 0)
+	sepa := &models.PaymentDetails{ID: "pm_01jabcdefghjkmnpqrstvwxyz0", Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000", UpdatedAt: authorised}
 	card := &models.PaymentDetails{Method: models.MethodCard, CardBrand: "american_express", CardLast4: "4242", CardExpMonth: 3, CardExpYear: 2030}
+	creditor := Creditor{Name: "Acme Cloud", ID: "DE98ZZZ09999999999"}
+	en := testCatalog.Translator("en")
 	for _, tc := range []struct {
-		name  string
-		d     *models.PaymentDetails
-		shows string
+		name    string
+		d       *models.PaymentDetails
+		errs    FieldErrors
+		shows   string
+		mandate string // the mandate section, or "" for none
+		open    bool   // the bank account form shows at once
 	}{
-		{"none", nil, "No payment method is on file."},
-		{"sepa", sepa, "Method SEPA Direct Debit Account holder Zoë IBAN DE•• •••• •••• •••• ••30 00"},
-		{"card", card, "Card American Express ending in 4242 Expires 03/2030"},
+		{"none", nil, nil, "No payment method is on file.", "", true},
+		{"sepa", sepa, nil, "Method SEPA Direct Debit Account holder Zoë IBAN DE89 •••• •••• •••• •••• 00",
+			"SEPA Direct Debit mandate Creditor Acme Cloud Creditor identifier DE98ZZZ09999999999 Mandate reference PM-01JABCDEFGHJKMNPQRSTVWXYZ0 Signed on " + en.Date(authorised) +
+				" You can have any direct debit refunded by your bank within 8 weeks", false},
+		{"sepa, refused", sepa, FieldErrors{"iban": "invalid_iban"}, "DE89 •••• •••• •••• •••• 00", "SEPA Direct Debit mandate", true},
+		{"card", card, nil, "Card American Express ending in 4242 Expires 03/2030", "", false},
 	} {
-		doc := parse(t, PaymentDetailsPage(testPage("en"), PaymentDetailsView{OnFile: NewPaymentMethod(tc.d), Form: PaymentDetailsForm{IBAN: "NL00"}}))
+		v := PaymentDetailsView{OnFile: NewPaymentMethod(tc.d), Creditor: creditor, Form: PaymentDetailsForm{IBAN: "NL00", Errors: tc.errs}}
+		doc := parse(t, PaymentDetailsPage(testPage("en"), v))
 		if got := text(doc.Find(`section[aria-labelledby="on-file"]`)); !strings.Contains(got, tc.shows) {
 			t.Errorf("%s: on file %q, want %q", tc.name, got, tc.shows)
 		}
-		if doc.Find(`form[action="/portal/payment-details"] #field-iban[value="NL00"]`).Length() != 1 {
-			t.Errorf("%s: the form does not keep its input", tc.name)
+		if got := text(doc.Find(`section[aria-labelledby="mandate"]`)); !strings.HasPrefix(got, tc.mandate) || (tc.mandate == "") != (got == "") {
+			t.Errorf("%s: mandate %q, want %q…", tc.name, got, tc.mandate)
 		}
+		form := doc.Find(`form[action="/portal/payment-details"]`)
+		if form.Find(`#field-iban[value="NL00"]`).Length() != 1 || !strings.Contains(text(form), "within 8 weeks starting from the date on which your account was debited") {
+			t.Errorf("%s: the form does not keep its input or lacks the mandate's text", tc.name)
+		}
+		// Replacing the account is asked for, not offered up front — unless there is none,
+		// or the last try needs correcting.
+		closed := doc.Find("details.disclosure:not([open]) form").Length() == 1
+		if closed == tc.open {
+			t.Errorf("%s: form shown at once = %t, want %t", tc.name, !closed, tc.open)
+		}
+	}
+	unknown := parse(t, PaymentDetailsPage(testPage("en"), PaymentDetailsView{OnFile: NewPaymentMethod(sepa), Creditor: Creditor{Name: "Acme Cloud"}}))
+	if strings.Contains(text(unknown.Find(`section[aria-labelledby="mandate"]`)), "Creditor identifier") {
+		t.Error("a creditor identifier row without one")
 	}
 }
 
 func TestNoticeAndErrorPages(t *testing.T) {
 	unbranded := testPage("en")
-	unbranded.Nav, unbranded.Brand = nil, Brand{}
+	unbranded.Nav, unbranded.Brand = nil, Brand{PoweredBy: true}
 	doc := parse(t, NoticePage(unbranded, NoticeView{Notice: NoticeLinkInvalid}))
-	if doc.Find(`[data-testid="link_invalid"]`).Length() != 1 || strings.Contains(text(doc.Find("main")), "Acme") {
-		t.Error("the unknown link's page")
+	main := text(doc.Find("main"))
+	if doc.Find(`[data-testid="link_invalid"]`).Length() != 1 || strings.Contains(main, "Acme") || doc.Find("main .steps li").Length() != 2 {
+		t.Errorf("the unknown link's page gives no way forward: %q", main)
 	}
+	// Each notice says what happened in its own words; those the merchant can help with
+	// say whom to ask.
+	for notice, want := range map[Notice]string{
+		NoticeLinkExpired:     "This link has expired For your security, links to the billing portal of Acme Cloud work for a limited time only. Need a new link? Ask Acme Cloud. help@acme.example",
+		NoticeLinkRevoked:     "This link was withdrawn Acme Cloud has withdrawn this link",
+		NoticeSessionIdle:     "Your session timed out",
+		NoticeSessionReplaced: "This session has ended Another account's link was opened in this browser",
+		NoticeSignedOut:       "You are signed out You have signed out of the billing portal of Acme Cloud.",
+	} {
+		branded := testPage("en")
+		branded.Nav = nil
+		doc := parse(t, NoticePage(branded, NoticeView{Notice: notice, SupportEmail: "help@acme.example"}))
+		main := text(doc.Find("main"))
+		if !strings.HasPrefix(main, want) || doc.Find(`main a.button[href="https://acme.example/account"]`).Length() != 1 {
+			t.Errorf("%s: %q, want %q… and the way back", notice, main, want)
+		}
+		if asks := strings.Contains(main, "help@acme.example"); asks != (NoticeView{Notice: notice}).asksMerchant() {
+			t.Errorf("%s: names the support address: %t", notice, asks)
+		}
+	}
+	// Another feature adds its way forward beside the way back.
+	extra := templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
+		_, err := io.WriteString(w, `<a class="button" href="/login/acme">Email me a new link</a>`)
+		return err
+	})
 	branded := testPage("en")
 	branded.Nav = nil
-	doc = parse(t, NoticePage(branded, NoticeView{Notice: NoticeLinkExpired, SupportEmail: "help@acme.example"}))
-	if doc.Find(`a[href="mailto:help@acme.example"]`).Length() != 1 || doc.Find(`main a[href="https://acme.example/account"]`).Length() != 1 {
-		t.Error("the expired link's page has no way back to the merchant")
+	var b bytes.Buffer
+	if err := NoticePage(branded, NoticeView{Notice: NoticeLinkExpired}).Render(templ.WithChildren(context.Background(), extra), &b); err != nil {
+		t.Fatal(err)
+	}
+	withExtra, _ := goquery.NewDocumentFromReader(&b)
+	if got := withExtra.Find(".notice .actions a"); got.Length() != 2 || got.Last().AttrOr("href", "") != "/login/acme" {
+		t.Errorf("the notice's actions = %d links: want the way back and the added one", got.Length())
 	}
 	for status, want := range map[int]string{404: "error.404", 418: "error.400", 502: "error.500"} {
 		main := text(parse(t, ErrorPage(unbranded, ErrorView{Status: status, RequestID: "req-1"})).Find("main"))
 		if !strings.Contains(main, testCatalog.Translator("en").T(want)) || strings.Contains(main, "req-1") != (status >= 500) {
 			t.Errorf("%d: %q", status, main)
 		}
+	}
+}
+
+func TestNoticeFor(t *testing.T) {
+	for why, want := range map[models.SessionEnd]Notice{
+		models.SessionSignedOut: NoticeSignedOut, models.SessionReplaced: NoticeSessionReplaced, models.SessionRevoked: NoticeLinkRevoked,
+		models.SessionExpired: NoticeLinkExpired, models.SessionIdle: NoticeSessionIdle, "": NoticeSessionEnded,
+	} {
+		if got := NoticeFor(why); got != want {
+			t.Errorf("NoticeFor(%q) = %s, want %s", why, got, want)
+		}
+	}
+}
+
+func TestSwitchPage(t *testing.T) {
+	p := testPage("en")
+	p.Nav = nil
+	doc := parse(t, SwitchPage(p, SwitchView{Current: "Zoë Müller", CurrentMerchant: "Acme Cloud", Next: "Yusuf", Confirm: "/p/token", CSRFToken: "live-csrf"}))
+	main := text(doc.Find("main"))
+	if !strings.Contains(main, "signed in to the billing portal as Zoë Müller (Acme Cloud)") || !strings.Contains(main, "for Yusuf") {
+		t.Errorf("switch page = %q", main)
+	}
+	form := doc.Find(`form[method="post"][action="/p/token"]`)
+	if form.Find(`input[name="csrf_token"][value="live-csrf"]`).Length() != 1 || text(form.Find("button")) != "Continue as Yusuf" {
+		t.Error("the confirmation is not a POST carrying the live session's token")
+	}
+	if stay := doc.Find(`a[href="/portal"]`); text(stay) != "Stay signed in as Zoë Müller" {
+		t.Errorf("the way to stay = %q", text(stay))
 	}
 }
 
@@ -407,5 +708,19 @@ func TestRoutes(t *testing.T) {
 		if got != want {
 			t.Errorf("got %s, want %s", got, want)
 		}
+	}
+}
+
+func sampleMerchant() *models.Merchant {
+	return &models.Merchant{
+		Name: "Acme Cloud", VATID: "DE123456789",
+		Address: models.Address{Line1: "Hauptstraße 1", PostalCode: "10115", City: "Berlin", Country: "DE"},
+	}
+}
+
+func sampleCustomer() *models.Customer {
+	return &models.Customer{
+		Name: "Zoë Müller", Email: "zoe@example.com", TaxID: "NL123",
+		Address: models.Address{Line1: "Keizersgracht 1", PostalCode: "1015 CJ", City: "Amsterdam", Country: "NL"},
 	}
 }

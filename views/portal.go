@@ -3,6 +3,7 @@ package views
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -11,6 +12,58 @@ import (
 
 // The portal's view models: what each page shows, built from the store's rows by the
 // constructors below. Templates see these, never a GORM row.
+
+// Action is something the customer can do with a document: a link, or a button that posts
+// a form with the session's CSRF token. The top of an invoice renders InvoiceView.Actions
+// after its Pay now, so a feature that adds one there (a reminder, a dispute) fills the view
+// model in its handler and changes no template.
+type Action struct {
+	Label    string         // a catalog message ID
+	Data     map[string]any // its placeholders, if it has any
+	URL      string         // a portal path, or for External an https URL
+	Post     bool           // a form POST, with the session's CSRF token, instead of a link (session pages only)
+	Primary  bool           // the one main thing to do here: a filled button
+	Download bool           // the link downloads a file
+	External bool           // leaves the portal (a provider's payment page): the whole window in a framed session
+}
+
+// style is the action's button look.
+func (a Action) style() string {
+	if a.Primary {
+		return "button"
+	}
+	return "button secondary"
+}
+
+// DownloadPDF is the action that downloads an invoice or credit note as a PDF.
+func DownloadPDF(invoiceID string) Action {
+	return Action{Label: "invoice.download_pdf", URL: InvoicePDFURL(invoiceID), Download: true}
+}
+
+// Flash is a one-time message on the page after a form: what the form did. Its catalog ID
+// is "done.<flash>".
+type Flash string
+
+// The confirmations the portal's forms end with.
+const (
+	FlashProfileSaved                Flash = "profile_saved"
+	FlashContactAdded                Flash = "contact_added"
+	FlashContactSaved                Flash = "contact_saved"
+	FlashContactDeleted              Flash = "contact_deleted"
+	FlashPaymentDetailsSaved         Flash = "payment_details_saved"
+	FlashSubscriptionCanceled        Flash = "subscription_canceled"
+	FlashSubscriptionCancelScheduled Flash = "subscription_cancel_scheduled"
+	FlashSubscriptionResumed         Flash = "subscription_resumed"
+	FlashSubscriptionUnchanged       Flash = "subscription_unchanged"
+	FlashPaymentMethodSaving         Flash = "payment_method_saving" // back from the provider's page
+)
+
+// Flashes are every confirmation there is; a session's stored flash shows only if it is one.
+var Flashes = []Flash{
+	FlashProfileSaved, FlashContactAdded, FlashContactSaved, FlashContactDeleted, FlashPaymentDetailsSaved,
+	FlashSubscriptionCanceled, FlashSubscriptionCancelScheduled, FlashSubscriptionResumed, FlashSubscriptionUnchanged,
+	FlashPaymentMethodSaving,
+}
 
 // Money is an amount in minor units of an ISO 4217 currency.
 type Money struct {
@@ -70,6 +123,9 @@ type InvoiceRow struct {
 	Pay        PayAction // set by the page where the invoice can be paid now
 }
 
+// Unpaid reports whether the customer still owes on the invoice.
+func (r InvoiceRow) Unpaid() bool { return !r.CreditNote && r.AmountDue.Minor > 0 }
+
 // NewInvoiceRow shows an invoice as it stands at time now.
 func NewInvoiceRow(inv *models.Invoice, now time.Time) InvoiceRow {
 	return InvoiceRow{
@@ -97,6 +153,12 @@ type InvoiceListView struct {
 	Archive  ArchiveChoice
 }
 
+// hasActions reports whether any row has something to do (Pay now), so the list needs a
+// column for it.
+func (v InvoiceListView) hasActions() bool {
+	return slices.ContainsFunc(v.Invoices, func(r InvoiceRow) bool { return r.Pay.Offered() })
+}
+
 // InvoiceLine is one line of an invoice.
 type InvoiceLine struct {
 	Description string
@@ -106,9 +168,20 @@ type InvoiceLine struct {
 	Amount      Money
 }
 
+// Party is the seller or the buyer of an invoice, as its header shows them.
+type Party struct {
+	Name    string
+	Address models.Address
+	Email   string
+	TaxID   string // the seller's VAT ID, the buyer's tax ID
+}
+
 // InvoiceView is one invoice or credit note with what relates to it.
 type InvoiceView struct {
 	InvoiceRow
+	From           Party    // the merchant
+	BillTo         Party    // the customer
+	Actions        []Action // at the top of the page, after Pay now: the PDF, then what features add
 	Memo           string
 	Lines          []InvoiceLine
 	Subtotal       Money
@@ -122,10 +195,14 @@ type InvoiceView struct {
 	Pay            PayView
 }
 
-// NewInvoiceView shows an invoice (with its lines) as it stands at time now.
-func NewInvoiceView(inv *models.Invoice, now time.Time) InvoiceView {
+// NewInvoiceView shows an invoice (with its lines) from the merchant to the customer as it
+// stands at time now, with its PDF to download.
+func NewInvoiceView(inv *models.Invoice, from *models.Merchant, to *models.Customer, now time.Time) InvoiceView {
 	v := InvoiceView{
 		InvoiceRow: NewInvoiceRow(inv, now), Memo: inv.Memo,
+		From:     Party{Name: from.Name, Address: from.Address, TaxID: from.VATID},
+		BillTo:   Party{Name: to.Name, Address: to.Address, Email: to.Email, TaxID: to.TaxID},
+		Actions:  []Action{DownloadPDF(inv.ID)},
 		Subtotal: Money{inv.Subtotal, inv.Currency}, Tax: Money{inv.Tax, inv.Currency},
 		AmountPaid: Money{inv.AmountPaid, inv.Currency}, AmountRefunded: Money{inv.AmountRefunded, inv.Currency},
 		AmountCredited: Money{inv.AmountCredited, inv.Currency},
@@ -187,6 +264,9 @@ type EntitlementRow struct {
 	ValidTo   *time.Time
 }
 
+// Metered reports whether the entitlement has a limit and a tracked usage: a usage bar.
+func (e EntitlementRow) Metered() bool { return e.Limit != nil && e.Usage != nil && *e.Limit > 0 }
+
 // NewEntitlementRows shows entitlements as they stand at time now.
 func NewEntitlementRows(entitlements []models.Entitlement, now time.Time) []EntitlementRow {
 	rows := make([]EntitlementRow, len(entitlements))
@@ -211,7 +291,8 @@ type SubscriptionRow struct {
 	NextBilling       *time.Time
 	CancelAtPeriodEnd bool
 	Ended             bool
-	CanceledOn        *time.Time
+	EndedOn           *time.Time
+	CanceledOn        *time.Time // when the customer or the merchant asked to cancel
 }
 
 // NewSubscriptionRow shows a subscription.
@@ -221,7 +302,7 @@ func NewSubscriptionRow(s *models.Subscription) SubscriptionRow {
 		Price: Money{s.UnitAmount, s.Currency}, Interval: s.Interval, IntervalCount: s.IntervalCount,
 		Period:      Period{Start: s.CurrentPeriodStart, End: s.CurrentPeriodEnd},
 		NextBilling: s.NextBillingAt(), CancelAtPeriodEnd: s.CancelAtPeriodEnd,
-		Ended: s.Status == models.SubCanceled, CanceledOn: s.CanceledAt,
+		Ended: s.Status == models.SubCanceled, EndedOn: s.EndedAt, CanceledOn: s.CanceledAt,
 	}
 	if row.CancelAtPeriodEnd && !row.Ended {
 		row.Status = "canceling"
@@ -266,17 +347,29 @@ type CancelView struct {
 	Form         CancelForm
 }
 
-// OverviewView is the portal's home page.
+// OverviewView is the portal's home page: what the customer owes, what comes next, what
+// they pay with, what runs and how much of it they use.
 type OverviewView struct {
 	CustomerName  string
 	Balances      []Money
-	NextInvoice   *InvoiceRow // the open invoice due first
+	NextInvoice   *InvoiceRow // the unpaid invoice due first, overdue or not
+	NextCharge    *NextCharge // the subscription billed first
+	PaymentMethod *PaymentMethod
 	Subscriptions []SubscriptionRow
+	Usage         []EntitlementRow // the entitlements with a limit and a tracked usage
 }
 
-// NewOverviewView shows a customer's summary as it stands at time now.
-func NewOverviewView(customerName string, sum *models.CustomerSummary, now time.Time) OverviewView {
-	v := OverviewView{CustomerName: customerName, Subscriptions: NewSubscriptionRows(sum.Subscriptions)}
+// NextCharge is when a subscription bills next, and what.
+type NextCharge struct {
+	On     time.Time
+	Amount Money
+	Plan   string
+}
+
+// NewOverviewView shows a customer's summary, payment details (nil for none) and
+// entitlements as they stand at time now.
+func NewOverviewView(customerName string, sum *models.CustomerSummary, pay *models.PaymentDetails, entitlements []models.Entitlement, now time.Time) OverviewView {
+	v := OverviewView{CustomerName: customerName, Subscriptions: NewSubscriptionRows(sum.Subscriptions), PaymentMethod: NewPaymentMethod(pay)}
 	for _, b := range sum.Balances {
 		v.Balances = append(v.Balances, Money{b.AmountDue, b.Currency})
 	}
@@ -284,13 +377,24 @@ func NewOverviewView(customerName string, sum *models.CustomerSummary, now time.
 		row := NewInvoiceRow(sum.NextInvoice, now)
 		v.NextInvoice = &row
 	}
+	for _, s := range v.Subscriptions {
+		if s.NextBilling != nil && (v.NextCharge == nil || s.NextBilling.Before(v.NextCharge.On)) {
+			v.NextCharge = &NextCharge{On: *s.NextBilling, Amount: s.Price, Plan: s.PlanName}
+		}
+	}
+	for _, e := range NewEntitlementRows(entitlements, now) {
+		if e.Active && e.Metered() {
+			v.Usage = append(v.Usage, e)
+		}
+	}
 	return v
 }
 
 // ProfileView is the customer's profile form under the merchant's policy.
 type ProfileView struct {
-	Form    ProfileForm
-	MayEdit func(field string) bool // the merchant's policy (models.Merchant.MayEdit)
+	Form     ProfileForm
+	MayEdit  func(field string) bool // the merchant's policy (models.Merchant.MayEdit)
+	Requires func(field string) bool // fields that may not be left empty (models.Merchant.ProfileRequires)
 }
 
 // Editable reports whether the policy lets the customer change anything at all.
@@ -326,10 +430,12 @@ type PaymentMethod struct {
 	Method        string // models.MethodSEPADebit or models.MethodCard
 	AccountHolder string
 	MaskedIBAN    string
-	CardBrand     string // as people write it: "Visa", "American Express"
+	Mandate       string    // the reference of the SEPA mandate it gives
+	ProviderKept  bool      // a payment provider keeps it, and collects under its own mandate
+	AuthorisedOn  time.Time // when the customer gave this bank account or card
+	CardBrand     string    // as people write it: "Visa", "American Express"
 	CardLast4     string
 	CardExpiry    string // MM/YYYY
-	Mandate       string // the SEPA mandate a provider collects under
 	AutoCollect   bool   // the merchant collects open invoices from it
 }
 
@@ -340,20 +446,36 @@ func NewPaymentMethod(d *models.PaymentDetails) *PaymentMethod {
 	}
 	return &PaymentMethod{
 		Method: d.Method, AccountHolder: d.AccountHolder, MaskedIBAN: d.MaskedIBAN(),
+		Mandate: d.Mandate(), ProviderKept: d.Provider != "", AuthorisedOn: d.UpdatedAt,
 		CardBrand: cardBrand(d.CardBrand), CardLast4: d.CardLast4,
-		CardExpiry: fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
-		Mandate:    d.MandateReference, AutoCollect: d.AutoCollect,
+		CardExpiry:  fmt.Sprintf("%02d/%d", d.CardExpMonth, d.CardExpYear),
+		AutoCollect: d.AutoCollect,
 	}
 }
 
-// PaymentDetailsView shows what is on file beside the form for a new bank account.
+// SEPA reports whether the method is a direct-debit mandate.
+func (m *PaymentMethod) SEPA() bool { return m.Method == models.MethodSEPADebit }
+
+// Creditor is the merchant as a SEPA direct-debit mandate names it.
+type Creditor struct {
+	Name string
+	ID   string // the SEPA creditor identifier; empty when the merchant has not set one
+}
+
+// PaymentDetailsView shows what is on file, the mandate it gives, and how to give another:
+// the bank account form, or the merchant's provider's page.
 type PaymentDetailsView struct {
-	OnFile *PaymentMethod // nil when nothing is on file
-	Form   PaymentDetailsForm
+	OnFile   *PaymentMethod // nil when nothing is on file
+	Creditor Creditor
+	Form     PaymentDetailsForm
 	// Setup: the merchant's provider saves new methods on its own page, instead of the
 	// IBAN form.
 	Setup bool
 }
+
+// formOpen reports whether the bank account form shows at once: when nothing is on file, or
+// when it comes back with errors. Otherwise it waits behind "Use another bank account".
+func (v PaymentDetailsView) formOpen() bool { return v.OnFile == nil || len(v.Form.Errors) > 0 }
 
 // cardBrand shows a synced brand ("visa", "american_express") as people write it.
 func cardBrand(brand string) string {
@@ -384,9 +506,12 @@ func price(t *Translator, s SubscriptionRow) string {
 	})
 }
 
-// renewal says when a subscription bills next, or when it ends.
+// renewal says when a subscription bills next, or when it ends, as one phrase that reads
+// on its own under any heading: "Renews on 15 Dec 2026", "Ends on …", "Ended on …".
 func renewal(t *Translator, s SubscriptionRow) string {
 	switch {
+	case s.Ended && s.EndedOn != nil:
+		return t.Tf("subscription.ended_on", map[string]any{"Date": t.Date(*s.EndedOn)})
 	case s.Ended:
 		return t.T("subscription.ended")
 	case s.CancelAtPeriodEnd:
@@ -394,21 +519,24 @@ func renewal(t *Translator, s SubscriptionRow) string {
 	case s.NextBilling == nil:
 		return t.T("subscription.not_billed")
 	}
-	return t.Date(*s.NextBilling)
+	return t.Tf("subscription.renews_on", map[string]any{"Date": t.Date(*s.NextBilling)})
 }
 
-// allowance is an entitlement's limit, its value, or "included".
+// allowance is an entitlement's limit, its value, or "included". A value that is a
+// boolean, as merchants sync feature flags, is said in words: "Included", "Not included".
 func allowance(t *Translator, e EntitlementRow) string {
 	switch {
 	case e.Limit != nil:
 		return t.Number(*e.Limit)
-	case e.Value != "":
+	case strings.EqualFold(e.Value, "false"):
+		return t.T("entitlement.not_included")
+	case e.Value != "" && !strings.EqualFold(e.Value, "true"):
 		return e.Value
 	}
 	return t.T("entitlement.included")
 }
 
-// usage is how much of a limited entitlement is used, where the merchant syncs it.
+// usage is how much of an entitlement is used, where the merchant syncs it.
 func usage(t *Translator, e EntitlementRow) string {
 	switch {
 	case e.Usage == nil:
@@ -434,3 +562,16 @@ func filterName(f InvoiceFilter) string {
 	}
 	return string(f)
 }
+
+// dueLine says when an unpaid invoice is due: "Due on …", or "Overdue since …".
+func dueLine(t *Translator, inv InvoiceRow) string {
+	id := "overview.due_on"
+	if inv.Status == models.StatusOverdue {
+		id = "overview.overdue_since"
+	}
+	return t.Tf(id, map[string]any{"Date": t.Date(*inv.DueOn)})
+}
+
+// itoa and itoa64 write numbers into attributes (IDs, a meter's bounds).
+func itoa(n int) string     { return strconv.Itoa(n) }
+func itoa64(n int64) string { return strconv.FormatInt(n, 10) }

@@ -151,6 +151,10 @@ func TransferQRURL(id string) string { return portalURL(TransferQRRoute, id) }
 // PaymentMethodSetupURL opens the provider's page to save a new card or bank account (a POST).
 func PaymentMethodSetupURL() string { return portalURL(PaymentMethodSetupRoute, "") }
 
+// PaymentMethodSavedReturnURL is where the provider sends the customer back after saving a
+// new method: the payment details, which then say once that it is on its way.
+func PaymentMethodSavedReturnURL() string { return PaymentDetailsURL() + "?setup=done" }
+
 // SignOutURL ends the session.
 func SignOutURL() string { return portalURL(SignOutRoute, "") }
 

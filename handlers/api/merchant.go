@@ -100,6 +100,7 @@ type merchantRequest struct {
 	BankAccount      *bankAccountRequest `json:"bank_account"`
 	RemittanceFormat *string             `json:"remittance_format"`
 	Stripe           stripeSetting       `json:"stripe"`
+	SEPACreditorID   *string             `json:"sepa_creditor_id"`
 
 	RenewExpiredLinks          *bool `json:"renew_expired_links"`
 	EmailLogin                 *bool `json:"email_login"`
@@ -110,7 +111,8 @@ type merchantRequest struct {
 
 // UpdateMerchant changes branding (name, logo, favicon, accent colour, "powered by"), the
 // seller's address and VAT ID, the bank account for transfers and their reference, the
-// Stripe account (write-only), and portal policy, in one transaction.
+// SEPA creditor identifier, the Stripe account (write-only), and portal policy, in one
+// transaction.
 func (h *Handler) UpdateMerchant(c echo.Context) error {
 	req, err := bind[merchantRequest](c)
 	if err != nil {
@@ -123,7 +125,7 @@ func (h *Handler) UpdateMerchant(c echo.Context) error {
 		VATID: req.VATID, FaviconURL: req.FaviconURL, PoweredBy: req.PoweredBy,
 		RenewExpiredLinks: req.RenewExpiredLinks, EmailLogin: req.EmailLogin, NotifyEmailChange: req.NotifyEmailChange,
 		NotifyPaymentDetailsChange: req.NotifyPaymentDetailsChange, NotifyCancellation: req.NotifyCancellation,
-		RemittanceFormat: req.RemittanceFormat, PaymentProvider: req.Stripe.input(),
+		RemittanceFormat: req.RemittanceFormat, PaymentProvider: req.Stripe.input(), SEPACreditorID: req.SEPACreditorID,
 	}
 	if b := req.BankAccount; b != nil {
 		settings.BankAccount = &models.BankAccountInput{AccountHolder: b.AccountHolder, IBAN: b.IBAN, BIC: b.BIC}

@@ -33,7 +33,7 @@ func (h *Handler) CreateContact(c echo.Context) error {
 	}
 	_, err := h.store.CreateContact(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.Input())
 	if err == nil {
-		return redirectDone(c, views.ContactsURL(), "contact_added")
+		return h.done(c, views.ContactsURL(), views.FlashContactAdded)
 	}
 	if form.Errors, err = views.ErrorsOf(err); err != nil {
 		return err
@@ -67,7 +67,7 @@ func (h *Handler) UpdateContact(c echo.Context) error {
 	}
 	_, err := h.store.UpdateContact(c.Request().Context(), portalAccess(c).Scope(), portalActor(c), form.ID, form.Input())
 	if err == nil {
-		return redirectDone(c, views.ContactsURL(), "contact_saved")
+		return h.done(c, views.ContactsURL(), views.FlashContactSaved)
 	}
 	if form.Errors, err = views.ErrorsOf(err); err != nil {
 		return err
@@ -93,5 +93,5 @@ func (h *Handler) DeleteContact(c echo.Context) error {
 	if err != nil && !errors.Is(err, models.ErrNotFound) {
 		return err
 	}
-	return redirectDone(c, views.ContactsURL(), "contact_deleted")
+	return h.done(c, views.ContactsURL(), views.FlashContactDeleted)
 }

@@ -38,6 +38,12 @@ func keyPairs(secrets [][]byte, purpose string) ([][]byte, error) {
 // sessionIDValue is the cookie's only content: the ID of the portal_sessions row.
 const sessionIDValue = "sid"
 
+// endedSessionGrace is how long a cookie outlives its session. The row decides whether a
+// session serves; the cookie only names it, so that a visit after the link expired, after a
+// timeout or after signing out still learns whose portal it was and in which language,
+// and can say what happened, with the merchant's way back and support address.
+const endedSessionGrace = 7 * 24 * time.Hour
+
 // newSessionCookies derives a signing and an encryption key from each configured secret.
 // The first pair encodes new cookies; every pair decodes, so keys rotate by prepending.
 func newSessionCookies(secrets [][]byte, https bool) (*sessionCookies, error) {
@@ -46,8 +52,8 @@ func newSessionCookies(secrets [][]byte, https bool) (*sessionCookies, error) {
 		return nil, err
 	}
 	store := sessions.NewCookieStore(pairs...)
-	// Cookies older than a session can live are refused by the codec itself.
-	store.MaxAge(int(models.AbsoluteSessionTimeout / time.Second))
+	// Cookies older than a session can live, and its grace after, are refused by the codec itself.
+	store.MaxAge(int((models.AbsoluteSessionTimeout + endedSessionGrace) / time.Second))
 	name := "portico_session"
 	if https {
 		// __Host-: only set by a secure origin, for the whole host, never a parent domain.
@@ -67,14 +73,15 @@ func (sc *sessionCookies) read(r *http.Request) (string, bool) {
 	return id, ok && id != ""
 }
 
-// write sets the cookie for a new session. A session from a link that allows framing needs
+// write sets the cookie for a new session, which lives until the session expires and
+// endedSessionGrace after. A session from a link that allows framing needs
 // SameSite=None (and Partitioned, so it lives in the embedding site's cookie jar, CHIPS) to
 // be sent inside a cross-site iframe; every other session gets Lax. That deviation from
 // "Lax or Strict" is deliberate and only embedded sessions take it.
 func (sc *sessionCookies) write(w http.ResponseWriter, r *http.Request, sessionID string, framable bool, expires time.Time) error {
 	session := sessions.NewSession(sc.store, sc.name)
 	session.Values[sessionIDValue] = sessionID
-	session.Options = sc.options(framable, int(time.Until(expires)/time.Second))
+	session.Options = sc.options(framable, int(time.Until(expires.Add(endedSessionGrace))/time.Second))
 	return sc.store.Save(r, w, session)
 }
 

@@ -73,9 +73,14 @@ func (h *Handler) ShowInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	ctx, scope, now := c.Request().Context(), portalAccess(c).Scope(), h.store.Now()
+	a := portalAccess(c)
+	ctx, scope, now := c.Request().Context(), a.Scope(), h.store.Now()
+	customer, err := h.store.GetCustomer(ctx, a.Merchant.ID, a.Customer.ID)
+	if err != nil {
+		return err
+	}
 	all := models.Page{Number: 1, PerPage: models.MaxPerPage}
-	v := views.NewInvoiceView(inv, now)
+	v := views.NewInvoiceView(inv, &a.Merchant, customer, now)
 	switch inv.Kind {
 	case models.KindInvoice:
 		payments, _, err := h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all)

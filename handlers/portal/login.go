@@ -91,7 +91,7 @@ func (h *Handler) RequestLogin(c echo.Context) error {
 // form's hidden field carries it to the POST), else the browser's, else the merchant's.
 func (h *Handler) loginPage(c echo.Context, m *models.Merchant) *views.Page {
 	r := c.Request()
-	p := h.pages.MerchantPage(r, m, "", r.PostFormValue("language"))
+	p := h.pages.MerchantPage(r, m, nil, r.PostFormValue("language"))
 	p.Title = p.T.Tf("login.title", map[string]any{"Merchant": m.Name})
 	return p
 }

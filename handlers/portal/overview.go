@@ -1,6 +1,7 @@
 package portal
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -9,14 +10,24 @@ import (
 	"github.com/portico/portico/views"
 )
 
-// ShowOverview is the portal's home page: balance, next invoice, live subscriptions.
+// ShowOverview is the portal's home page: balance and the invoice to pay next, the next
+// charge and the payment method, live subscriptions and their usage.
 func (h *Handler) ShowOverview(c echo.Context) error {
 	a := portalAccess(c)
-	sum, err := h.store.SummarizeCustomer(c.Request().Context(), a.Scope())
+	ctx, scope := c.Request().Context(), a.Scope()
+	sum, err := h.store.SummarizeCustomer(ctx, scope)
 	if err != nil {
 		return err
 	}
-	v := views.NewOverviewView(a.Customer.Name, sum, h.store.Now())
+	pay, err := h.paymentDetails(c)
+	if err != nil {
+		return err
+	}
+	entitlements, err := h.store.ListEntitlements(ctx, scope)
+	if err != nil {
+		return err
+	}
+	v := views.NewOverviewView(a.Customer.Name, sum, pay, entitlements, h.store.Now())
 	if sum.NextInvoice != nil {
 		rows, err := h.withPayActions(c, []models.Invoice{*sum.NextInvoice}, []views.InvoiceRow{*v.NextInvoice})
 		if err != nil {
@@ -26,4 +37,13 @@ func (h *Handler) ShowOverview(c echo.Context) error {
 	}
 	p := portalPage(c, views.SectionOverview, "portal.nav.overview")
 	return web.Render(c, http.StatusOK, views.OverviewPage(p, v))
+}
+
+// paymentDetails loads what the session's customer has on file, or nil for nothing.
+func (h *Handler) paymentDetails(c echo.Context) (*models.PaymentDetails, error) {
+	d, err := h.store.GetPaymentDetails(c.Request().Context(), portalAccess(c).Scope())
+	if errors.Is(err, models.ErrNotFound) {
+		return nil, nil
+	}
+	return d, err
 }

@@ -111,7 +111,7 @@ func (h *Handler) StartPaymentMethodSetup(c echo.Context) error {
 	req := models.CheckoutRequest{
 		Mode: models.CheckoutSetup, MerchantID: a.Merchant.ID, CustomerID: a.Customer.ID, CustomerEmail: customer.Email,
 		Locale:     web.PageOf(ctx).Lang(),
-		SuccessURL: h.absolute(views.PaymentDetailsURL() + "?done=payment_method_saving"), CancelURL: h.absolute(views.PaymentDetailsURL()),
+		SuccessURL: h.absolute(views.PaymentMethodSavedReturnURL()), CancelURL: h.absolute(views.PaymentDetailsURL()),
 	}
 	details, err := h.store.GetPaymentDetails(ctx, a.Scope())
 	switch {

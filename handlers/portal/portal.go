@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"time"
 
@@ -90,16 +91,14 @@ func portalActor(c echo.Context) models.Actor {
 	return portalAccess(c).Actor(c.RealIP(), c.Request().UserAgent())
 }
 
-// portalPage is the page RequireSession made for the request, completed with its section,
-// its title (a catalog ID, or empty for the handler to set) and the confirmation of the form
-// it follows, if any.
+// portalPage is the page RequireSession made for the request, completed with its section
+// and its title (a catalog ID, or empty for the handler to set).
 func portalPage(c echo.Context, section views.Section, titleID string) *views.Page {
 	p := web.PageOf(c.Request().Context())
 	p.Nav.Current = section
 	if titleID != "" {
 		p.Title = p.T.T(titleID)
 	}
-	p.Flash = flashOf(c)
 	return p
 }
 
@@ -107,11 +106,11 @@ func portalPage(c echo.Context, section views.Section, titleID string) *views.Pa
 // language the visitor chose in the session, else the link's, else the customer's (see
 // web.ChooseLanguage for the rest).
 func (h *Handler) sessionPage(c echo.Context, a *models.PortalAccess) *views.Page {
-	return h.pages.MerchantPage(c.Request(), &a.Merchant, a.Link.ReturnURL, a.Session.Locale, a.Link.Locale, a.Customer.PreferredLocale)
+	return h.pages.MerchantPage(c.Request(), &a.Merchant, &a.Link, a.Session.Locale, a.Link.Locale, a.Customer.PreferredLocale)
 }
 
 // RequireSession admits a request with a live portal session and makes it, its page and
-// its framing policy available to the handler. Anything else gets the "session ended" page.
+// its framing policy available to the handler. Anything else gets a page that says why.
 func (h *Handler) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		r := c.Request()
@@ -137,29 +136,54 @@ func (h *Handler) RequireSession(next echo.HandlerFunc) echo.HandlerFunc {
 			web.AllowFraming(c, a.Link.FrameAncestors)
 		}
 		p := h.sessionPage(c, a)
-		p.Nav = &views.Nav{CSRFToken: a.Session.CSRFSecret, Path: r.URL.Path}
+		p.Nav = &views.Nav{CSRFToken: a.Session.CSRFSecret, Customer: a.Customer.Name, Path: r.URL.Path, Query: r.URL.Query()}
+		if r.Method == http.MethodGet {
+			if p.Flash, err = h.takeFlash(c, a); err != nil {
+				return err
+			}
+		}
 		web.WithPage(c, p)
 		withPortalAccess(c, a)
 		return next(c)
 	}
 }
 
-// sessionEnded answers a portal request without a usable session: the friendly page, with
-// the merchant's name and way back when the session is known, and the cookie cleared.
-func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
-	p := h.pages.Page(web.ChooseLanguage(c.Request(), ""), "")
-	v := views.NoticeView{Notice: views.NoticeSessionEnded}
-	framable := false
-	if a != nil {
-		p = h.sessionPage(c, a)
-		v.SupportEmail = a.Merchant.SupportEmail
-		v.Renew = h.renewOffer(c, &a.Link)
-		if framable = a.Link.Framable(); framable {
-			web.AllowFraming(c, a.Link.FrameAncestors)
-		}
+// takeFlash is the confirmation the session keeps for its next page, if it is one of ours;
+// it shows once.
+func (h *Handler) takeFlash(c echo.Context, a *models.PortalAccess) (views.Flash, error) {
+	flash, err := h.store.TakePortalFlash(c.Request().Context(), a)
+	if err != nil || !slices.Contains(views.Flashes, views.Flash(flash)) {
+		return "", err
 	}
-	h.cookies.clear(c.Response(), framable)
-	return notice(c, http.StatusUnauthorized, p, v)
+	return views.Flash(flash), nil
+}
+
+// done ends a successful form POST: the confirmation kept in the session for the next page
+// (never in its URL, where a reload or a bookmark would show it again), and 303 to that
+// page, so a reload never submits the form again.
+func (h *Handler) done(c echo.Context, path string, flash views.Flash) error {
+	if err := h.store.SetPortalFlash(c.Request().Context(), portalAccess(c), string(flash)); err != nil {
+		return err
+	}
+	return c.Redirect(http.StatusSeeOther, path)
+}
+
+// sessionEnded answers a portal request without a usable session. A session the cookie
+// still names gets its merchant's page, in the language chosen in it, saying what happened
+// (signed out, timed out, link expired or withdrawn), with the way back and whom to ask; the
+// cookie stays, so a reload says the same. A cookie that names nothing gets the plain page,
+// and is cleared.
+func (h *Handler) sessionEnded(c echo.Context, a *models.PortalAccess) error {
+	if a == nil {
+		h.cookies.clear(c.Response(), false)
+		p := h.pages.Page(web.ChooseLanguage(c.Request(), ""), "")
+		return notice(c, http.StatusUnauthorized, p, views.NoticeView{Notice: views.NoticeSessionEnded})
+	}
+	if a.Link.Framable() {
+		web.AllowFraming(c, a.Link.FrameAncestors)
+	}
+	v := views.NoticeView{Notice: views.NoticeFor(a.Ended), SupportEmail: a.Merchant.SupportEmail, Renew: h.renewOffer(c, &a.Link)}
+	return notice(c, http.StatusUnauthorized, h.sessionPage(c, a), v)
 }
 
 // notice answers with a notice page: why the visitor cannot go on, or that they signed out.
@@ -180,13 +204,17 @@ func (h *Handler) VerifyCSRF(next echo.HandlerFunc) echo.HandlerFunc {
 		if err := h.crossOrigin.Check(r); err != nil {
 			return echo.NewHTTPError(http.StatusForbidden, "cross-origin request refused")
 		}
-		// From the body only: a token in a URL leaks into logs, history and Referer.
-		token := r.PostFormValue("csrf_token")
-		if subtle.ConstantTimeCompare([]byte(token), []byte(portalAccess(c).Session.CSRFSecret)) != 1 {
+		if !sentCSRFToken(r, portalAccess(c).Session.CSRFSecret) {
 			return echo.NewHTTPError(http.StatusForbidden, "missing or wrong CSRF token")
 		}
 		return next(c)
 	}
+}
+
+// sentCSRFToken reports whether a form carries a session's synchronizer token, from its
+// body only: a token in a URL leaks into logs, history and Referer.
+func sentCSRFToken(r *http.Request, secret string) bool {
+	return subtle.ConstantTimeCompare([]byte(r.PostFormValue("csrf_token")), []byte(secret)) == 1
 }
 
 // RefuseCrossSiteSubresources applies the Fetch Metadata resource isolation policy: another

@@ -5,21 +5,31 @@ import (
 
 	"github.com/labstack/echo/v4"
 	"github.com/portico/portico/handlers/web"
+	"github.com/portico/portico/models"
 	"github.com/portico/portico/views"
 )
 
 // ShowProfile shows the customer's profile form.
 func (h *Handler) ShowProfile(c echo.Context) error {
-	a := portalAccess(c)
-	customer, err := h.store.GetCustomer(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
+	saved, err := h.savedProfile(c)
 	if err != nil {
 		return err
 	}
-	return h.renderProfile(c, http.StatusOK, views.NewProfileForm(customer))
+	return h.renderProfile(c, http.StatusOK, saved, views.NewProfileForm(saved))
 }
 
-func (h *Handler) renderProfile(c echo.Context, status int, form views.ProfileForm) error {
-	v := views.ProfileView{Form: form, MayEdit: portalAccess(c).Merchant.MayEdit}
+// savedProfile loads the session's customer as saved.
+func (h *Handler) savedProfile(c echo.Context) (*models.Customer, error) {
+	a := portalAccess(c)
+	return h.store.GetCustomer(c.Request().Context(), a.Merchant.ID, a.Customer.ID)
+}
+
+func (h *Handler) renderProfile(c echo.Context, status int, saved *models.Customer, form views.ProfileForm) error {
+	m := &portalAccess(c).Merchant
+	v := views.ProfileView{
+		Form: form, MayEdit: m.MayEdit,
+		Requires: func(field string) bool { return m.ProfileRequires(field, saved) },
+	}
 	return web.Render(c, status, views.ProfilePage(portalPage(c, views.SectionAccount, "account.nav.profile"), v))
 }
 
@@ -27,22 +37,24 @@ func (h *Handler) renderProfile(c echo.Context, status int, form views.ProfileFo
 // are ignored. Invalid input is shown again beside its error, and nothing is saved.
 func (h *Handler) UpdateProfile(c echo.Context) error {
 	a := portalAccess(c)
-	ctx := c.Request().Context()
 	var form views.ProfileForm
 	if err := bindForm(c, &form); err != nil {
 		return err
 	}
-	_, err := h.store.UpdateCustomer(ctx, a.Merchant.ID, portalActor(c), a.Customer.ID, a.Merchant.EditableProfile(form.Input()))
+	saved, err := h.savedProfile(c)
+	if err != nil {
+		return err
+	}
+	in, err := a.Merchant.EditableProfile(form.Input(), saved)
 	if err == nil {
-		return redirectDone(c, views.ProfileURL(), "profile_saved")
+		_, err = h.store.UpdateCustomer(c.Request().Context(), a.Merchant.ID, portalActor(c), a.Customer.ID, in)
+	}
+	if err == nil {
+		return h.done(c, views.ProfileURL(), views.FlashProfileSaved)
 	}
 	errs, err := views.ErrorsOf(err)
 	if err != nil {
 		return err
 	}
-	saved, err := h.store.GetCustomer(ctx, a.Merchant.ID, a.Customer.ID)
-	if err != nil {
-		return err
-	}
-	return h.renderProfile(c, http.StatusUnprocessableEntity, form.Refused(views.NewProfileForm(saved), a.Merchant.MayEdit, errs))
+	return h.renderProfile(c, http.StatusUnprocessableEntity, saved, form.Refused(views.NewProfileForm(saved), a.Merchant.MayEdit, errs))
 }

@@ -93,7 +93,7 @@ func (h *Handler) RenewLink(c echo.Context) error {
 	if old.Framable() {
 		web.AllowFraming(c, old.FrameAncestors)
 	}
-	p := h.pages.MerchantPage(r, &renewal.Merchant, old.ReturnURL, lang, old.Locale)
+	p := h.pages.MerchantPage(r, &renewal.Merchant, old, lang, old.Locale)
 	switch {
 	case errors.Is(err, models.ErrNotRenewable):
 		return notice(c, http.StatusForbidden, p, views.NoticeView{Notice: views.NoticeRenewalRefused, SupportEmail: renewal.Merchant.SupportEmail})

@@ -95,16 +95,16 @@ func (h *Handler) CancelSubscription(c echo.Context) error {
 	var stale *models.StateError
 	switch {
 	case errors.As(err, &stale):
-		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_unchanged")
+		return h.done(c, views.SubscriptionURL(sub.ID), views.FlashSubscriptionUnchanged)
 	case err != nil:
 		if form.Errors, err = views.ErrorsOf(err); err != nil {
 			return err
 		}
 		return h.renderCancel(c, http.StatusUnprocessableEntity, sub, form)
 	case cancellation.AtPeriodEnd:
-		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_cancel_scheduled")
+		return h.done(c, views.SubscriptionURL(sub.ID), views.FlashSubscriptionCancelScheduled)
 	}
-	return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_canceled")
+	return h.done(c, views.SubscriptionURL(sub.ID), views.FlashSubscriptionCanceled)
 }
 
 // ResumeSubscription undoes a scheduled cancellation ("Keep my subscription").
@@ -117,9 +117,9 @@ func (h *Handler) ResumeSubscription(c echo.Context) error {
 	var stale *models.StateError
 	switch {
 	case errors.As(err, &stale):
-		return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_unchanged")
+		return h.done(c, views.SubscriptionURL(sub.ID), views.FlashSubscriptionUnchanged)
 	case err != nil:
 		return err
 	}
-	return redirectDone(c, views.SubscriptionURL(sub.ID), "subscription_resumed")
+	return h.done(c, views.SubscriptionURL(sub.ID), views.FlashSubscriptionResumed)
 }

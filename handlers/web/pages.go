@@ -33,14 +33,22 @@ func (b *Pages) Page(lang, title string) *views.Page {
 		Title:      title,
 		Stylesheet: b.assets.Path("portico.css"),
 		Favicon:    b.assets.Path("favicon.svg"),
+		Brand:      views.Brand{PoweredBy: true},
 	}
 }
 
-// MerchantPage returns a Page branded for a merchant, in the language ChooseLanguage picks
-// from the candidates, with the merchant's default last.
-func (b *Pages) MerchantPage(r *http.Request, m *models.Merchant, returnURL string, candidates ...string) *views.Page {
+// MerchantPage returns a Page branded for a merchant, as a session from link shows it (its
+// way back to the merchant, framed or not; nil for a page no link leads to), in the
+// language ChooseLanguage picks from the candidates, with the merchant's default last.
+func (b *Pages) MerchantPage(r *http.Request, m *models.Merchant, link *models.PortalLink, candidates ...string) *views.Page {
 	p := b.Page(ChooseLanguage(r, m.DefaultLocale, candidates...), "")
-	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, ReturnURL: returnURL}
+	p.Brand = views.Brand{Name: m.Name, LogoURL: m.LogoURL, PoweredBy: m.PoweredBy}
+	if link != nil {
+		p.Brand.ReturnURL, p.Framed = link.ReturnURL, link.Framable()
+	}
+	if m.FaviconURL != "" {
+		p.Favicon = m.FaviconURL
+	}
 	if m.AccentColor != "" {
 		p.BrandStylesheet = BrandStylesheetPath(m.AccentColor)
 	}
@@ -99,6 +107,16 @@ func WithPage(c echo.Context, p *views.Page) {
 func PageOf(ctx context.Context) *views.Page {
 	p, _ := ctx.Value(pageKey{}).(*views.Page)
 	return p
+}
+
+// robotsTxt asks every crawler to stay out: a portal page is one customer's account, and
+// its address a link's landing place, never something to index.
+const robotsTxt = "User-agent: *\nDisallow: /\n"
+
+// Robots answers /robots.txt.
+func Robots(c echo.Context) error {
+	c.Response().Header().Set("Cache-Control", "public, max-age=86400")
+	return c.String(http.StatusOK, robotsTxt)
 }
 
 // Render writes a component as the HTML response, straight into the connection.

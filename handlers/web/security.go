@@ -49,6 +49,10 @@ func SecurityHeaders(https bool) echo.MiddlewareFunc {
 				h := res.Header()
 				h.Set("X-Content-Type-Options", "nosniff")
 				h.Set("Referrer-Policy", "no-referrer")
+				// Portal pages belong to one customer each, and a link's address to whoever
+				// holds it: nothing here is for a search index (robots.txt says so too, but
+				// only this keeps a page out that a crawler reached by a link).
+				h.Set("X-Robots-Tag", "noindex, nofollow")
 				if https {
 					h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
 				}
