@@ -3,6 +3,7 @@ package models_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -136,32 +137,37 @@ func TestProviderPaymentUnderConcurrency(t *testing.T) {
 		ctx := context.Background()
 		s := models.NewStore(db, models.WithDataKeys(dataKeys(t, 1)))
 		tn := newTenant(t, s, "Acme")
-		inv, err := s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, "INV-1"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		event := func(kind models.ProviderEventKind) *models.ProviderEvent {
-			return &models.ProviderEvent{Kind: kind, MerchantID: tn.merchant, CustomerID: tn.customer, InvoiceID: inv.ID,
-				PaymentID: "pi_1", Amount: inv.AmountDue, Currency: "EUR", Method: "sepa_debit"}
-		}
-		kinds := []models.ProviderEventKind{models.EventPaymentProcessing, models.EventPaymentSucceeded}
-		var wg sync.WaitGroup
-		for i := range 16 {
-			wg.Go(func() {
-				if _, err := s.RecordProviderPayment(ctx, tn.merchant, "stripe", event(kinds[i%2])); err != nil {
-					t.Error(err)
-				}
-			})
-		}
-		wg.Wait()
-		payments, _, _ := s.ListPayments(ctx, models.MerchantScope(tn.merchant), models.PaymentFilter{}, models.Page{PerPage: 100})
-		got, _ := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
-		if len(payments) != 1 || payments[0].Status != models.PaymentSucceeded || got.Status != models.StatusPaid || got.AmountPaid != got.Total {
-			t.Errorf("16 concurrent events: %d payments (%+v), invoice %s paid %d of %d", len(payments), payments, got.Status, got.AmountPaid, got.Total)
-		}
-		// A failure reported after the success changes nothing.
-		if outcome, err := s.RecordProviderPayment(ctx, tn.merchant, "stripe", event(models.EventPaymentFailed)); err != nil || outcome != models.OutcomeUnchanged {
-			t.Errorf("failed after succeeded: %s, %v", outcome, err)
+		// Rounds, because the race that matters — a "processing" event inserting the payment
+		// while a "succeeded" one for the same payment collides with it — is a matter of timing.
+		for round := range 10 {
+			inv, err := s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, fmt.Sprint("INV-", round)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			paymentID := fmt.Sprint("pi_", round)
+			event := func(kind models.ProviderEventKind) *models.ProviderEvent {
+				return &models.ProviderEvent{Kind: kind, MerchantID: tn.merchant, CustomerID: tn.customer, InvoiceID: inv.ID,
+					PaymentID: paymentID, Amount: inv.AmountDue, Currency: "EUR", Method: "sepa_debit"}
+			}
+			kinds := []models.ProviderEventKind{models.EventPaymentProcessing, models.EventPaymentSucceeded}
+			var wg sync.WaitGroup
+			for i := range 16 {
+				wg.Go(func() {
+					if _, err := s.RecordProviderPayment(ctx, tn.merchant, "stripe", event(kinds[i%2])); err != nil {
+						t.Error(err)
+					}
+				})
+			}
+			wg.Wait()
+			payments, _, _ := s.ListPayments(ctx, models.MerchantScope(tn.merchant), models.PaymentFilter{InvoiceID: inv.ID}, models.Page{PerPage: 100})
+			got, _ := s.GetInvoice(ctx, models.MerchantScope(tn.merchant), inv.ID)
+			if len(payments) != 1 || payments[0].Status != models.PaymentSucceeded || got.Status != models.StatusPaid || got.AmountPaid != got.Total {
+				t.Fatalf("round %d, 16 concurrent events: %d payments (%+v), invoice %s paid %d of %d", round, len(payments), payments, got.Status, got.AmountPaid, got.Total)
+			}
+			// A failure reported after the success changes nothing.
+			if outcome, err := s.RecordProviderPayment(ctx, tn.merchant, "stripe", event(models.EventPaymentFailed)); err != nil || outcome != models.OutcomeUnchanged {
+				t.Fatalf("round %d, failed after succeeded: %s, %v", round, outcome, err)
+			}
 		}
 	})
 }

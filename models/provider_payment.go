@@ -48,7 +48,7 @@ func (s *Store) RecordProviderPayment(ctx context.Context, merchantID, provider 
 	}
 	actor := ProviderActor(provider)
 	var outcome ProviderPaymentOutcome
-	err := s.writeTx(ctx, func(tx *gorm.DB) error {
+	record := func(tx *gorm.DB) error {
 		var existing Payment
 		err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).
 			Where("merchant_id = ? AND provider = ? AND provider_payment_id = ?", merchantID, provider, ev.PaymentID).
@@ -62,10 +62,14 @@ func (s *Store) RecordProviderPayment(ctx context.Context, merchantID, provider 
 		}
 		outcome, err = s.createProviderPayment(tx, merchantID, provider, actor, ev, status)
 		return err
-	})
+	}
+	err := s.writeTx(ctx, record)
 	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		// A replay of the same event won the race to insert: it recorded this payment.
-		return OutcomeUnchanged, nil
+		// Another event of the same payment inserted it first (PostgreSQL runs them side by
+		// side; the unique index decides). It may have said less than this one — "processing"
+		// where this says "succeeded" — so this event runs again, now against that row, under
+		// its lock, and is never dropped.
+		err = s.writeTx(ctx, record)
 	}
 	if err != nil {
 		return "", storeError("record provider payment", err)
