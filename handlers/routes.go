@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"compress/gzip"
-
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
 	"github.com/portico/portico/handlers/api"
@@ -42,8 +40,8 @@ func registerRoutes(e *echo.Echo, s site) {
 		web.Admission(s.opts.MaxInFlight, admissionWait, isHealthCheck),
 		web.Deadline(s.opts.RequestTimeout, hasOwnDeadline),
 		middleware.BodyLimit(bodyLimit),
-		// Fastest compression: pages shrink about as much, for a fraction of the CPU.
-		middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1024, Level: gzip.BestSpeed}),
+		// Pages and static assets come compressed already; this gzips the rest (JSON).
+		web.Compress,
 	)
 
 	e.GET("/healthz", s.health.live)

@@ -5,6 +5,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -119,9 +120,29 @@ func Robots(c echo.Context) error {
 	return c.String(http.StatusOK, robotsTxt)
 }
 
-// Render writes a component as the HTML response, straight into the connection.
+// Render writes a component as the HTML response: rendered whole into a pooled buffer
+// first, so a failed render becomes an error page rather than half a page, then gzipped
+// once when the client accepts it and the page is worth it, and written in one go with its
+// Content-Length.
 func Render(c echo.Context, status int, cmp templ.Component) error {
-	c.Response().Header().Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	page := getBuffer()
+	defer putBuffer(page)
+	if err := cmp.Render(c.Request().Context(), page); err != nil {
+		return err
+	}
+	body := page.Bytes()
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
+	varyOnEncoding(h)
+	if len(body) >= MinCompressSize && AcceptsGzip(c.Request()) {
+		compressed := getBuffer()
+		defer putBuffer(compressed)
+		Gzip(compressed, body)
+		body = compressed.Bytes()
+		h.Set(echo.HeaderContentEncoding, "gzip")
+	}
+	h.Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
 	c.Response().WriteHeader(status)
-	return cmp.Render(c.Request().Context(), c.Response())
+	_, err := c.Response().Write(body)
+	return err
 }

@@ -1,0 +1,224 @@
+package web
+
+import (
+	"bytes"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/klauspost/compress/gzip"
+	"github.com/labstack/echo/v4"
+)
+
+// MinCompressSize is the smallest body worth compressing: below about a packet, gzip saves
+// no round trip and costs CPU on both ends.
+const MinCompressSize = 1024
+
+// maxPooledBuffer keeps an unusually large body's buffer out of the pool, so one big
+// answer does not pin its memory for every later small one.
+const maxPooledBuffer = 256 << 10
+
+var buffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+func getBuffer() *bytes.Buffer { return buffers.Get().(*bytes.Buffer) }
+
+func putBuffer(b *bytes.Buffer) {
+	if b.Cap() > maxPooledBuffer {
+		return
+	}
+	b.Reset()
+	buffers.Put(b)
+}
+
+// gzipWriters holds level-1 writers: they shrink HTML and JSON nearly as much as the
+// default level for a fraction of the CPU, and klauspost's keep a few hundred KB each, not
+// the ≈1.2 MB of compress/gzip's — and only as many as compress at once.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
+	return w
+}}
+
+// Gzip compresses body into dst.
+func Gzip(dst *bytes.Buffer, body []byte) {
+	zw := gzipWriters.Get().(*gzip.Writer)
+	zw.Reset(dst)
+	zw.Write(body) // writes to a bytes.Buffer cannot fail
+	zw.Close()
+	putGzip(zw)
+}
+
+// putGzip returns a writer to the pool, letting go of what it wrote to.
+func putGzip(zw *gzip.Writer) {
+	zw.Reset(nil)
+	gzipWriters.Put(zw)
+}
+
+// AcceptsGzip reports whether the request's Accept-Encoding admits gzip (by name or by *,
+// with a q-value above zero).
+func AcceptsGzip(r *http.Request) bool {
+	for _, value := range r.Header.Values(echo.HeaderAcceptEncoding) {
+		for part := range strings.SplitSeq(value, ",") {
+			coding, params, _ := strings.Cut(part, ";")
+			coding = strings.TrimSpace(coding)
+			if !strings.EqualFold(coding, "gzip") && coding != "*" {
+				continue
+			}
+			q, found := strings.CutPrefix(strings.TrimSpace(params), "q=")
+			if !found {
+				return true
+			}
+			if v, err := strconv.ParseFloat(q, 64); err == nil && v > 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// varyOnEncoding tells caches that the body depends on Accept-Encoding, once.
+func varyOnEncoding(h http.Header) {
+	for _, v := range h.Values(echo.HeaderVary) {
+		if strings.Contains(strings.ToLower(v), "accept-encoding") {
+			return
+		}
+	}
+	h.Add(echo.HeaderVary, echo.HeaderAcceptEncoding)
+}
+
+// compressible is the content worth gzipping: text and the structured formats; images,
+// PDFs and archives are compressed already.
+func compressible(contentType string) bool {
+	mediaType, _, _ := mime.ParseMediaType(contentType)
+	return strings.HasPrefix(mediaType, "text/") || mediaType == echo.MIMEApplicationJSON ||
+		strings.HasSuffix(mediaType, "+json") || strings.HasSuffix(mediaType, "+xml") || mediaType == "application/xml"
+}
+
+// Compress gzips the responses that are not compressed already (pages and static assets
+// are, once, by Render and the asset handler): JSON and other text of at least
+// MinCompressSize bytes, for clients that accept gzip. Bodies are held until they reach
+// that size, so a small answer goes out plain with its Content-Length; a writer is taken
+// from a pool only while it compresses.
+func Compress(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		res := c.Response()
+		varyOnEncoding(res.Header())
+		// A HEAD's body is discarded: compressing it would be work for nothing.
+		if c.Request().Method == http.MethodHead || !AcceptsGzip(c.Request()) {
+			return next(c)
+		}
+		w := &compressWriter{ResponseWriter: res.Writer}
+		res.Writer = w
+		defer func() {
+			w.finish()
+			res.Writer = w.ResponseWriter
+		}()
+		return next(c)
+	}
+}
+
+// compressWriter decides at the first bytes of the body whether to compress, and holds
+// the status until then.
+type compressWriter struct {
+	http.ResponseWriter
+	status  int           // held until decided
+	buf     *bytes.Buffer // the body's first bytes, until decided
+	zw      *gzip.Writer  // set once compressing
+	decided bool
+}
+
+func (w *compressWriter) WriteHeader(status int) {
+	if w.decided {
+		w.ResponseWriter.WriteHeader(status)
+		return
+	}
+	w.status = status
+	h := w.Header()
+	length, err := strconv.Atoi(h.Get(echo.HeaderContentLength))
+	if h.Get(echo.HeaderContentEncoding) != "" || !bodyAllowed(status) || !compressible(h.Get(echo.HeaderContentType)) ||
+		(err == nil && length < MinCompressSize) {
+		w.startPlain()
+	}
+}
+
+func (w *compressWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	switch {
+	case w.zw != nil:
+		return w.zw.Write(b)
+	case w.decided:
+		return w.ResponseWriter.Write(b)
+	}
+	if w.buf == nil {
+		w.buf = getBuffer()
+	}
+	w.buf.Write(b)
+	if w.buf.Len() >= MinCompressSize {
+		if err := w.startGzip(); err != nil {
+			return 0, err
+		}
+	}
+	return len(b), nil
+}
+
+// Flush sends what is held, compressed since the rest's length is unknown.
+func (w *compressWriter) Flush() {
+	if !w.decided && w.status != 0 {
+		w.startGzip()
+	}
+	if w.zw != nil {
+		w.zw.Flush()
+	}
+	http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *compressWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+func (w *compressWriter) startPlain() {
+	w.decided = true
+	w.ResponseWriter.WriteHeader(w.status)
+}
+
+func (w *compressWriter) startGzip() error {
+	w.decided = true
+	h := w.Header()
+	h.Set(echo.HeaderContentEncoding, "gzip")
+	h.Del(echo.HeaderContentLength)
+	w.ResponseWriter.WriteHeader(w.status)
+	w.zw = gzipWriters.Get().(*gzip.Writer)
+	w.zw.Reset(w.ResponseWriter)
+	_, err := w.zw.Write(w.buf.Bytes())
+	putBuffer(w.buf)
+	w.buf = nil
+	return err
+}
+
+// finish ends the response: a body that stayed under MinCompressSize goes out plain with
+// its length; a compressed one gets its gzip trailer.
+func (w *compressWriter) finish() {
+	switch {
+	case w.zw != nil:
+		w.zw.Close()
+		putGzip(w.zw)
+	case !w.decided && w.status != 0:
+		var body []byte
+		if w.buf != nil {
+			body = w.buf.Bytes()
+		}
+		w.Header().Set(echo.HeaderContentLength, strconv.Itoa(len(body)))
+		w.startPlain()
+		w.ResponseWriter.Write(body)
+	}
+	if w.buf != nil {
+		putBuffer(w.buf)
+	}
+}
+
+// bodyAllowed is false for the statuses that carry no body (1xx, 204, 304).
+func bodyAllowed(status int) bool {
+	return status >= 200 && status != http.StatusNoContent && status != http.StatusNotModified
+}
