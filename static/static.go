@@ -3,12 +3,15 @@
 package static
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"io/fs"
 	"path"
 	"strings"
+
+	"github.com/klauspost/compress/gzip"
 )
 
 //go:embed *.css *.svg
@@ -20,6 +23,9 @@ type Asset struct {
 	Fingerprint string // "portico.3f2a1b9c4d5e.css"
 	ContentType string
 	Body        []byte
+	// Gzipped is Body compressed once, at the best level, at load; nil when gzip would save
+	// too little to be worth a Content-Encoding (a small icon).
+	Gzipped []byte
 }
 
 // Assets indexes the embedded files by name and by fingerprinted name.
@@ -48,10 +54,32 @@ func Load() (*Assets, error) {
 			ContentType: contentTypes[ext],
 			Body:        body,
 		}
+		if asset.Gzipped, err = gzipped(body); err != nil {
+			return nil, err
+		}
 		a.byName[asset.Name] = asset
 		a.byFingerprint[asset.Fingerprint] = asset
 	}
 	return a, nil
+}
+
+// gzipped is body at gzip's best level, or nil when that saves less than a fifth.
+func gzipped(body []byte) ([]byte, error) {
+	var buf bytes.Buffer
+	zw, err := gzip.NewWriterLevel(&buf, gzip.BestCompression)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := zw.Write(body); err != nil {
+		return nil, err
+	}
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	if buf.Len() > len(body)*4/5 {
+		return nil, nil
+	}
+	return buf.Bytes(), nil
 }
 
 var contentTypes = map[string]string{

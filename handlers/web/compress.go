@@ -77,8 +77,9 @@ func AcceptsGzip(r *http.Request) bool {
 	return false
 }
 
-// varyOnEncoding tells caches that the body depends on Accept-Encoding, once.
-func varyOnEncoding(h http.Header) {
+// VaryOnEncoding tells caches that the body depends on Accept-Encoding, once however many
+// layers say so.
+func VaryOnEncoding(h http.Header) {
 	for _, v := range h.Values(echo.HeaderVary) {
 		if strings.Contains(strings.ToLower(v), "accept-encoding") {
 			return
@@ -103,7 +104,7 @@ func compressible(contentType string) bool {
 func Compress(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		res := c.Response()
-		varyOnEncoding(res.Header())
+		VaryOnEncoding(res.Header())
 		// A HEAD's body is discarded: compressing it would be work for nothing.
 		if c.Request().Method == http.MethodHead || !AcceptsGzip(c.Request()) {
 			return next(c)

@@ -133,7 +133,7 @@ func Render(c echo.Context, status int, cmp templ.Component) error {
 	body := page.Bytes()
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
-	varyOnEncoding(h)
+	VaryOnEncoding(h)
 	if len(body) >= MinCompressSize && AcceptsGzip(c.Request()) {
 		compressed := getBuffer()
 		defer putBuffer(compressed)
