@@ -54,7 +54,7 @@ lint: ## gofmt, go vet, staticcheck, templ fmt, and fresh generated code
 	@git diff --exit-code -- '*_templ.go' || { echo "generated templ code was stale: run make generate and commit"; exit 1; }
 
 .PHONY: bench
-bench: build ## Go benchmarks, then a load run of the portal and the API against a bare Echo baseline
+bench: build ## Go benchmarks, then load runs of the portal and the API against a bare Echo baseline (also on PostgreSQL when PORTICO_TEST_POSTGRES is set)
 	$(GO) test -run '^$$' -bench . -benchmem -count=1 ./...
-	$(GO) run ./cmd/loadrun -binary $(BIN) -duration 10s -connections 32
+	$(GO) run ./cmd/loadrun -binary $(BIN) -duration 10s -connections 32,256 -sessions 200 $(if $(PORTICO_TEST_POSTGRES),-postgres '$(PORTICO_TEST_POSTGRES)')
 	$(GO) run ./cmd/loadrun -binary $(BIN) -duration 10s -overload 1000

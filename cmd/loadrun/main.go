@@ -1,45 +1,54 @@
-// Command loadrun is the load half of `make bench`: it starts a built Portico on a fresh
-// SQLite file with the demo data, and a bare Echo "hello" server beside it, then drives both
-// with the same closed-loop load (N connections, each sending its next request when the last
-// one answered) and prints requests per second, latency percentiles and the ratio of each
-// Portico route to the baseline.
+// Command loadrun is the load half of `make bench`. It starts a built Portico (on a fresh
+// SQLite file, and on a fresh PostgreSQL database with -postgres), gives it many customers
+// with a full page of invoices each, signed in to the portal through links minted for them,
+// and a bare Echo "hello" server as a process of its own beside it. Then it drives each with
+// the same closed-loop load (N connections, each sending its next request when the last is
+// answered, portal requests rotating over every session) and prints, per route: requests
+// per second, the server's CPU per request (from /proc, so the load generator's own share of
+// the two cores never counts), latency percentiles, the server's peak resident memory, and
+// the ratio to hello. It also measures cold start, and notes the machine's load average,
+// because the machine is shared.
 //
-//	go run ./cmd/loadrun -binary bin/portico -duration 10s -connections 32
+//	go run ./cmd/loadrun -binary bin/portico -duration 10s -connections 32,256 [-postgres URL]
+//	go run ./cmd/loadrun -binary bin/portico -duration 10s -overload 1000
 package main
 
 import (
-	"bufio"
-	"bytes"
-	"context"
 	"errors"
 	"flag"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
-	"slices"
+	"strconv"
 	"strings"
-	"sync"
 	"time"
-
-	"github.com/labstack/echo/v4"
 )
 
 func main() {
-	binary := flag.String("binary", "bin/portico", "the Portico binary to run")
-	duration := flag.Duration("duration", 10*time.Second, "how long each route is driven")
-	connections := flag.Int("connections", 32, "concurrent connections")
+	if len(os.Args) == 2 && os.Args[1] == serveHelloArg {
+		if err := serveHello(); err != nil {
+			fmt.Fprintln(os.Stderr, "loadrun hello:", err)
+			os.Exit(1)
+		}
+		return
+	}
+	var cfg config
+	flag.StringVar(&cfg.binary, "binary", "bin/portico", "the Portico binary to run")
+	flag.DurationVar(&cfg.duration, "duration", 10*time.Second, "how long each route is driven")
+	connections := flag.String("connections", "32,256", "concurrent connections: one table for each count in this list")
+	flag.IntVar(&cfg.sessions, "sessions", 200, "portal sessions (one customer each) rotated across requests")
+	flag.StringVar(&cfg.postgres, "postgres", "", "also run on this PostgreSQL server (postgres://…): a fresh database is created for the run and dropped after")
+	flag.IntVar(&cfg.coldStarts, "cold-starts", 5, "starts measured for the cold-start medians (0 skips them)")
 	overload := flag.Int("overload", 0, "instead: drive the invoice list with this many connections, with and without admission control")
 	flag.Parse()
 	var err error
-	if *overload > 0 {
-		err = overloadRun(*binary, *duration, *overload)
-	} else {
-		err = run(*binary, *duration, *connections)
+	if cfg.connections, err = parseCounts(*connections); err == nil {
+		if *overload > 0 {
+			err = overloadRun(cfg.binary, cfg.duration, *overload)
+		} else {
+			err = run(cfg)
+		}
 	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "loadrun:", err)
@@ -47,252 +56,178 @@ func main() {
 	}
 }
 
-// target is one route under load: the request to send and the status it must answer.
-type target struct {
-	name   string
-	method string
-	url    string
-	header http.Header
-	body   func() io.Reader // nil for no body
-	status int
+type config struct {
+	binary      string
+	duration    time.Duration
+	connections []int
+	sessions    int
+	postgres    string
+	coldStarts  int
 }
 
-// result is what a load run measured.
-type result struct {
-	requests  int
-	errors    int
-	elapsed   time.Duration
-	latencies []time.Duration
-}
-
-func (r result) perSecond() float64 { return float64(r.requests) / r.elapsed.Seconds() }
-
-func (r result) percentile(p float64) time.Duration {
-	if len(r.latencies) == 0 {
-		return 0
+func parseCounts(s string) ([]int, error) {
+	var counts []int
+	for f := range strings.SplitSeq(s, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(f))
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("-connections %q: want positive counts separated by commas", s)
+		}
+		counts = append(counts, n)
 	}
-	return r.latencies[min(len(r.latencies)-1, int(float64(len(r.latencies))*p))]
+	return counts, nil
 }
 
-func run(binary string, duration time.Duration, connections int) error {
+func run(cfg config) error {
+	fmt.Printf("load run: %s per route, %d portal sessions, %s; load average at the start %s\n\n", cfg.duration, cfg.sessions, cfg.binary, loadAverage())
 	dir, err := os.MkdirTemp("", "portico-loadrun-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 
-	hello, stopHello, err := startHello()
-	if err != nil {
-		return err
-	}
-	defer stopHello()
-	portico, demo, stop, err := startPortico(binary, filepath.Join(dir, "portico.db"))
-	if err != nil {
-		return err
-	}
-	defer stop()
-
-	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: connections, MaxConnsPerHost: connections}}
-	cookie, err := openPortal(demo.link)
-	if err != nil {
-		return err
-	}
-	invoice, err := firstInvoice(client, portico, cookie)
-	if err != nil {
-		return err
-	}
-	customer, err := firstCustomer(client, portico, demo.apiKey)
-	if err != nil {
-		return err
-	}
-	portal := http.Header{"Cookie": {cookie}, "Accept-Encoding": {"gzip"}}
-	api := http.Header{"Authorization": {"Bearer " + demo.apiKey}, "Content-Type": {"application/json"}}
-	targets := []target{
-		{name: "hello (bare Echo baseline)", method: http.MethodGet, url: hello, status: http.StatusOK},
-		{name: "GET /portal", method: http.MethodGet, url: portico + "/portal", header: portal, status: http.StatusOK},
-		{name: "GET /portal/invoices (25 invoices)", method: http.MethodGet, url: portico + "/portal/invoices", header: portal, status: http.StatusOK},
-		{name: "GET /portal/invoices/{id}", method: http.MethodGet, url: portico + invoice, header: portal, status: http.StatusOK},
-		{
-			name: "POST /v1/customers/{id}/portal (mint)", method: http.MethodPost, url: portico + "/v1/customers/" + customer + "/portal",
-			header: api, body: func() io.Reader { return strings.NewReader(`{"section":"invoices"}`) }, status: http.StatusCreated,
-		},
-	}
-
-	fmt.Printf("load run: %d connections, %s per route, %s\n\n", connections, duration, binary)
-	fmt.Printf("%-40s %10s %9s %9s %9s %8s\n", "route", "req/s", "p50", "p99", "errors", "×hello")
-	var baseline float64
-	for i, tg := range targets {
-		r := drive(client, tg, duration, connections)
-		if i == 0 {
-			baseline = r.perSecond()
+	// First, while nothing else of the run holds the CPU.
+	if cfg.coldStarts > 0 {
+		migrating, err := coldStart(cfg.binary, dir, cfg.coldStarts, true)
+		if err != nil {
+			return err
 		}
-		fmt.Printf("%-40s %10.0f %9s %9s %9d %7.0f%%\n", tg.name, r.perSecond(),
-			r.percentile(0.50).Round(10*time.Microsecond), r.percentile(0.99).Round(10*time.Microsecond), r.errors, 100*r.perSecond()/baseline)
+		migrated, err := coldStart(cfg.binary, dir, cfg.coldStarts, false)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("cold start (exec → first /healthz 200, median of %d, SQLite): %s on a fresh file (every migration runs), %s on a migrated one\n\n",
+			cfg.coldStarts, migrating.Round(time.Millisecond), migrated.Round(time.Millisecond))
+	}
+
+	hello, err := startHello()
+	if err != nil {
+		return err
+	}
+	defer hello.stop()
+	if err := runEngine(cfg, "SQLite", filepath.Join(dir, "portico.db"), dir, hello); err != nil {
+		return err
+	}
+	if cfg.postgres != "" {
+		database, drop, err := createDatabase(cfg.postgres)
+		if err != nil {
+			return fmt.Errorf("creating the run's PostgreSQL database: %w", err)
+		}
+		err = runEngine(cfg, "PostgreSQL", database, dir, hello)
+		if err := errors.Join(err, drop()); err != nil {
+			return err
+		}
+	}
+	fmt.Printf("load average at the end %s\n", loadAverage())
+	return nil
+}
+
+// runEngine measures hello and every route at each connection count against a Portico on
+// database. Admission control's cap is lifted, so every connection's request is served,
+// not refused: the overload run shows the cap at work.
+func runEngine(cfg config, engine, database, dir string, hello *server) error {
+	p, err := startPortico(cfg.binary, database, dir, "PORTICO_MAX_IN_FLIGHT=1000000")
+	if err != nil {
+		return err
+	}
+	defer p.stop()
+	start := time.Now()
+	sessions, err := setUpSessions(p, cfg.sessions)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%s: %d customers with %d invoices each, each signed in to the portal (set up in %s)\n\n",
+		engine, len(sessions), invoicesPerCustomer, time.Since(start).Round(100*time.Millisecond))
+	targets := append([]target{{name: "hello (bare Echo, own process)", addr: hello.addr,
+		requests: [][]byte{request(http.MethodGet, hello.addr, "/", "")}, status: http.StatusOK}}, portalTargets(p, sessions)...)
+	for _, connections := range cfg.connections {
+		fmt.Printf("%s, %d connections, load average %s:\n\n", engine, connections, loadAverage())
+		fmt.Println("| route | req/s | server CPU/req | p50 | p99 | peak RSS | of hello | failed |")
+		fmt.Println("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+		var baseline float64
+		for i, tg := range targets {
+			s := p.server
+			if i == 0 {
+				s = hello
+			}
+			m, err := measure(s, tg, cfg.duration, connections)
+			if err != nil {
+				return err
+			}
+			if i == 0 {
+				baseline = m.perSecond()
+			}
+			fmt.Printf("| %s | %s | %d µs | %s | %s | %d MB | %.2f | %d |\n", tg.name, thousands(m.perSecond()),
+				m.cpuPerRequest().Microseconds(), ms(m.percentile(0.50)), ms(m.percentile(0.99)), m.peakRSS>>20,
+				m.perSecond()/baseline, m.failures)
+		}
+		fmt.Println()
 	}
 	return nil
 }
 
-// drive sends requests to tg from connections goroutines for d, closed loop.
-func drive(client *http.Client, tg target, d time.Duration, connections int) result {
-	var (
-		mu  sync.Mutex
-		all result
-		wg  sync.WaitGroup
-	)
-	start := time.Now()
-	deadline := start.Add(d)
-	for range connections {
-		wg.Go(func() {
-			var mine result
-			for time.Now().Before(deadline) {
-				var body io.Reader
-				if tg.body != nil {
-					body = tg.body()
-				}
-				req, _ := http.NewRequest(tg.method, tg.url, body)
-				req.Header = tg.header.Clone()
-				t0 := time.Now()
-				res, err := client.Do(req)
-				if err == nil {
-					_, err = io.Copy(io.Discard, res.Body)
-					res.Body.Close()
-					if err == nil && res.StatusCode != tg.status {
-						err = fmt.Errorf("status %d", res.StatusCode)
-					}
-				}
-				mine.latencies = append(mine.latencies, time.Since(t0))
-				if err != nil {
-					mine.errors++
-				}
-				mine.requests++
-			}
-			mu.Lock()
-			all.requests += mine.requests
-			all.errors += mine.errors
-			all.latencies = append(all.latencies, mine.latencies...)
-			mu.Unlock()
-		})
+// portalTargets are the measured routes: three portal pages, each request with the next
+// session's cookie, and minting a link, each request for the next customer.
+func portalTargets(p *portico, sessions []session) []target {
+	var overview, list, invoice, mint [][]byte
+	for _, s := range sessions {
+		browser := []string{"Cookie", s.cookie, "Accept-Encoding", "gzip, deflate, br"}
+		overview = append(overview, request(http.MethodGet, p.addr, "/portal", "", browser...))
+		list = append(list, request(http.MethodGet, p.addr, "/portal/invoices", "", browser...))
+		invoice = append(invoice, request(http.MethodGet, p.addr, "/portal/invoices/"+s.invoiceID, "", browser...))
+		mint = append(mint, request(http.MethodPost, p.addr, "/v1/customers/"+s.customerID+"/portal", `{"section":"invoices"}`,
+			"Authorization", "Bearer "+p.apiKey, "Content-Type", "application/json"))
 	}
-	wg.Wait()
-	all.elapsed = time.Since(start)
-	slices.Sort(all.latencies)
-	return all
+	return []target{
+		{name: "`GET /portal`", addr: p.addr, requests: overview, status: http.StatusOK},
+		{name: fmt.Sprintf("`GET /portal/invoices` (%d rows)", invoicesPerCustomer), addr: p.addr, requests: list, status: http.StatusOK},
+		{name: "`GET /portal/invoices/{id}`", addr: p.addr, requests: invoice, status: http.StatusOK},
+		{name: "`POST /v1/customers/{id}/portal` (mint)", addr: p.addr, requests: mint, status: http.StatusCreated},
+	}
 }
 
-// startHello serves the baseline: Echo answering "Hello, World!" with nothing in front.
-func startHello() (string, func(), error) {
-	e := echo.New()
-	e.HideBanner, e.HidePort = true, true
-	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "Hello, World!") })
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// measured is a route's load with what it cost the server.
+type measured struct {
+	load
+	cpu     time.Duration
+	peakRSS int64
+}
+
+func (m measured) cpuPerRequest() time.Duration {
+	if m.requests == 0 {
+		return 0
+	}
+	return m.cpu / time.Duration(m.requests)
+}
+
+// measure warms the route up, then drives it for d while reading the server's CPU time
+// before and after and its peak memory over the window.
+func measure(s *server, tg target, d time.Duration, connections int) (measured, error) {
+	drive(tg, d/10, connections)
+	if err := s.resetPeakRSS(); err != nil {
+		return measured{}, err
+	}
+	before, err := s.cpu()
 	if err != nil {
-		return "", nil, err
+		return measured{}, err
 	}
-	srv := &http.Server{Handler: e}
-	go srv.Serve(ln)
-	return "http://" + ln.Addr().String() + "/", func() { srv.Close() }, nil
-}
-
-// demoOutput is what `portico serve --demo` prints.
-type demoOutput struct {
-	apiKey, link string
-}
-
-var (
-	apiKeyLine = regexp.MustCompile(`API key: +(sk_\S+)`)
-	linkLine   = regexp.MustCompile(`Portal link: +(\S+)`)
-)
-
-// startPortico runs the binary on a fresh database with demo data and waits for its demo
-// output. Request logs are off (warn level) so the run measures serving, not logging.
-func startPortico(binary, database string) (string, demoOutput, func(), error) {
-	var demo demoOutput
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	m := measured{load: drive(tg, d, connections)}
+	after, err := s.cpu()
 	if err != nil {
-		return "", demo, nil, err
+		return measured{}, err
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	base := "http://" + addr
-	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, binary, "serve", "--demo", "--database", database, "--addr", addr, "--base-url", base, "--log-level", "warn")
-	cmd.Env = append(os.Environ(), "PORTICO_API_RATE=1000000", "PORTICO_API_BURST=1000000")
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		cancel()
-		return "", demo, nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		cancel()
-		return "", demo, nil, err
-	}
-	stop := func() { cancel(); cmd.Wait() }
-	lines := bufio.NewScanner(out)
-	for lines.Scan() && (demo.apiKey == "" || demo.link == "") {
-		if m := apiKeyLine.FindStringSubmatch(lines.Text()); m != nil {
-			demo.apiKey = m[1]
-		}
-		if m := linkLine.FindStringSubmatch(lines.Text()); m != nil {
-			demo.link = m[1]
-		}
-	}
-	go io.Copy(io.Discard, out)
-	if demo.apiKey == "" || demo.link == "" {
-		stop()
-		return "", demo, nil, errors.New("portico printed no demo API key and link")
-	}
-	return base, demo, stop, nil
+	m.cpu = after - before
+	m.peakRSS, err = s.peakRSS()
+	return m, err
 }
 
-// openPortal opens the portal link like a browser and returns the session cookie header.
-// (The cookie is Secure; Go's cookie jar would not send it over the run's plain http.)
-func openPortal(link string) (string, error) {
-	c := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	res, err := c.Get(link)
-	if err != nil {
-		return "", err
+// thousands formats a rate for reading: 12,345.
+func thousands(v float64) string {
+	s := strconv.FormatInt(int64(v+0.5), 10)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
 	}
-	res.Body.Close()
-	if res.StatusCode != http.StatusSeeOther || len(res.Cookies()) == 0 {
-		return "", fmt.Errorf("opening the demo link: %d", res.StatusCode)
-	}
-	ck := res.Cookies()[0]
-	return ck.Name + "=" + ck.Value, nil
+	return s
 }
 
-var invoiceLink = regexp.MustCompile(`href="(/portal/invoices/inv_[0-9a-z]+)"`)
-
-// firstInvoice is the path of the first invoice on the customer's invoice list.
-func firstInvoice(client *http.Client, base, cookie string) (string, error) {
-	req, _ := http.NewRequest(http.MethodGet, base+"/portal/invoices", nil)
-	req.Header.Set("Cookie", cookie)
-	res, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	m := invoiceLink.FindSubmatch(body)
-	if res.StatusCode != http.StatusOK || m == nil {
-		return "", fmt.Errorf("the invoice list (%d) links no invoice", res.StatusCode)
-	}
-	return string(m[1]), nil
-}
-
-// firstCustomer is the ID of the demo's first customer, found through the API.
-func firstCustomer(client *http.Client, base, apiKey string) (string, error) {
-	req, _ := http.NewRequest(http.MethodGet, base+"/v1/customers?per_page=1", nil)
-	req.Header.Set("Authorization", "Bearer "+apiKey)
-	res, err := client.Do(req)
-	if err != nil {
-		return "", err
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	m := regexp.MustCompile(`"id":\s*"(cus_[0-9a-z]+)"`).FindSubmatch(body)
-	if res.StatusCode != http.StatusOK || m == nil {
-		return "", fmt.Errorf("listing customers: %d %s", res.StatusCode, bytes.TrimSpace(body))
-	}
-	return string(m[1]), nil
-}
+// ms is a latency in milliseconds with two decimals.
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/float64(time.Millisecond)) }

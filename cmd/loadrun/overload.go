@@ -55,14 +55,12 @@ func overloadOnce(binary string, duration time.Duration, connections int, maxInF
 		return r, err
 	}
 	defer os.RemoveAll(dir)
-	os.Setenv("PORTICO_MAX_IN_FLIGHT", maxInFlight)
-	os.Setenv("PORTICO_METRICS_ADDR", "off")
-	portico, demo, stop, err := startPortico(binary, filepath.Join(dir, "portico.db"))
+	p, err := startPortico(binary, filepath.Join(dir, "portico.db"), dir, "PORTICO_MAX_IN_FLIGHT="+maxInFlight)
 	if err != nil {
 		return r, err
 	}
-	defer stop()
-	cookie, err := openPortal(demo.link)
+	defer p.stop()
+	cookie, err := openPortal(p.link)
 	if err != nil {
 		return r, err
 	}
@@ -77,7 +75,7 @@ func overloadOnce(binary string, duration time.Duration, connections int, maxInF
 			byStatus := map[int][]time.Duration{}
 			errors := 0
 			for time.Now().Before(deadline) {
-				req, _ := http.NewRequest(http.MethodGet, portico+"/portal/invoices", nil)
+				req, _ := http.NewRequest(http.MethodGet, p.base+"/portal/invoices", nil)
 				req.Header.Set("Cookie", cookie)
 				req.Header.Set("Accept-Encoding", "gzip")
 				t0 := time.Now()
