@@ -12,9 +12,9 @@ import (
 	"github.com/labstack/echo/v4"
 )
 
-// MinCompressSize is the smallest body worth compressing: below about a packet, gzip saves
+// minCompressSize is the smallest body worth compressing: below about a packet, gzip saves
 // no round trip and costs CPU on both ends.
-const MinCompressSize = 1024
+const minCompressSize = 1024
 
 // maxPooledBuffer keeps an unusually large body's buffer out of the pool, so one big
 // answer does not pin its memory for every later small one.
@@ -40,8 +40,8 @@ var gzipWriters = sync.Pool{New: func() any {
 	return w
 }}
 
-// Gzip compresses body into dst.
-func Gzip(dst *bytes.Buffer, body []byte) {
+// gzipInto compresses body into dst.
+func gzipInto(dst *bytes.Buffer, body []byte) {
 	zw := gzipWriters.Get().(*gzip.Writer)
 	zw.Reset(dst)
 	zw.Write(body) // writes to a bytes.Buffer cannot fail
@@ -98,7 +98,7 @@ func compressible(contentType string) bool {
 
 // Compress gzips the responses that are not compressed already (pages and static assets
 // are, once, by Render and the asset handler): JSON and other text of at least
-// MinCompressSize bytes, for clients that accept gzip. Bodies are held until they reach
+// minCompressSize bytes, for clients that accept gzip. Bodies are held until they reach
 // that size, so a small answer goes out plain with its Content-Length; a writer is taken
 // from a pool only while it compresses.
 func Compress(next echo.HandlerFunc) echo.HandlerFunc {
@@ -138,7 +138,7 @@ func (w *compressWriter) WriteHeader(status int) {
 	h := w.Header()
 	length, err := strconv.Atoi(h.Get(echo.HeaderContentLength))
 	if h.Get(echo.HeaderContentEncoding) != "" || !bodyAllowed(status) || !compressible(h.Get(echo.HeaderContentType)) ||
-		(err == nil && length < MinCompressSize) {
+		(err == nil && length < minCompressSize) {
 		w.startPlain()
 	}
 }
@@ -157,7 +157,7 @@ func (w *compressWriter) Write(b []byte) (int, error) {
 		w.buf = getBuffer()
 	}
 	w.buf.Write(b)
-	if w.buf.Len() >= MinCompressSize {
+	if w.buf.Len() >= minCompressSize {
 		if err := w.startGzip(); err != nil {
 			return 0, err
 		}
@@ -198,7 +198,7 @@ func (w *compressWriter) startGzip() error {
 	return err
 }
 
-// finish ends the response: a body that stayed under MinCompressSize goes out plain with
+// finish ends the response: a body that stayed under minCompressSize goes out plain with
 // its length; a compressed one gets its gzip trailer.
 func (w *compressWriter) finish() {
 	switch {

@@ -134,10 +134,10 @@ func Render(c echo.Context, status int, cmp templ.Component) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, echo.MIMETextHTMLCharsetUTF8)
 	VaryOnEncoding(h)
-	if len(body) >= MinCompressSize && AcceptsGzip(c.Request()) {
+	if len(body) >= minCompressSize && AcceptsGzip(c.Request()) {
 		compressed := getBuffer()
 		defer putBuffer(compressed)
-		Gzip(compressed, body)
+		gzipInto(compressed, body)
 		body = compressed.Bytes()
 		h.Set(echo.HeaderContentEncoding, "gzip")
 	}
