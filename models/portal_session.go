@@ -139,7 +139,7 @@ type PortalEntry struct {
 // the entry names both, for the customer to choose. Like LoadPortalAccess it has no merchant
 // argument: the token is how a visitor's request learns its merchant.
 func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry, error) {
-	read := s.db.read.WithContext(ctx)
+	read := s.read(ctx)
 	link, err := findPortalLink(read, o.Token)
 	if err != nil {
 		return nil, storeError("open portal link", err)
@@ -291,7 +291,7 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 // is over if it is, and all the request needs of its link, customer and merchant.
 func (s *Store) loadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
 	var row portalAccessRow
-	err := s.db.read.WithContext(ctx).Table("portal_sessions AS s").
+	err := s.read(ctx).Table("portal_sessions AS s").
 		Select(`s.*,
 			l.expires_at AS link_expires_at, l.idle_timeout AS link_idle_timeout,
 			l.frame_ancestors AS link_frame_ancestors, l.return_url AS link_return_url,

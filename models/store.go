@@ -82,9 +82,14 @@ func NewStore(db *DB, opts ...StoreOption) *Store {
 // time read back from PostgreSQL equals the time written.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
+// read is a query on the read pool, run under readContext.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	return s.db.read.WithContext(s.db.readContext(ctx))
+}
+
 // reader is a query on the read pool limited to one merchant's rows.
 func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
-	return s.db.read.WithContext(ctx).Where("merchant_id = ?", merchantID)
+	return s.read(ctx).Where("merchant_id = ?", merchantID)
 }
 
 // Scope is whose rows a call on customer-owned data may see or change, and who is looking:
@@ -172,7 +177,7 @@ func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
 
 // scoped is a query on the read pool limited to the rows sc may see.
 func (s *Store) scoped(ctx context.Context, sc Scope) *gorm.DB {
-	return sc.where(s.db.read.WithContext(ctx))
+	return sc.where(s.read(ctx))
 }
 
 // writeTx runs fn in one transaction on the write pool.
