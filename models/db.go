@@ -13,6 +13,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/driver/postgres"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -40,6 +41,8 @@ type DB struct {
 	write   *gorm.DB
 	read    *gorm.DB
 	corrupt atomic.Pointer[error] // the first corruption SQLite reported, if any
+	stmts   statements            // the hot reads, prepared (see prepared.go)
+	tracer  trace.Tracer          // traces the prepared reads; nil: untraced
 }
 
 // OpenDB opens the database a setting names: a postgres:// URL opens PostgreSQL, anything
@@ -239,8 +242,9 @@ func (db *DB) pools() []*gorm.DB {
 // Writer is the pool that changes data; migrations run on it.
 func (db *DB) Writer() *gorm.DB { return db.write }
 
-// Close closes both pools.
+// Close closes both pools and the statements prepared on them.
 func (db *DB) Close() error {
+	db.closeStatements()
 	w, err := db.write.DB()
 	if err != nil {
 		return err
