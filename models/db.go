@@ -150,7 +150,11 @@ func openPostgres(dsn string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", where, err)
 	}
-	return &DB{Dialect: Postgres, write: db, read: db}, nil
+	pg := &DB{Dialect: Postgres, write: db, read: db}
+	if err := pg.watchCachedTables(); err != nil {
+		return nil, err
+	}
+	return pg, nil
 }
 
 // sqlitePragmas are applied by the driver to every connection, busy_timeout first. FULL sync
@@ -212,6 +216,9 @@ func openSQLite(setting string) (*DB, error) {
 	rdb.SetMaxIdleConns(readers)
 	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read}
 	if err := db.watchForCorruption(); err != nil {
+		return nil, err
+	}
+	if err := db.watchCachedTables(); err != nil {
 		return nil, err
 	}
 	return db, nil

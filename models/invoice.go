@@ -526,15 +526,31 @@ var customerInvoiceColumns = []column[Invoice]{
 
 // ListCustomerInvoices is the portal's invoice list: what the customer sc names by ID may
 // see (no drafts, the merchant's work in progress), with only the columns the list shows.
-// f.CustomerRef is not for it: the scope names the customer. It is a prepared query,
-// scanned by hand, and a short first page is counted without a second query.
+// f.CustomerRef is not for it: the scope names the customer. Pages come from the Store's
+// cache while fresh (see cache.go), else from a prepared query scanned by hand; a short
+// page is counted without a second query.
 func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page) ([]Invoice, PageInfo, error) {
 	page = page.normalized()
-	info := PageInfo{Page: page.Number, PerPage: page.PerPage}
 	if !ValidCustomerID(sc.CustomerID) || f.CustomerRef != "" {
-		return nil, info, ErrNotFound
+		return nil, PageInfo{Page: page.Number, PerPage: page.PerPage}, ErrNotFound
 	}
-	list, count, args := customerInvoiceQueries(sc, f, s.Now())
+	now, ck, lk := s.Now(), customerKey{sc.MerchantID, sc.CustomerID}, listKey{f, page}
+	if rows, info, ok := s.cache.list(ck, lk, now); ok {
+		return rows, info, nil
+	}
+	gen := s.cache.begin()
+	rows, info, err := s.listCustomerInvoices(ctx, sc, f, page, now)
+	if err != nil {
+		return nil, info, err
+	}
+	s.cache.putList(gen, now, ck, lk, rows, info)
+	return rows, info, nil
+}
+
+// listCustomerInvoices is ListCustomerInvoices's queries, at time now, of a normalized page.
+func (s *Store) listCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page, now time.Time) ([]Invoice, PageInfo, error) {
+	info := PageInfo{Page: page.Number, PerPage: page.PerPage}
+	list, count, args := customerInvoiceQueries(sc, f, now)
 	var rows []Invoice
 	err := s.db.queryRows(ctx, list, append(args, page.PerPage, page.offset()), func(row scanner) error {
 		rows = append(rows, Invoice{})

@@ -316,7 +316,7 @@ var portalAccessQuery = "SELECT " + selectList(portalAccessColumns) + `
 // a write per page view. Like OpenPortalLink it has no merchant argument: the session ID is
 // how a request learns its merchant.
 func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
-	a, err := s.loadPortalAccess(ctx, sessionID)
+	a, err := s.cachedPortalAccess(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -330,10 +330,28 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("last_seen_at", now).Error
+	s.cache.forgetSession(a.Session.ID)
 	if err != nil {
 		return nil, storeError("touch portal session", err)
 	}
 	a.Session.LastSeenAt = now
+	return a, nil
+}
+
+// cachedPortalAccess is loadPortalAccess through the Store's session cache. Whether the
+// session is over is decided afresh: the clock moves while the rows do not.
+func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
+	now := s.Now()
+	if a, ok := s.cache.session(sessionID, now); ok {
+		a.Ended = a.over(now)
+		return a, nil
+	}
+	gen := s.cache.begin()
+	a, err := s.loadPortalAccess(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putSession(gen, now, a)
 	return a, nil
 }
 
@@ -363,6 +381,7 @@ func (s *Store) SetPortalSessionLocale(ctx context.Context, a *PortalAccess, loc
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("locale", locale).Error
+	s.cache.forgetSession(a.Session.ID)
 	return storeError("set portal session locale", err)
 }
 
@@ -391,6 +410,7 @@ func (s *Store) SetPortalFlash(ctx context.Context, a *PortalAccess, flash strin
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("flash", flash).Error
+	s.cache.forgetSession(a.Session.ID)
 	return storeError("set portal flash", err)
 }
 
@@ -405,6 +425,7 @@ func (s *Store) TakePortalFlash(ctx context.Context, a *PortalAccess) (string, e
 	res := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ? AND flash = ?", a.Merchant.ID, a.Session.ID, flash).
 		Update("flash", "")
+	s.cache.forgetSession(a.Session.ID)
 	if res.Error != nil {
 		return "", storeError("take portal flash", res.Error)
 	}
