@@ -309,8 +309,8 @@ var portalAccessQuery = "SELECT " + selectList(portalAccessColumns) + `
 	WHERE s.id = ?`
 
 // LoadPortalAccess loads the session a request's cookie names, with its link, customer and
-// merchant in one query, and decides against the Store's clock whether it may still serve.
-// A session that may not comes back with ErrSessionOver and its access, whose Ended says
+// merchant in one query (or from the Store's session cache, see cache.go), and decides
+// against the Store's clock whether it may still serve. A session that may not comes back with ErrSessionOver and its access, whose Ended says
 // why, so the page that says so can name the merchant; an unknown ID is ErrNotFound. A live
 // session's activity is recorded at most once a minute, so the idle clock restarts without
 // a write per page view. Like OpenPortalLink it has no merchant argument: the session ID is
