@@ -1,8 +1,13 @@
 package models
 
 import (
+	"context"
+	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/portico/portico/migrations"
+	"gorm.io/gorm"
 )
 
 // A fill that started before a change was forgotten is not cached: it may hold what the
@@ -50,3 +55,59 @@ func TestCachesAreBounded(t *testing.T) {
 		t.Errorf("%d sessions, %d customers, %d pages of one", len(c.sessions), len(c.lists), len(c.lists[customerKey{"mer_1", "cus_1"}]))
 	}
 }
+
+// A write transaction that changes a cached table without an audit event to say whose
+// data it changed forgets everything; one that writes only other tables forgets nothing.
+func TestUnrecordedWritesToCachedTablesForgetEverything(t *testing.T) {
+	db, err := OpenDB(filepath.Join(t.TempDir(), "portico.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if err := migrations.Up(db.Writer()); err != nil {
+		t.Fatal(err)
+	}
+	ctx, s := context.Background(), NewStore(db)
+	m, err := s.CreateMerchant(ctx, "Acme", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := s.CreateCustomer(ctx, m.ID, SystemActor, CustomerInput{Name: ptr("Zoë")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, token, err := s.MintPortalLink(ctx, MerchantScope(m.ID).Customer(c.ID), SystemActor, PortalLinkInput{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	entry, err := s.OpenPortalLink(ctx, LinkOpening{Token: token})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		table, column, value string
+		forgets              bool
+	}{
+		{"api_keys", "name", "unrelated", false},
+		{"customers", "name", "Zoë Renamed", true},
+	} {
+		before, err := s.LoadPortalAccess(ctx, entry.Session.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = s.writeTx(ctx, func(tx *gorm.DB) error {
+			return tx.Table(tc.table).Where("1 = 1").Update(tc.column, tc.value).Error
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := s.cache.session(entry.Session.ID, s.Now()); ok == tc.forgets {
+			t.Errorf("after an unrecorded write to %s the session is cached: %v, want %v", tc.table, ok, !tc.forgets)
+		}
+		if after, _ := s.LoadPortalAccess(ctx, entry.Session.ID); tc.forgets && after.Customer.Name == before.Customer.Name {
+			t.Errorf("after an unrecorded write to %s: %q", tc.table, after.Customer.Name)
+		}
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
