@@ -25,6 +25,7 @@ var steps = []*gormigrate.Migration{
 	email,
 	payments,
 	sealedWebhookSecrets,
+	customerInvoiceOrder,
 }
 
 var options = &gormigrate.Options{

@@ -69,7 +69,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey,
 	}
 	hash := hashSecret(secret)
 	var key APIKey
-	err := s.db.read.WithContext(ctx).Where("secret_hash = ? AND revoked_at IS NULL", hash).Take(&key).Error
+	err := s.read(ctx).Where("secret_hash = ? AND revoked_at IS NULL", hash).Take(&key).Error
 	if err != nil {
 		return nil, storeError("authenticate api key", err)
 	}

@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -71,6 +72,23 @@ func BenchmarkInvoiceYears(b *testing.B) {
 	for b.Loop() {
 		if years, err := s.InvoiceYears(ctx, sc); err != nil || len(years) < 3 {
 			b.Fatal(err, years)
+		}
+	}
+}
+
+// BenchmarkListCustomerInvoices measures the portal's invoice list query (prepared, scanned
+// by hand) on the rows of BenchmarkListInvoices, its GORM counterpart. The Store's clock
+// moves a second per call, so the list cache never answers.
+func BenchmarkListCustomerInvoices(b *testing.B) {
+	var tick atomic.Int64
+	start := time.Now()
+	s := models.NewStore(testdb.SQLite(b), models.WithClock(func() time.Time { return start.Add(time.Duration(tick.Add(1)) * time.Second) }))
+	ctx, sc := context.Background(), invoicedCustomers(b, s)
+	b.ResetTimer()
+	for b.Loop() {
+		rows, _, err := s.ListCustomerInvoices(ctx, sc, models.InvoiceFilter{}, models.Page{PerPage: 25})
+		if err != nil || len(rows) != 25 {
+			b.Fatal(err, len(rows))
 		}
 	}
 }

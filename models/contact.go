@@ -126,7 +126,7 @@ func (s *Store) CreateContact(ctx context.Context, sc Scope, actor Actor, in Con
 
 // ListContacts returns one page of the contacts of the customer sc names.
 func (s *Store) ListContacts(ctx context.Context, sc Scope, q ContactQuery) ([]Contact, PageInfo, error) {
-	id, err := sc.customer(s.db.read.WithContext(ctx))
+	id, err := sc.customer(s.read(ctx))
 	if err != nil {
 		return nil, PageInfo{}, storeError("list contacts", err)
 	}

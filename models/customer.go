@@ -195,7 +195,7 @@ func (s *Store) scopedToCustomer(ctx context.Context, sc Scope, ref string) (*go
 	if ref == "" {
 		return q, nil
 	}
-	id, err := customerID(s.db.read.WithContext(ctx), sc.MerchantID, ref)
+	id, err := customerID(s.read(ctx), sc.MerchantID, ref)
 	if err != nil {
 		return nil, storeError("find customer", err)
 	}

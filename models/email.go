@@ -133,7 +133,7 @@ func (s *Store) ClaimEmails(ctx context.Context, n int) ([]ClaimedEmail, error) 
 	if err != nil {
 		return nil, storeError("claim emails", err)
 	}
-	read := s.db.read.WithContext(ctx)
+	read := s.read(ctx)
 	var rows []Email
 	if err := read.Where("claimed_by = ?", claim).Find(&rows).Error; err != nil || len(rows) == 0 {
 		return nil, storeError("load claimed emails", err)
@@ -211,7 +211,7 @@ type EmailFilter struct {
 // ListEmails returns one page of the messages sent (or being sent) to the customer sc
 // names, newest first.
 func (s *Store) ListEmails(ctx context.Context, sc Scope, filter EmailFilter, page Page) ([]Email, PageInfo, error) {
-	id, err := sc.customer(s.db.read.WithContext(ctx))
+	id, err := sc.customer(s.read(ctx))
 	if err != nil {
 		return nil, PageInfo{}, storeError("list emails", err)
 	}
@@ -227,7 +227,7 @@ func (s *Store) ListEmails(ctx context.Context, sc Scope, filter EmailFilter, pa
 // ok is false when none is.
 func (s *Store) OldestPendingEmail(ctx context.Context) (oldest time.Time, ok bool, err error) {
 	var times []time.Time
-	err = s.db.read.WithContext(ctx).Model(&Email{}).Where("state = ?", JobPending).
+	err = s.read(ctx).Model(&Email{}).Where("state = ?", JobPending).
 		Order("created_at").Limit(1).Pluck("created_at", &times).Error
 	if err != nil || len(times) == 0 {
 		return time.Time{}, false, storeError("oldest pending email", err)

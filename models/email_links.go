@@ -185,7 +185,7 @@ func (s *Store) CanRenew(ctx context.Context, link *PortalLink) error {
 		RenewExpiredLinks bool
 		CustomerEmail     string
 	}
-	err := s.db.read.WithContext(ctx).Table("portal_links AS l").
+	err := s.read(ctx).Table("portal_links AS l").
 		Select("l.*, m.renew_expired_links, c.email AS customer_email").
 		Joins("JOIN merchants AS m ON m.id = l.merchant_id").
 		Joins("JOIN customers AS c ON c.id = l.customer_id AND c.merchant_id = l.merchant_id").
@@ -286,7 +286,7 @@ func (s *Store) SignInMerchant(ctx context.Context, slug string) (*Merchant, err
 		return nil, ErrNotFound
 	}
 	var m Merchant
-	if err := s.db.read.WithContext(ctx).Take(&m, "slug = ? AND email_login", slug).Error; err != nil {
+	if err := s.read(ctx).Take(&m, "slug = ? AND email_login", slug).Error; err != nil {
 		return nil, storeError("sign-in merchant", err)
 	}
 	return &m, nil
@@ -309,7 +309,7 @@ func (s *Store) RequestSignIn(ctx context.Context, merchantID, address, pageLoca
 	// Most requests name nobody: they are answered from the read pool, without taking
 	// the writer.
 	var n int64
-	err := s.db.read.WithContext(ctx).Model(&Customer{}).
+	err := s.read(ctx).Model(&Customer{}).
 		Where("merchant_id = ? AND lower(email) = lower(?)", merchantID, address).Count(&n).Error
 	if err != nil || n == 0 {
 		return 0, storeError("request sign-in", err)

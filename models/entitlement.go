@@ -142,7 +142,7 @@ func (s *Store) CreateEntitlement(ctx context.Context, sc Scope, actor Actor, in
 
 // ListEntitlements returns all entitlements of the customer sc names, by feature key.
 func (s *Store) ListEntitlements(ctx context.Context, sc Scope) ([]Entitlement, error) {
-	id, err := sc.customer(s.db.read.WithContext(ctx))
+	id, err := sc.customer(s.read(ctx))
 	if err != nil {
 		return nil, storeError("list entitlements", err)
 	}

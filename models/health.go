@@ -134,16 +134,19 @@ func (db *DB) corruption() error {
 	return nil
 }
 
+// noteCorruption keeps err when it is the first corruption SQLite reported.
+func (db *DB) noteCorruption(err error) {
+	if isCorruption(err) {
+		err := fmt.Errorf("%w: %v", ErrDatabaseCorrupt, err)
+		db.corrupt.CompareAndSwap(nil, &err)
+	}
+}
+
 // watchForCorruption makes the first corruption error of any statement stick: from then on
 // every write is refused and Ready fails, so a load balancer takes the instance out instead
 // of letting it write acknowledged data into a damaged file.
 func (db *DB) watchForCorruption() error {
-	note := func(tx *gorm.DB) {
-		if isCorruption(tx.Error) {
-			err := fmt.Errorf("%w: %v", ErrDatabaseCorrupt, tx.Error)
-			db.corrupt.CompareAndSwap(nil, &err)
-		}
-	}
+	note := func(tx *gorm.DB) { db.noteCorruption(tx.Error) }
 	refuse := func(tx *gorm.DB) {
 		if err := db.corruption(); err != nil {
 			tx.AddError(err)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -508,20 +509,77 @@ func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, pag
 }
 
 // customerInvoiceColumns are the columns a customer's invoice list shows.
-var customerInvoiceColumns = []string{
-	"id", "kind", "number", "status", "currency", "total", "amount_due", "issued_at", "due_at", "period_start", "period_end", "payment_url",
+var customerInvoiceColumns = []column[Invoice]{
+	{"id", func(i *Invoice) any { return &i.ID }},
+	{"kind", func(i *Invoice) any { return &i.Kind }},
+	{"number", func(i *Invoice) any { return &i.Number }},
+	{"status", func(i *Invoice) any { return &i.Status }},
+	{"currency", func(i *Invoice) any { return &i.Currency }},
+	{"total", func(i *Invoice) any { return &i.Total }},
+	{"amount_due", func(i *Invoice) any { return &i.AmountDue }},
+	{"issued_at", func(i *Invoice) any { return &i.IssuedAt }},
+	{"due_at", func(i *Invoice) any { return &i.DueAt }},
+	{"period_start", func(i *Invoice) any { return &i.PeriodStart }},
+	{"period_end", func(i *Invoice) any { return &i.PeriodEnd }},
+	{"payment_url", func(i *Invoice) any { return &i.PaymentURL }},
 }
 
-// ListCustomerInvoices is the portal's invoice list: what the customer may see (no drafts,
-// the merchant's work in progress), with only the columns the list shows.
+// ListCustomerInvoices is the portal's invoice list: what the customer sc names by ID may
+// see (no drafts, the merchant's work in progress), with only the columns the list shows.
+// f.CustomerRef is not for it: the scope names the customer. Pages come from the Store's
+// cache while fresh (see cache.go), else from a prepared query scanned by hand; a short
+// page is counted without a second query.
 func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page) ([]Invoice, PageInfo, error) {
-	q, err := s.invoiceQuery(ctx, sc, f)
-	if err != nil {
-		return nil, PageInfo{}, err
+	page = page.normalized()
+	if !ValidCustomerID(sc.CustomerID) || f.CustomerRef != "" {
+		return nil, PageInfo{Page: page.Number, PerPage: page.PerPage}, ErrNotFound
 	}
-	q = q.Where("status <> ?", StatusDraft).Select(customerInvoiceColumns)
-	rows, info, err := listPage[Invoice](q, page, invoiceListOrder)
-	return rows, info, storeError("list customer invoices", err)
+	now, ck, lk := s.Now(), customerKey{sc.MerchantID, sc.CustomerID}, listKey{f, page}
+	if rows, info, ok := s.cache.list(ck, lk, now); ok {
+		return rows, info, nil
+	}
+	gen := s.cache.begin()
+	rows, info, err := s.listCustomerInvoices(ctx, sc, f, page, now)
+	if err != nil {
+		return nil, info, err
+	}
+	s.cache.putList(gen, now, ck, lk, rows, info)
+	return rows, info, nil
+}
+
+// listCustomerInvoices is ListCustomerInvoices's queries, at time now, of a normalized page.
+func (s *Store) listCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page, now time.Time) ([]Invoice, PageInfo, error) {
+	info := PageInfo{Page: page.Number, PerPage: page.PerPage}
+	list, count, args := customerInvoiceQueries(sc, f, now)
+	var rows []Invoice
+	err := s.db.queryRows(ctx, list, append(args, page.PerPage, page.offset()), func(row scanner) error {
+		rows = append(rows, Invoice{})
+		return scanRow(row, customerInvoiceColumns, &rows[len(rows)-1])
+	})
+	if err != nil {
+		return nil, info, storeError("list customer invoices", err)
+	}
+	// A page short of rows is the last one, so it tells the total; an empty page after the
+	// first may lie beyond the last and still needs the count.
+	if len(rows) < page.PerPage && (len(rows) > 0 || page.Number == 1) {
+		info.Total = int64(page.offset() + len(rows))
+		return rows, info, nil
+	}
+	err = s.db.queryRows(ctx, count, args, func(row scanner) error { return row.Scan(&info.Total) })
+	return rows, info, storeError("count customer invoices", err)
+}
+
+// customerInvoiceQueries are ListCustomerInvoices's queries at time at: a page of the rows
+// (its LIMIT and OFFSET the last placeholders, after args) and their count.
+func customerInvoiceQueries(sc Scope, f InvoiceFilter, at time.Time) (list, count string, args []any) {
+	where := []string{"merchant_id = ?", "customer_id = ?", "status <> ?"}
+	args = []any{sc.MerchantID, sc.CustomerID, StatusDraft}
+	for _, c := range f.conditions(at) {
+		where, args = append(where, c.sql), append(args, c.args...)
+	}
+	from := " FROM invoices WHERE " + strings.Join(where, " AND ")
+	list = "SELECT " + selectList(customerInvoiceColumns) + from + " ORDER BY " + invoiceListOrder + " LIMIT ? OFFSET ?"
+	return list, "SELECT COUNT(*)" + from, args
 }
 
 // invoiceQuery selects the invoices sc may see that match f.
@@ -530,27 +588,38 @@ func (s *Store) invoiceQuery(ctx context.Context, sc Scope, f InvoiceFilter) (*g
 	if err != nil {
 		return nil, err
 	}
-	q = filterStatus(q, f.Status, s.Now())
-	if f.Kind != "" {
-		q = q.Where("kind = ?", f.Kind)
-	}
-	if f.CreditedInvoiceID != "" {
-		q = q.Where("credited_invoice_id = ?", f.CreditedInvoiceID)
+	for _, c := range f.conditions(s.Now()) {
+		q = q.Where(c.sql, c.args...)
 	}
 	return q, nil
 }
 
-// filterStatus narrows q to a status, deriving overdue from the due date.
-func filterStatus(q *gorm.DB, status InvoiceStatus, at time.Time) *gorm.DB {
-	switch status {
+// condition is one condition of a WHERE clause, with the values of its placeholders.
+type condition struct {
+	sql  string
+	args []any
+}
+
+// conditions are what f asks of an invoice at time at (its customer aside), deriving
+// overdue from the due date.
+func (f InvoiceFilter) conditions(at time.Time) []condition {
+	var cs []condition
+	switch f.Status {
 	case "":
-		return q
 	case StatusOverdue:
-		return q.Where("status = ? AND amount_due > 0 AND due_at < ?", StatusOpen, at)
+		cs = append(cs, condition{"status = ? AND amount_due > 0 AND due_at < ?", []any{StatusOpen, at}})
 	case StatusOpen:
-		return q.Where("status = ? AND NOT (amount_due > 0 AND due_at IS NOT NULL AND due_at < ?)", StatusOpen, at)
+		cs = append(cs, condition{"status = ? AND NOT (amount_due > 0 AND due_at IS NOT NULL AND due_at < ?)", []any{StatusOpen, at}})
+	default:
+		cs = append(cs, condition{"status = ?", []any{f.Status}})
 	}
-	return q.Where("status = ?", status)
+	if f.Kind != "" {
+		cs = append(cs, condition{"kind = ?", []any{f.Kind}})
+	}
+	if f.CreditedInvoiceID != "" {
+		cs = append(cs, condition{"credited_invoice_id = ?", []any{f.CreditedInvoiceID}})
+	}
+	return cs
 }
 
 // UpdateInvoiceStatus moves an invoice or credit note to a new status along the state

@@ -118,7 +118,7 @@ func (s *Store) CreateMerchant(ctx context.Context, name, slug string) (*Merchan
 // GetMerchant loads a merchant by ID.
 func (s *Store) GetMerchant(ctx context.Context, merchantID string) (*Merchant, error) {
 	var m Merchant
-	if err := s.db.read.WithContext(ctx).Where("id = ?", merchantID).Take(&m).Error; err != nil {
+	if err := s.read(ctx).Where("id = ?", merchantID).Take(&m).Error; err != nil {
 		return nil, storeError("get merchant", err)
 	}
 	return &m, nil
@@ -127,7 +127,7 @@ func (s *Store) GetMerchant(ctx context.Context, merchantID string) (*Merchant, 
 // FindMerchant loads a merchant by ID or slug, for the command line.
 func (s *Store) FindMerchant(ctx context.Context, idOrSlug string) (*Merchant, error) {
 	var m Merchant
-	err := s.db.read.WithContext(ctx).Where("id = ? OR slug = ?", idOrSlug, idOrSlug).Take(&m).Error
+	err := s.read(ctx).Where("id = ? OR slug = ?", idOrSlug, idOrSlug).Take(&m).Error
 	if err != nil {
 		return nil, storeError("find merchant", err)
 	}

@@ -73,7 +73,7 @@ func (s *Store) Payability(ctx context.Context, sc Scope) (Payability, error) {
 		BankAccountHolder, BankIBAN, BankBIC, RemittanceFormat string
 		Provider, CustomerRef                                  *string
 	}
-	err := s.db.read.WithContext(ctx).Table("merchants AS m").
+	err := s.read(ctx).Table("merchants AS m").
 		Select("m.bank_account_holder, m.bank_iban, m.bank_bic, m.remittance_format, a.provider, "+
 			"(SELECT COALESCE(c.external_id, c.id) FROM customers AS c WHERE c.merchant_id = m.id AND c.id = ?) AS customer_ref", sc.CustomerID).
 		Joins("LEFT JOIN payment_provider_accounts AS a ON a.merchant_id = m.id").

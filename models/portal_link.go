@@ -284,7 +284,7 @@ func findPortalLink(tx *gorm.DB, token string) (*PortalLink, error) {
 
 // ListPortalLinks returns the links of the customer sc names, newest first.
 func (s *Store) ListPortalLinks(ctx context.Context, sc Scope, page Page) ([]PortalLink, PageInfo, error) {
-	id, err := sc.customer(s.db.read.WithContext(ctx))
+	id, err := sc.customer(s.read(ctx))
 	if err != nil {
 		return nil, PageInfo{}, storeError("list portal links", err)
 	}

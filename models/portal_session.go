@@ -3,7 +3,6 @@ package models
 import (
 	"cmp"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -139,7 +138,7 @@ type PortalEntry struct {
 // the entry names both, for the customer to choose. Like LoadPortalAccess it has no merchant
 // argument: the token is how a visitor's request learns its merchant.
 func (s *Store) OpenPortalLink(ctx context.Context, o LinkOpening) (*PortalEntry, error) {
-	read := s.db.read.WithContext(ctx)
+	read := s.read(ctx)
 	link, err := findPortalLink(read, o.Token)
 	if err != nil {
 		return nil, storeError("open portal link", err)
@@ -230,43 +229,94 @@ func (s *Store) endPreviousSession(tx *gorm.DB, o LinkOpening) error {
 	return s.endSession(tx, &old, Actor{Type: ActorPortalLink, ID: old.LinkID, IP: o.IP, UserAgent: o.UserAgent}, SessionReplaced)
 }
 
-// portalAccessRow is the one-query join behind LoadPortalAccess.
-type portalAccessRow struct {
-	PortalSession
-	LinkExpiresAt      time.Time
-	LinkIdleTimeout    int
-	LinkFrameAncestors string
-	LinkReturnURL      string
-	LinkLocale         string
-	LinkSection        string
-	LinkRevokedAt      *time.Time
-	CustomerName       string
-	CustomerLocale     string
-	MerchantSlug       string
-	MerchantName       string
-	LogoURL            string
-	AccentColor        string
-	DefaultLocale      string
-	CancellationMode   CancellationMode
-	EditableFields     string
-	SupportEmail       string
-	SupportURL         string
-	FaviconURL         string
-	PoweredBy          bool
-	MerchantAddress    Address `gorm:"embedded;embeddedPrefix:merchant_address_"`
-	VATID              string  `gorm:"column:vat_id"`
-	SEPACreditorID     string  `gorm:"column:sepa_creditor_id"`
+// portalAccessColumns are the columns of LoadPortalAccess's one query: every column of the
+// session, its link and its merchant (a test holds them to the models), and the customer's
+// part the portal needs.
+var portalAccessColumns = []column[PortalAccess]{
+	{"s.id", func(a *PortalAccess) any { return &a.Session.ID }},
+	{"s.merchant_id", func(a *PortalAccess) any { return &a.Session.MerchantID }},
+	{"s.link_id", func(a *PortalAccess) any { return &a.Session.LinkID }},
+	{"s.customer_id", func(a *PortalAccess) any { return &a.Session.CustomerID }},
+	{"s.csrf_secret", func(a *PortalAccess) any { return &a.Session.CSRFSecret }},
+	{"s.locale", func(a *PortalAccess) any { return &a.Session.Locale }},
+	{"s.flash", func(a *PortalAccess) any { return &a.Session.Flash }},
+	{"s.created_at", func(a *PortalAccess) any { return &a.Session.CreatedAt }},
+	{"s.last_seen_at", func(a *PortalAccess) any { return &a.Session.LastSeenAt }},
+	{"s.ended_at", func(a *PortalAccess) any { return &a.Session.EndedAt }},
+	{"s.end_reason", func(a *PortalAccess) any { return &a.Session.EndReason }},
+
+	{"l.id", func(a *PortalAccess) any { return &a.Link.ID }},
+	{"l.merchant_id", func(a *PortalAccess) any { return &a.Link.MerchantID }},
+	{"l.customer_id", func(a *PortalAccess) any { return &a.Link.CustomerID }},
+	{"l.token_hash", func(a *PortalAccess) any { return &a.Link.TokenHash }},
+	{"l.created_at", func(a *PortalAccess) any { return &a.Link.CreatedAt }},
+	{"l.expires_at", func(a *PortalAccess) any { return &a.Link.ExpiresAt }},
+	{"l.idle_timeout", func(a *PortalAccess) any { return &a.Link.IdleTimeout }},
+	{"l.frame_ancestors", func(a *PortalAccess) any { return &a.Link.FrameAncestors }},
+	{"l.return_url", func(a *PortalAccess) any { return &a.Link.ReturnURL }},
+	{"l.locale", func(a *PortalAccess) any { return &a.Link.Locale }},
+	{"l.section", func(a *PortalAccess) any { return &a.Link.Section }},
+	{"l.created_by", func(a *PortalAccess) any { return &a.Link.CreatedBy }},
+	{"l.revoked_at", func(a *PortalAccess) any { return &a.Link.RevokedAt }},
+	{"l.first_used_at", func(a *PortalAccess) any { return &a.Link.FirstUsedAt }},
+	{"l.last_used_at", func(a *PortalAccess) any { return &a.Link.LastUsedAt }},
+	{"l.renewed_from", func(a *PortalAccess) any { return &a.Link.RenewedFrom }},
+
+	{"c.id", func(a *PortalAccess) any { return &a.Customer.ID }},
+	{"c.name", func(a *PortalAccess) any { return &a.Customer.Name }},
+	{"c.preferred_locale", func(a *PortalAccess) any { return &a.Customer.PreferredLocale }},
+
+	{"m.id", func(a *PortalAccess) any { return &a.Merchant.ID }},
+	{"m.slug", func(a *PortalAccess) any { return &a.Merchant.Slug }},
+	{"m.name", func(a *PortalAccess) any { return &a.Merchant.Name }},
+	{"m.logo_url", func(a *PortalAccess) any { return &a.Merchant.LogoURL }},
+	{"m.accent_color", func(a *PortalAccess) any { return &a.Merchant.AccentColor }},
+	{"m.default_locale", func(a *PortalAccess) any { return &a.Merchant.DefaultLocale }},
+	{"m.cancellation_mode", func(a *PortalAccess) any { return &a.Merchant.CancellationMode }},
+	{"m.editable_fields", func(a *PortalAccess) any { return jsonColumn{&a.Merchant.EditableFields} }},
+	{"m.support_email", func(a *PortalAccess) any { return &a.Merchant.SupportEmail }},
+	{"m.support_url", func(a *PortalAccess) any { return &a.Merchant.SupportURL }},
+	{"m.address_line1", func(a *PortalAccess) any { return &a.Merchant.Address.Line1 }},
+	{"m.address_line2", func(a *PortalAccess) any { return &a.Merchant.Address.Line2 }},
+	{"m.address_postal_code", func(a *PortalAccess) any { return &a.Merchant.Address.PostalCode }},
+	{"m.address_city", func(a *PortalAccess) any { return &a.Merchant.Address.City }},
+	{"m.address_state", func(a *PortalAccess) any { return &a.Merchant.Address.State }},
+	{"m.address_country", func(a *PortalAccess) any { return &a.Merchant.Address.Country }},
+	{"m.vat_id", func(a *PortalAccess) any { return &a.Merchant.VATID }},
+	{"m.favicon_url", func(a *PortalAccess) any { return &a.Merchant.FaviconURL }},
+	{"m.powered_by", func(a *PortalAccess) any { return &a.Merchant.PoweredBy }},
+	{"m.renew_expired_links", func(a *PortalAccess) any { return &a.Merchant.RenewExpiredLinks }},
+	{"m.email_login", func(a *PortalAccess) any { return &a.Merchant.EmailLogin }},
+	{"m.notify_email_change", func(a *PortalAccess) any { return &a.Merchant.NotifyEmailChange }},
+	{"m.notify_payment_details_change", func(a *PortalAccess) any { return &a.Merchant.NotifyPaymentDetailsChange }},
+	{"m.notify_cancellation", func(a *PortalAccess) any { return &a.Merchant.NotifyCancellation }},
+	{"m.bank_account_holder", func(a *PortalAccess) any { return &a.Merchant.BankAccount.AccountHolder }},
+	{"m.bank_iban", func(a *PortalAccess) any { return &a.Merchant.BankAccount.IBAN }},
+	{"m.bank_bic", func(a *PortalAccess) any { return &a.Merchant.BankAccount.BIC }},
+	{"m.remittance_format", func(a *PortalAccess) any { return &a.Merchant.RemittanceFormat }},
+	{"m.sepa_creditor_id", func(a *PortalAccess) any { return &a.Merchant.SEPACreditorID }},
+	{"m.created_at", func(a *PortalAccess) any { return &a.Merchant.CreatedAt }},
+	{"m.updated_at", func(a *PortalAccess) any { return &a.Merchant.UpdatedAt }},
 }
 
+// portalAccessQuery is LoadPortalAccess's one query: a session with its link, customer and
+// merchant.
+var portalAccessQuery = "SELECT " + selectList(portalAccessColumns) + `
+	FROM portal_sessions AS s
+	JOIN portal_links AS l ON l.id = s.link_id
+	JOIN customers AS c ON c.id = s.customer_id AND c.merchant_id = s.merchant_id
+	JOIN merchants AS m ON m.id = s.merchant_id
+	WHERE s.id = ?`
+
 // LoadPortalAccess loads the session a request's cookie names, with its link, customer and
-// merchant in one query, and decides against the Store's clock whether it may still serve.
-// A session that may not comes back with ErrSessionOver and its access, whose Ended says
+// merchant in one query (or from the Store's session cache, see cache.go), and decides
+// against the Store's clock whether it may still serve. A session that may not comes back with ErrSessionOver and its access, whose Ended says
 // why, so the page that says so can name the merchant; an unknown ID is ErrNotFound. A live
 // session's activity is recorded at most once a minute, so the idle clock restarts without
 // a write per page view. Like OpenPortalLink it has no merchant argument: the session ID is
 // how a request learns its merchant.
 func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
-	a, err := s.loadPortalAccess(ctx, sessionID)
+	a, err := s.cachedPortalAccess(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}
@@ -280,6 +330,7 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("last_seen_at", now).Error
+	s.cache.forgetSession(a.Session.ID)
 	if err != nil {
 		return nil, storeError("touch portal session", err)
 	}
@@ -287,47 +338,36 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 	return a, nil
 }
 
+// cachedPortalAccess is loadPortalAccess through the Store's session cache. Whether the
+// session is over is decided afresh: the clock moves while the rows do not.
+func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
+	now := s.Now()
+	if a, ok := s.cache.session(sessionID, now); ok {
+		a.Ended = a.over(now)
+		return a, nil
+	}
+	gen := s.cache.begin()
+	a, err := s.loadPortalAccess(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
+	s.cache.putSession(gen, now, a)
+	return a, nil
+}
+
 // loadPortalAccess is LoadPortalAccess's one query, without its write: the session, why it
 // is over if it is, and all the request needs of its link, customer and merchant.
 func (s *Store) loadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
-	var row portalAccessRow
-	err := s.db.read.WithContext(ctx).Table("portal_sessions AS s").
-		Select(`s.*,
-			l.expires_at AS link_expires_at, l.idle_timeout AS link_idle_timeout,
-			l.frame_ancestors AS link_frame_ancestors, l.return_url AS link_return_url,
-			l.locale AS link_locale, l.section AS link_section, l.revoked_at AS link_revoked_at,
-			c.name AS customer_name, c.preferred_locale AS customer_locale,
-			m.slug AS merchant_slug, m.name AS merchant_name, m.logo_url, m.accent_color,
-			m.default_locale, m.cancellation_mode, m.editable_fields, m.support_email, m.support_url,
-			m.favicon_url, m.powered_by, m.vat_id, m.sepa_creditor_id,
-			m.address_line1 AS merchant_address_line1, m.address_line2 AS merchant_address_line2,
-			m.address_postal_code AS merchant_address_postal_code, m.address_city AS merchant_address_city,
-			m.address_state AS merchant_address_state, m.address_country AS merchant_address_country`).
-		Joins("JOIN portal_links AS l ON l.id = s.link_id").
-		Joins("JOIN customers AS c ON c.id = s.customer_id AND c.merchant_id = s.merchant_id").
-		Joins("JOIN merchants AS m ON m.id = s.merchant_id").
-		Where("s.id = ?", sessionID).
-		Take(&row).Error
+	var a *PortalAccess
+	err := s.db.queryRows(ctx, portalAccessQuery, []any{sessionID}, func(row scanner) error {
+		a = new(PortalAccess)
+		return scanRow(row, portalAccessColumns, a)
+	})
 	if err != nil {
 		return nil, storeError("load portal session", err)
 	}
-	a := &PortalAccess{
-		Session: row.PortalSession,
-		Link: PortalLink{
-			ID: row.LinkID, MerchantID: row.MerchantID, CustomerID: row.CustomerID,
-			ExpiresAt: row.LinkExpiresAt, IdleTimeout: row.LinkIdleTimeout, FrameAncestors: row.LinkFrameAncestors,
-			ReturnURL: row.LinkReturnURL, Locale: row.LinkLocale, Section: row.LinkSection, RevokedAt: row.LinkRevokedAt,
-		},
-		Customer: PortalCustomer{ID: row.CustomerID, Name: row.CustomerName, PreferredLocale: row.CustomerLocale},
-		Merchant: Merchant{
-			ID: row.MerchantID, Slug: row.MerchantSlug, Name: row.MerchantName, LogoURL: row.LogoURL,
-			AccentColor: row.AccentColor, DefaultLocale: row.DefaultLocale, CancellationMode: row.CancellationMode,
-			SupportEmail: row.SupportEmail, SupportURL: row.SupportURL, FaviconURL: row.FaviconURL, PoweredBy: row.PoweredBy,
-			Address: row.MerchantAddress, VATID: row.VATID, SEPACreditorID: row.SEPACreditorID,
-		},
-	}
-	if err := json.Unmarshal([]byte(row.EditableFields), &a.Merchant.EditableFields); err != nil {
-		return nil, storeError("load portal session", err)
+	if a == nil {
+		return nil, ErrNotFound
 	}
 	a.Ended = a.over(s.Now())
 	return a, nil
@@ -341,6 +381,7 @@ func (s *Store) SetPortalSessionLocale(ctx context.Context, a *PortalAccess, loc
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("locale", locale).Error
+	s.cache.forgetSession(a.Session.ID)
 	return storeError("set portal session locale", err)
 }
 
@@ -369,6 +410,7 @@ func (s *Store) SetPortalFlash(ctx context.Context, a *PortalAccess, flash strin
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("flash", flash).Error
+	s.cache.forgetSession(a.Session.ID)
 	return storeError("set portal flash", err)
 }
 
@@ -383,6 +425,7 @@ func (s *Store) TakePortalFlash(ctx context.Context, a *PortalAccess) (string, e
 	res := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ? AND flash = ?", a.Merchant.ID, a.Session.ID, flash).
 		Update("flash", "")
+	s.cache.forgetSession(a.Session.ID)
 	if res.Error != nil {
 		return "", storeError("take portal flash", res.Error)
 	}

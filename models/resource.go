@@ -110,7 +110,7 @@ type MerchantResource struct {
 // MerchantResource is a merchant as the API shows it, with how its payment provider is
 // connected.
 func (s *Store) MerchantResource(ctx context.Context, m *Merchant) (MerchantResource, error) {
-	v, err := s.merchantResource(s.db.read.WithContext(ctx), m)
+	v, err := s.merchantResource(s.read(ctx), m)
 	return v, storeError("merchant resource", err)
 }
 

@@ -20,6 +20,7 @@ type Store struct {
 	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
 	links    Links         // for the addresses resources carry in events
+	cache    *storeCache   // sessions and invoice lists (see cache.go)
 }
 
 // StoreOption changes how a Store is built.
@@ -70,7 +71,7 @@ func WithLinks(l Links) StoreOption {
 
 // NewStore returns a Store over an open database.
 func NewStore(db *DB, opts ...StoreOption) *Store {
-	s := &Store{db: db, clock: time.Now}
+	s := &Store{db: db, clock: time.Now, cache: newStoreCache()}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -82,9 +83,14 @@ func NewStore(db *DB, opts ...StoreOption) *Store {
 // time read back from PostgreSQL equals the time written.
 func (s *Store) Now() time.Time { return s.clock().UTC().Truncate(time.Microsecond) }
 
+// read is a query on the read pool, run under readContext.
+func (s *Store) read(ctx context.Context) *gorm.DB {
+	return s.db.read.WithContext(s.db.readContext(ctx))
+}
+
 // reader is a query on the read pool limited to one merchant's rows.
 func (s *Store) reader(ctx context.Context, merchantID string) *gorm.DB {
-	return s.db.read.WithContext(ctx).Where("merchant_id = ?", merchantID)
+	return s.read(ctx).Where("merchant_id = ?", merchantID)
 }
 
 // Scope is whose rows a call on customer-owned data may see or change, and who is looking:
@@ -172,12 +178,16 @@ func customerIDQuery(db *gorm.DB, merchantID, ref string) *gorm.DB {
 
 // scoped is a query on the read pool limited to the rows sc may see.
 func (s *Store) scoped(ctx context.Context, sc Scope) *gorm.DB {
-	return sc.where(s.db.read.WithContext(ctx))
+	return sc.where(s.read(ctx))
 }
 
-// writeTx runs fn in one transaction on the write pool.
+// writeTx runs fn in one transaction on the write pool, and then forgets what the caches
+// hold of what it changed.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return s.db.write.WithContext(ctx).Transaction(fn)
+	var changes txChanges
+	err := s.db.write.WithContext(withChanges(ctx, &changes)).Transaction(fn)
+	s.cache.forget(&changes)
+	return err
 }
 
 // ActorType says who made a change.
@@ -202,9 +212,11 @@ type Actor struct {
 var SystemActor = Actor{Type: ActorSystem, ID: "cli"}
 
 // record writes the audit event that belongs to a change, in the change's transaction.
-// Every change is recorded, so this is also where a change made for an idempotent request
+// Every change is recorded, so this is also where the caches learn whose data changed, and
+// where a change made for an idempotent request
 // commits only while the request still holds its key (see IdempotencyRecord).
 func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, action string, details any) error {
+	noteCustomerChanged(tx, merchantID, customerID)
 	if err := s.markCarriedOut(tx, merchantID); err != nil {
 		return err
 	}

@@ -449,3 +449,21 @@ func TestConcurrentWritersNeverSeeLockedDatabase(t *testing.T) {
 		}
 	})
 }
+
+// A read on PostgreSQL stops when its request is cancelled; on SQLite it runs to the end
+// (see DB.readContext), which is what keeps the driver from stepping rows in a goroutine.
+func TestReadsStopWithTheirRequestOnPostgres(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db)
+		tn := newTenant(t, s, "Acme")
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		_, err := s.GetCustomer(ctx, tn.merchant, tn.customer)
+		if db.Dialect == models.Postgres && !errors.Is(err, context.Canceled) {
+			t.Errorf("PostgreSQL read under a cancelled request: %v, want context.Canceled", err)
+		}
+		if db.Dialect == models.SQLite && err != nil {
+			t.Errorf("SQLite read under a cancelled request: %v, want the customer", err)
+		}
+	})
+}

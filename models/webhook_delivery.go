@@ -57,7 +57,7 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, n int) ([]ClaimedDel
 		return nil, storeError("claim webhook deliveries", err)
 	}
 	var rows []WebhookDelivery
-	if err := s.db.read.WithContext(ctx).Where("claimed_by = ?", claim).Find(&rows).Error; err != nil || len(rows) == 0 {
+	if err := s.read(ctx).Where("claimed_by = ?", claim).Find(&rows).Error; err != nil || len(rows) == 0 {
 		return nil, storeError("load claimed webhook deliveries", err)
 	}
 	endpointIDs, eventIDs := make([]string, len(rows)), make([]string, len(rows))
@@ -66,10 +66,10 @@ func (s *Store) ClaimWebhookDeliveries(ctx context.Context, n int) ([]ClaimedDel
 	}
 	var endpoints []WebhookEndpoint
 	var events []OutboxEvent
-	if err := s.db.read.WithContext(ctx).Where("id IN ?", endpointIDs).Find(&endpoints).Error; err != nil {
+	if err := s.read(ctx).Where("id IN ?", endpointIDs).Find(&endpoints).Error; err != nil {
 		return nil, storeError("load endpoints of claimed deliveries", err)
 	}
-	if err := s.db.read.WithContext(ctx).Where("id IN ?", eventIDs).Find(&events).Error; err != nil {
+	if err := s.read(ctx).Where("id IN ?", eventIDs).Find(&events).Error; err != nil {
 		return nil, storeError("load events of claimed deliveries", err)
 	}
 	endpointByID, eventByID := indexByID(endpoints, func(w *WebhookEndpoint) string { return w.ID }), indexByID(events, func(e *OutboxEvent) string { return e.ID })
@@ -146,7 +146,7 @@ func (s *Store) ListWebhookDeliveries(ctx context.Context, merchantID, endpointI
 	if _, err := s.GetWebhookEndpoint(ctx, merchantID, endpointID); err != nil {
 		return nil, PageInfo{}, err
 	}
-	q := s.db.read.WithContext(ctx).Model(&WebhookDelivery{}).
+	q := s.read(ctx).Model(&WebhookDelivery{}).
 		Where("webhook_deliveries.merchant_id = ? AND webhook_deliveries.endpoint_id = ?", merchantID, endpointID)
 	if filter.State != "" {
 		q = q.Where("webhook_deliveries.state = ?", filter.State)
@@ -191,7 +191,7 @@ func (s *Store) OldestPendingWebhookDelivery(ctx context.Context) (oldest time.T
 	// ORDER BY … LIMIT 1 rather than min(): SQLite types a plain column as a time, an
 	// aggregate as text.
 	var times []time.Time
-	err = s.db.read.WithContext(ctx).Table("webhook_deliveries d").
+	err = s.read(ctx).Table("webhook_deliveries d").
 		Joins("JOIN webhook_endpoints w ON w.id = d.endpoint_id AND w.enabled").
 		Where("d.state = ?", JobPending).Order("d.created_at").Limit(1).Pluck("d.created_at", &times).Error
 	if err != nil || len(times) == 0 {

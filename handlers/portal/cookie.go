@@ -4,6 +4,7 @@ import (
 	"crypto/hkdf"
 	"crypto/sha256"
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gorilla/sessions"
@@ -15,6 +16,61 @@ import (
 type sessionCookies struct {
 	store *sessions.CookieStore
 	name  string
+	memo  decodedCookies
+}
+
+// Decoding a cookie (HMAC, AES, gob) cost a portal page more than its session query, for
+// the same few cookies over and over: each decoded cookie is remembered for
+// decodedCookieTTL, at most maxDecodedCookies of them. Only cookies that decoded are
+// remembered, so a forged one is decoded, and refused, every time.
+const (
+	decodedCookieTTL  = time.Minute
+	maxDecodedCookies = 4096
+)
+
+// decodedCookies remembers the session IDs cookies decoded to.
+type decodedCookies struct {
+	now     func() time.Time
+	mu      sync.Mutex
+	entries map[string]decodedCookie // by the cookie's value
+}
+
+type decodedCookie struct {
+	sessionID string
+	until     time.Time
+}
+
+// get returns the session ID value decoded to, if it did within decodedCookieTTL.
+func (d *decodedCookies) get(value string) (string, bool) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	e, ok := d.entries[value]
+	if !ok || !d.now().Before(e.until) {
+		return "", false
+	}
+	return e.sessionID, true
+}
+
+// put remembers that value decoded to sessionID. When full it first forgets what is
+// outdated, then, if it must, an arbitrary entry: a forgotten cookie is decoded again.
+func (d *decodedCookies) put(value, sessionID string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	now := d.now()
+	if len(d.entries) >= maxDecodedCookies {
+		for k, e := range d.entries {
+			if !now.Before(e.until) {
+				delete(d.entries, k)
+			}
+		}
+	}
+	for k := range d.entries {
+		if len(d.entries) < maxDecodedCookies {
+			break
+		}
+		delete(d.entries, k)
+	}
+	d.entries[value] = decodedCookie{sessionID: sessionID, until: now.Add(decodedCookieTTL)}
 }
 
 // keyPairs derives a signing and an encryption key from each secret, for one purpose, so
@@ -59,18 +115,29 @@ func newSessionCookies(secrets [][]byte, https bool) (*sessionCookies, error) {
 		// __Host-: only set by a secure origin, for the whole host, never a parent domain.
 		name = "__Host-portico_session"
 	}
-	return &sessionCookies{store: store, name: name}, nil
+	return &sessionCookies{store: store, name: name, memo: decodedCookies{now: time.Now, entries: make(map[string]decodedCookie)}}, nil
 }
 
 // read returns the session ID in the request's cookie; a missing, tampered or outdated
 // cookie reads as none.
 func (sc *sessionCookies) read(r *http.Request) (string, bool) {
+	cookie, err := r.Cookie(sc.name)
+	if err != nil {
+		return "", false
+	}
+	if id, ok := sc.memo.get(cookie.Value); ok {
+		return id, true
+	}
 	session, err := sc.store.New(r, sc.name)
 	if err != nil || session.IsNew {
 		return "", false
 	}
 	id, ok := session.Values[sessionIDValue].(string)
-	return id, ok && id != ""
+	if !ok || id == "" {
+		return "", false
+	}
+	sc.memo.put(cookie.Value, id)
+	return id, true
 }
 
 // write sets the cookie for a new session, which lives until the session expires and

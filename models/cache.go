@@ -1,0 +1,245 @@
+package models
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+)
+
+// A portal page loads its session, and the invoice list its customer's invoices, for every
+// request, and the same customer asks again within moments. The Store keeps both for at
+// most cacheTTL of its clock, and forgets them the moment it changes what they hold: every
+// change made in a write transaction forgets what its audit event's customer (or, for a
+// merchant's change, the merchant's customers) had cached, when it commits; a transaction
+// that writes a cached table without an audit event forgets everything; and the session
+// row's own writes (locale, flash, activity) forget that session. So a revocation is seen
+// at once by the instance that made it, and within cacheTTL by every other instance.
+// Finished pages are never cached: the data is, and each page renders afresh.
+
+// cacheTTL is how long a cached session or list may serve: the staleness another instance's
+// change may have.
+const cacheTTL = time.Second
+
+// Bounds of the caches: past them the oldest-looking entries go first (anything outdated,
+// then arbitrary ones).
+const (
+	maxCachedSessions  = 4096
+	maxCachedCustomers = 4096
+	maxCachedPages     = 8 // of one customer's invoice list: tabs and pages
+)
+
+// cachedTables are the tables what the caches hold comes from.
+var cachedTables = []string{"portal_sessions", "portal_links", "customers", "merchants", "invoices"}
+
+// customerKey names one customer of one merchant.
+type customerKey struct{ merchant, customer string }
+
+// listKey is one page of one tab of a customer's invoice list.
+type listKey struct {
+	filter InvoiceFilter
+	page   Page
+}
+
+type cachedAccess struct {
+	access PortalAccess
+	at     time.Time
+}
+
+type cachedList struct {
+	rows []Invoice
+	info PageInfo
+	at   time.Time
+}
+
+// storeCache holds the Store's cached sessions and invoice lists. A fill carries the
+// generation it started in and is dropped when something was forgotten since: it may have
+// read what the change replaced.
+type storeCache struct {
+	mu         sync.Mutex
+	generation uint64
+	sessions   map[string]cachedAccess
+	lists      map[customerKey]map[listKey]cachedList
+}
+
+func newStoreCache() *storeCache {
+	return &storeCache{sessions: make(map[string]cachedAccess), lists: make(map[customerKey]map[listKey]cachedList)}
+}
+
+// fresh reports whether an entry cached at at may still serve at now.
+func fresh(at, now time.Time) bool { return now.Sub(at) < cacheTTL }
+
+// begin is the generation a fill starts in.
+func (c *storeCache) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.generation
+}
+
+// session returns a copy of the cached session id, if fresh at now.
+func (c *storeCache) session(id string, now time.Time) (*PortalAccess, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.sessions[id]
+	if !ok || !fresh(e.at, now) {
+		return nil, false
+	}
+	a := e.access
+	return &a, true
+}
+
+// putSession caches a copy of a, loaded at now, unless something was forgotten since gen.
+func (c *storeCache) putSession(gen uint64, now time.Time, a *PortalAccess) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.generation {
+		return
+	}
+	makeRoom(c.sessions, maxCachedSessions, func(e cachedAccess) bool { return fresh(e.at, now) })
+	c.sessions[a.Session.ID] = cachedAccess{access: *a, at: now}
+}
+
+// list returns a copy of a cached page of a customer's invoice list, if fresh at now.
+func (c *storeCache) list(ck customerKey, lk listKey, now time.Time) ([]Invoice, PageInfo, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.lists[ck][lk]
+	if !ok || !fresh(e.at, now) {
+		return nil, PageInfo{}, false
+	}
+	return slices.Clone(e.rows), e.info, true
+}
+
+// putList caches a page of a customer's invoice list, loaded at now, unless something was
+// forgotten since gen.
+func (c *storeCache) putList(gen uint64, now time.Time, ck customerKey, lk listKey, rows []Invoice, info PageInfo) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.generation {
+		return
+	}
+	pages, ok := c.lists[ck]
+	if !ok {
+		makeRoom(c.lists, maxCachedCustomers, func(pages map[listKey]cachedList) bool {
+			for _, e := range pages {
+				if fresh(e.at, now) {
+					return true
+				}
+			}
+			return false
+		})
+		pages = make(map[listKey]cachedList)
+		c.lists[ck] = pages
+	}
+	makeRoom(pages, maxCachedPages, func(e cachedList) bool { return fresh(e.at, now) })
+	pages[lk] = cachedList{rows: slices.Clone(rows), info: info, at: now}
+}
+
+// makeRoom makes room in m for one more entry below limit: it deletes what is no longer
+// fresh, then, if it must, arbitrary entries.
+func makeRoom[K comparable, V any](m map[K]V, limit int, fresh func(V) bool) {
+	if len(m) < limit {
+		return
+	}
+	for k, v := range m {
+		if !fresh(v) {
+			delete(m, k)
+		}
+	}
+	for k := range m {
+		if len(m) < limit {
+			return
+		}
+		delete(m, k)
+	}
+}
+
+// forgetSession forgets one cached session.
+func (c *storeCache) forgetSession(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	delete(c.sessions, id)
+}
+
+// forget forgets what a committed (or rolled back) write transaction may have changed.
+func (c *storeCache) forget(ch *txChanges) {
+	if !ch.cachedTables {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	if len(ch.customers) == 0 {
+		clear(c.sessions)
+		clear(c.lists)
+		return
+	}
+	for _, k := range ch.customers {
+		for id, e := range c.sessions {
+			if e.access.Merchant.ID == k.merchant && (k.customer == "" || e.access.Customer.ID == k.customer) {
+				delete(c.sessions, id)
+			}
+		}
+		for ck := range c.lists {
+			if ck.merchant == k.merchant && (k.customer == "" || ck.customer == k.customer) {
+				delete(c.lists, ck)
+			}
+		}
+	}
+}
+
+// txChanges is what a write transaction changed, for the caches: whether it wrote a table
+// they hold rows of, and whose data its audit events say it changed (customer "": all of
+// the merchant's).
+type txChanges struct {
+	cachedTables bool
+	customers    []customerKey
+}
+
+type txChangesKey struct{}
+
+// changesOf is what the write transaction tx runs in has changed so far; nil outside one.
+func changesOf(tx *gorm.DB) *txChanges {
+	ch, _ := tx.Statement.Context.Value(txChangesKey{}).(*txChanges)
+	return ch
+}
+
+// withChanges is ctx for a write transaction that collects its changes in ch.
+func withChanges(ctx context.Context, ch *txChanges) context.Context {
+	return context.WithValue(ctx, txChangesKey{}, ch)
+}
+
+// noteCustomerChanged notes, in the transaction's changes, that tx changed a customer's
+// data (customerID "": any of the merchant's).
+func noteCustomerChanged(tx *gorm.DB, merchantID, customerID string) {
+	if ch := changesOf(tx); ch != nil {
+		ch.customers = append(ch.customers, customerKey{merchantID, customerID})
+	}
+}
+
+// watchCachedTables makes every write statement of a write transaction note whether it
+// touched a table the caches hold rows of; a raw statement might have.
+func (db *DB) watchCachedTables() error {
+	note := func(tx *gorm.DB) {
+		ch := changesOf(tx)
+		if ch == nil {
+			return
+		}
+		if t := tx.Statement.Table; t == "" || slices.Contains(cachedTables, t) {
+			ch.cachedTables = true
+		}
+	}
+	cb := db.write.Callback()
+	for _, hook := range []registrar{
+		cb.Create().After("gorm:create"), cb.Update().After("gorm:update"),
+		cb.Delete().After("gorm:delete"), cb.Raw().After("gorm:raw"),
+	} {
+		if err := hook.Register("portico:watch_cached_tables", note); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,207 @@
+package models_test
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
+	"gorm.io/gorm/schema"
+)
+
+// The hand-scanned session query reads every column the models have of the session, its
+// link and its merchant: a column added to a model and not to the query fails here.
+func TestPortalAccessColumnsAreTheModels(t *testing.T) {
+	read := map[string][]string{}
+	for _, c := range models.PortalAccessColumns {
+		alias, name, _ := strings.Cut(c, ".")
+		read[alias] = append(read[alias], name)
+	}
+	for alias, model := range map[string]any{"s": &models.PortalSession{}, "l": &models.PortalLink{}, "m": &models.Merchant{}} {
+		sch, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, got := slices.Sorted(slices.Values(sch.DBNames)), slices.Sorted(slices.Values(read[alias]))
+		if !slices.Equal(got, want) {
+			t.Errorf("%T: the query reads %v, the model has %v", model, got, want)
+		}
+	}
+}
+
+// LoadPortalAccess's hand-scanned row is what GORM loads of the same rows, field for field.
+func TestPortalAccessScansWhatGORMLoads(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		now := time.Date(2026, 3, 4, 5, 6, 7, 891011000, time.UTC)
+		s := models.NewStore(db, models.WithClock(func() time.Time { return now }))
+		ctx := context.Background()
+		tn := newTenant(t, s, "Acme")
+		err := db.Writer().Table("merchants").Where("id = ?", tn.merchant).Updates(map[string]any{
+			"logo_url": "https://acme.example/logo.png", "accent_color": "#123456", "default_locale": "de",
+			"cancellation_mode": models.CancellationMode("end_of_period"), "editable_fields": `["email","address"]`,
+			"support_email": "help@acme.example", "support_url": "https://acme.example/help",
+			"address_line1": "Hauptstr. 1", "address_line2": "Hinterhaus", "address_postal_code": "10115",
+			"address_city": "Berlin", "address_state": "BE", "address_country": "DE", "vat_id": "DE123456789",
+			"favicon_url": "https://acme.example/favicon.png", "powered_by": true, "renew_expired_links": true,
+			"email_login": true, "notify_email_change": true, "notify_payment_details_change": true, "notify_cancellation": true,
+			"bank_account_holder": "Acme GmbH", "bank_iban": "DE89370400440532013000", "bank_bic": "COBADEFFXXX",
+			"remittance_format": "{number}", "sepa_creditor_id": "DE98ZZZ09999999999",
+		}).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		sc := models.MerchantScope(tn.merchant).Customer(tn.customer)
+		link, token, err := s.MintPortalLink(ctx, sc, actor, models.PortalLinkInput{
+			IdleTimeout: time.Hour, FrameAncestors: []string{"https://app.acme.example"}, ReturnURL: "https://acme.example/account",
+			Locale: "de", Section: "invoices",
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		entry, err := s.OpenPortalLink(ctx, models.LinkOpening{Token: token})
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &models.PortalAccess{Session: *entry.Session, Merchant: entry.Merchant}
+		if err := s.SetPortalSessionLocale(ctx, a, "fr"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.SetPortalFlash(ctx, a, "Saved."); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.RevokePortalLink(ctx, sc, actor, link.ID); err != nil {
+			t.Fatal(err)
+		}
+
+		got, err := s.LoadPortalAccess(ctx, entry.Session.ID)
+		if !errors.Is(err, models.ErrSessionOver) {
+			t.Fatalf("load a session of a revoked link: %v", err)
+		}
+		var want models.PortalAccess
+		var customer models.Customer
+		w := db.Writer()
+		for _, load := range []error{
+			w.Take(&want.Session, "id = ?", entry.Session.ID).Error,
+			w.Take(&want.Link, "id = ?", link.ID).Error,
+			w.Take(&want.Merchant, "id = ?", tn.merchant).Error,
+			w.Take(&customer, "id = ?", tn.customer).Error,
+		} {
+			if load != nil {
+				t.Fatal(load)
+			}
+		}
+		want.Customer = models.PortalCustomer{ID: customer.ID, Name: customer.Name, PreferredLocale: customer.PreferredLocale}
+		want.Ended = models.SessionRevoked
+		if !reflect.DeepEqual(*got, want) {
+			t.Errorf("hand-scanned:\n%+v\nGORM:\n%+v", *got, want)
+		}
+		if _, err := s.LoadPortalAccess(ctx, "ps_unknown"); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("unknown session: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// ListCustomerInvoices's hand-scanned rows are GORM's of the same columns, in the order and
+// with the totals of the merchant's GORM list less the drafts, for every tab of the portal's
+// list and pages full, short and beyond the last.
+func TestCustomerInvoicesScanWhatGORMLoads(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db)
+		ctx := context.Background()
+		tn := newTenant(t, s, "Acme")
+		other := newTenant(t, s, "Other")
+		day := time.Date(2026, 1, 10, 12, 0, 0, 0, time.UTC)
+		var first *models.Invoice
+		for i, status := range []models.InvoiceStatus{models.StatusOpen, models.StatusOpen, models.StatusPaid, models.StatusDraft, models.StatusOpen, models.StatusVoid} {
+			in := invoiceInput(tn.customer, fmt.Sprint("INV-", i))
+			// Issued two a day (the order's tie-break is the ID); due in the past or a year on.
+			issued := day.AddDate(0, 0, i/2)
+			in.Status, in.IssuedAt, in.DueAt = status, &issued, ptr(issued.AddDate(i%2, 0, 14))
+			in.PeriodStart, in.PeriodEnd, in.PaymentURL = ptr(day.AddDate(0, -1, 0)), &day, "https://pay.example/"+fmt.Sprint(i)
+			inv, err := s.CreateInvoice(ctx, tn.merchant, actor, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			first = cmp.Or(first, inv)
+		}
+		note := invoiceInput(tn.customer, "CN-1")
+		note.Kind, note.CreditedInvoiceID, note.Lines = models.KindCreditNote, &first.ID, note.Lines[:1]
+		if _, err := s.CreateInvoice(ctx, tn.merchant, actor, note); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.CreateInvoice(ctx, other.merchant, actor, invoiceInput(other.customer, "X-1")); err != nil {
+			t.Fatal(err)
+		}
+
+		mine := models.CustomerScope(tn.merchant, tn.customer)
+		for _, f := range []models.InvoiceFilter{
+			{}, {Status: models.StatusOpen}, {Status: models.StatusOverdue}, {Status: models.StatusPaid},
+			{Kind: models.KindCreditNote}, {Kind: models.KindCreditNote, CreditedInvoiceID: first.ID},
+		} {
+			for page := 1; page <= 4; page++ {
+				p := models.Page{Number: page, PerPage: 2}
+				got, gotInfo, err := s.ListCustomerInvoices(ctx, mine, f, p)
+				if err != nil {
+					t.Fatal(err)
+				}
+				all, _, err := s.ListInvoices(ctx, mine, f, models.Page{Number: 1, PerPage: models.MaxPerPage})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var ids []string
+				for _, inv := range all {
+					if inv.VisibleToCustomer() {
+						ids = append(ids, inv.ID)
+					}
+				}
+				var want []models.Invoice
+				if lo := (page - 1) * 2; lo < len(ids) {
+					err = db.Writer().Select(models.CustomerInvoiceColumns).Where("id IN ?", ids[lo:min(lo+2, len(ids))]).
+						Order("issued_at DESC, id DESC").Find(&want).Error
+					if err != nil {
+						t.Fatal(err)
+					}
+				}
+				if !reflect.DeepEqual(got, want) {
+					t.Errorf("%+v page %d:\nhand-scanned %+v\nGORM %+v", f, page, got, want)
+				}
+				if gotInfo.Total != int64(len(ids)) || gotInfo.Page != page || gotInfo.PerPage != 2 {
+					t.Errorf("%+v page %d: %+v, want a total of %d", f, page, gotInfo, len(ids))
+				}
+			}
+		}
+		if _, _, err := s.ListCustomerInvoices(ctx, models.MerchantScope(tn.merchant), models.InvoiceFilter{}, models.Page{}); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a scope naming no customer: %v, want ErrNotFound", err)
+		}
+	})
+}
+
+// A page of the portal's invoice list reads its rows off idx_invoices_customer_order in the
+// list's order: no sort of all the customer's invoices first, whatever the tab.
+func TestCustomerInvoiceListNeedsNoSort(t *testing.T) {
+	db := testdb.SQLite(t)
+	sc := models.CustomerScope("mer_x", "cus_x")
+	for _, f := range []models.InvoiceFilter{{}, {Status: models.StatusOverdue}, {Status: models.StatusPaid}, {Kind: models.KindCreditNote}} {
+		query, args := models.CustomerInvoiceList(sc, f, time.Now(), models.Page{Number: 2})
+		var plan []struct{ Detail string }
+		if err := db.Writer().Raw("EXPLAIN QUERY PLAN "+query, args...).Scan(&plan).Error; err != nil {
+			t.Fatal(err)
+		}
+		var steps []string
+		for _, p := range plan {
+			steps = append(steps, p.Detail)
+		}
+		all := strings.Join(steps, "; ")
+		if strings.Contains(all, "TEMP B-TREE") || !strings.Contains(all, "idx_invoices_customer_order") {
+			t.Errorf("%+v: plan %q, want idx_invoices_customer_order without a sort", f, all)
+		}
+	}
+}
