@@ -9,8 +9,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// A portal page loads its session, and the invoice list its customer's invoices, for every
-// request, and the same customer asks again within moments. The Store keeps both for at
+// A portal page loads its session, and then its customer's data (a page of invoices, the
+// overview, how they can pay), for every request, and the same customer asks again within
+// moments. The Store keeps both for at
 // most cacheTTL of its clock, and forgets them the moment it changes what they hold: every
 // change made in a write transaction forgets what its audit event's customer (or, for a
 // merchant's change, the merchant's customers) had cached, when it commits; a transaction
@@ -28,44 +29,42 @@ const cacheTTL = time.Second
 const (
 	maxCachedSessions  = 4096
 	maxCachedCustomers = 4096
-	maxCachedPages     = 8 // of one customer's invoice list: tabs and pages
+	maxCachedReads     = 12 // of one customer: tabs and pages of the invoice list, and the rest
 )
 
 // cachedTables are the tables what the caches hold comes from.
-var cachedTables = []string{"portal_sessions", "portal_links", "customers", "merchants", "invoices"}
+var cachedTables = []string{
+	"portal_sessions", "portal_links", "customers", "merchants", "invoices", "subscriptions",
+	"payment_details", "payment_provider_accounts",
+}
 
 // customerKey names one customer of one merchant.
 type customerKey struct{ merchant, customer string }
-
-// listKey is one page of one tab of a customer's invoice list.
-type listKey struct {
-	filter InvoiceFilter
-	page   Page
-}
 
 type cachedAccess struct {
 	access PortalAccess
 	at     time.Time
 }
 
-type cachedList struct {
-	rows []Invoice
-	info PageInfo
-	at   time.Time
+// cachedRead is one read of a customer's data: what a Store method returned, by the key
+// the method gave it.
+type cachedRead struct {
+	value any
+	at    time.Time
 }
 
-// storeCache holds the Store's cached sessions and invoice lists. A fill carries the
-// generation it started in and is dropped when something was forgotten since: it may have
-// read what the change replaced.
+// storeCache holds the Store's cached sessions and reads of customers' data. A fill
+// carries the generation it started in and is dropped when something was forgotten since:
+// it may have read what the change replaced.
 type storeCache struct {
 	mu         sync.Mutex
 	generation uint64
 	sessions   map[string]cachedAccess
-	lists      map[customerKey]map[listKey]cachedList
+	customers  map[customerKey]map[any]cachedRead
 }
 
 func newStoreCache() *storeCache {
-	return &storeCache{sessions: make(map[string]cachedAccess), lists: make(map[customerKey]map[listKey]cachedList)}
+	return &storeCache{sessions: make(map[string]cachedAccess), customers: make(map[customerKey]map[any]cachedRead)}
 }
 
 // fresh reports whether an entry cached at at may still serve at now.
@@ -101,40 +100,61 @@ func (c *storeCache) putSession(gen uint64, now time.Time, a *PortalAccess) {
 	c.sessions[a.Session.ID] = cachedAccess{access: *a, at: now}
 }
 
-// list returns a copy of a cached page of a customer's invoice list, if fresh at now.
-func (c *storeCache) list(ck customerKey, lk listKey, now time.Time) ([]Invoice, PageInfo, bool) {
+// read returns what is cached of a customer under key, if fresh at now.
+func (c *storeCache) read(ck customerKey, key any, now time.Time) (any, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.lists[ck][lk]
+	e, ok := c.customers[ck][key]
 	if !ok || !fresh(e.at, now) {
-		return nil, PageInfo{}, false
+		return nil, false
 	}
-	return slices.Clone(e.rows), e.info, true
+	return e.value, true
 }
 
-// putList caches a page of a customer's invoice list, loaded at now, unless something was
+// putRead caches what was read of a customer under key at now, unless something was
 // forgotten since gen.
-func (c *storeCache) putList(gen uint64, now time.Time, ck customerKey, lk listKey, rows []Invoice, info PageInfo) {
+func (c *storeCache) putRead(gen uint64, now time.Time, ck customerKey, key, value any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.generation {
 		return
 	}
-	pages, ok := c.lists[ck]
+	reads, ok := c.customers[ck]
 	if !ok {
-		makeRoom(c.lists, maxCachedCustomers, func(pages map[listKey]cachedList) bool {
-			for _, e := range pages {
+		makeRoom(c.customers, maxCachedCustomers, func(reads map[any]cachedRead) bool {
+			for _, e := range reads {
 				if fresh(e.at, now) {
 					return true
 				}
 			}
 			return false
 		})
-		pages = make(map[listKey]cachedList)
-		c.lists[ck] = pages
+		reads = make(map[any]cachedRead)
+		c.customers[ck] = reads
 	}
-	makeRoom(pages, maxCachedPages, func(e cachedList) bool { return fresh(e.at, now) })
-	pages[lk] = cachedList{rows: slices.Clone(rows), info: info, at: now}
+	makeRoom(reads, maxCachedReads, func(e cachedRead) bool { return fresh(e.at, now) })
+	reads[key] = cachedRead{value: value, at: now}
+}
+
+// readCustomer is what load reads of the customer sc names, cached under key (a comparable
+// value naming the read and its arguments) for cacheTTL. What the cache keeps is shared,
+// so every value passes through clone on its way in and out: callers may change theirs.
+// Only a scope naming its customer by ID is cached, as changes forget customers by ID.
+func readCustomer[T any](s *Store, sc Scope, key any, clone func(T) T, load func(now time.Time) (T, error)) (T, error) {
+	now, ck := s.Now(), customerKey{sc.MerchantID, sc.CustomerID}
+	if !ValidCustomerID(sc.CustomerID) {
+		return load(now)
+	}
+	if v, ok := s.cache.read(ck, key, now); ok {
+		return clone(v.(T)), nil
+	}
+	gen := s.cache.begin()
+	v, err := load(now)
+	if err != nil {
+		return v, err
+	}
+	s.cache.putRead(gen, now, ck, key, clone(v))
+	return v, nil
 }
 
 // makeRoom makes room in m for one more entry below limit: it deletes what is no longer
@@ -174,7 +194,7 @@ func (c *storeCache) forget(ch *txChanges) {
 	c.generation++
 	if len(ch.customers) == 0 {
 		clear(c.sessions)
-		clear(c.lists)
+		clear(c.customers)
 		return
 	}
 	for _, k := range ch.customers {
@@ -183,9 +203,9 @@ func (c *storeCache) forget(ch *txChanges) {
 				delete(c.sessions, id)
 			}
 		}
-		for ck := range c.lists {
+		for ck := range c.customers {
 			if ck.merchant == k.merchant && (k.customer == "" || ck.customer == k.customer) {
-				delete(c.lists, ck)
+				delete(c.customers, ck)
 			}
 		}
 	}

@@ -15,7 +15,8 @@ import (
 func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 	now := time.Now()
 	a := &PortalAccess{Session: PortalSession{ID: "ps_1"}, Customer: PortalCustomer{ID: "cus_1"}, Merchant: Merchant{ID: "mer_1"}}
-	ck, lk := customerKey{"mer_1", "cus_1"}, listKey{page: Page{Number: 1, PerPage: 25}}
+	type readKey struct{}
+	ck := customerKey{"mer_1", "cus_1"}
 	for _, forget := range []func(c *storeCache){
 		func(c *storeCache) { c.forgetSession("ps_other") },
 		func(c *storeCache) { c.forget(&txChanges{cachedTables: true, customers: []customerKey{{"mer_2", ""}}}) },
@@ -24,12 +25,12 @@ func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 		gen := c.begin()
 		forget(c)
 		c.putSession(gen, now, a)
-		c.putList(gen, now, ck, lk, []Invoice{{ID: "inv_1"}}, PageInfo{Total: 1})
+		c.putRead(gen, now, ck, readKey{}, []Invoice{{ID: "inv_1"}})
 		if _, ok := c.session("ps_1", now); ok {
 			t.Error("a session loaded before a change was cached")
 		}
-		if _, _, ok := c.list(ck, lk, now); ok {
-			t.Error("a list loaded before a change was cached")
+		if _, ok := c.read(ck, readKey{}, now); ok {
+			t.Error("a customer's data read before a change was cached")
 		}
 		c.putSession(c.begin(), now, a)
 		if _, ok := c.session("ps_1", now); !ok {
@@ -38,7 +39,7 @@ func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 	}
 }
 
-// The caches hold at most their bounds of sessions, customers and pages per customer.
+// The caches hold at most their bounds of sessions, customers and reads per customer.
 func TestCachesAreBounded(t *testing.T) {
 	now := time.Now()
 	c := newStoreCache()
@@ -46,13 +47,13 @@ func TestCachesAreBounded(t *testing.T) {
 		c.putSession(c.begin(), now, &PortalAccess{Session: PortalSession{ID: string(rune(i))}})
 	}
 	for i := range maxCachedCustomers + 5 {
-		c.putList(c.begin(), now, customerKey{"mer_1", string(rune(i))}, listKey{}, nil, PageInfo{})
+		c.putRead(c.begin(), now, customerKey{"mer_1", string(rune(i))}, 0, nil)
 	}
-	for i := range maxCachedPages + 5 {
-		c.putList(c.begin(), now, customerKey{"mer_1", "cus_1"}, listKey{page: Page{Number: i}}, nil, PageInfo{})
+	for i := range maxCachedReads + 5 {
+		c.putRead(c.begin(), now, customerKey{"mer_1", "cus_1"}, i, nil)
 	}
-	if len(c.sessions) != maxCachedSessions || len(c.lists) != maxCachedCustomers || len(c.lists[customerKey{"mer_1", "cus_1"}]) != maxCachedPages {
-		t.Errorf("%d sessions, %d customers, %d pages of one", len(c.sessions), len(c.lists), len(c.lists[customerKey{"mer_1", "cus_1"}]))
+	if len(c.sessions) != maxCachedSessions || len(c.customers) != maxCachedCustomers || len(c.customers[customerKey{"mer_1", "cus_1"}]) != maxCachedReads {
+		t.Errorf("%d sessions, %d customers, %d reads of one", len(c.sessions), len(c.customers), len(c.customers[customerKey{"mer_1", "cus_1"}]))
 	}
 }
 

@@ -99,6 +99,33 @@ func (f *cacheFixture) fill(s *models.Store) {
 	}
 	f.invoices(s, models.InvoiceFilter{})
 	f.invoices(s, models.InvoiceFilter{Kind: models.KindCreditNote})
+	f.summary(s)
+	f.payability(s)
+	f.years(s)
+}
+
+// summary loads the customer's overview through s.
+func (f *cacheFixture) summary(s *models.Store) *models.CustomerSummary {
+	f.t.Helper()
+	sum, err := s.SummarizeCustomer(f.ctx, f.a.Scope())
+	f.must(err)
+	return sum
+}
+
+// payability loads how the customer can pay through s.
+func (f *cacheFixture) payability(s *models.Store) models.Payability {
+	f.t.Helper()
+	pb, err := s.Payability(f.ctx, f.a.Scope())
+	f.must(err)
+	return pb
+}
+
+// years loads the years of the customer's invoice archive through s.
+func (f *cacheFixture) years(s *models.Store) []int {
+	f.t.Helper()
+	years, err := s.InvoiceYears(f.ctx, f.a.Scope())
+	f.must(err)
+	return years
 }
 
 // must fails the test on err.
@@ -145,7 +172,7 @@ func (f *cacheFixture) invoice(check func(models.Invoice) bool) {
 	}
 }
 
-// Every Store method that changes what the session and list caches hold makes the next
+// Every Store method that changes what the session and customer caches hold makes the next
 // load see the change at once, without the clock moving on.
 func TestCachesForgetWhatTheStoreChanges(t *testing.T) {
 	cases := []struct {
@@ -243,12 +270,54 @@ func TestCachesForgetWhatTheStoreChanges(t *testing.T) {
 			}},
 		{"invoice created",
 			func(f *cacheFixture) {
-				_, err := f.s.CreateInvoice(f.ctx, f.tn.merchant, actor, invoiceInput(f.tn.customer, "INV-2"))
+				in := invoiceInput(f.tn.customer, "INV-2")
+				in.IssuedAt = ptr(time.Date(2019, 3, 1, 0, 0, 0, 0, time.UTC))
+				_, err := f.s.CreateInvoice(f.ctx, f.tn.merchant, actor, in)
 				f.must(err)
 			},
 			func(f *cacheFixture) {
 				if rows := f.invoices(f.s, models.InvoiceFilter{}); len(rows) != 2 {
 					f.t.Errorf("%d invoices listed, want 2", len(rows))
+				}
+				if years := f.years(f.s); len(years) != 2 || years[1] != 2019 {
+					f.t.Errorf("archive years %v, want 2019 among them", years)
+				}
+				if sum := f.summary(f.s); sum.Balances[0].AmountDue != 2*f.inv.AmountDue {
+					f.t.Errorf("balance %+v, want both invoices due", sum.Balances)
+				}
+			}},
+		{"subscription created",
+			func(f *cacheFixture) {
+				_, err := f.s.CreateSubscription(f.ctx, f.tn.merchant, actor, subscriptionInput(f.tn.customer))
+				f.must(err)
+			},
+			func(f *cacheFixture) {
+				if sum := f.summary(f.s); len(sum.Subscriptions) != 1 {
+					f.t.Errorf("%d live subscriptions on the overview, want 1", len(sum.Subscriptions))
+				}
+			}},
+		{"payment details",
+			func(f *cacheFixture) {
+				_, err := f.s.SetPaymentDetails(f.ctx, f.sc, actor, models.PaymentDetailsInput{
+					Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000", AutoCollect: ptr(true),
+				})
+				f.must(err)
+			},
+			func(f *cacheFixture) {
+				if pb := f.payability(f.s); pb.Collection == nil || pb.Collection.Method != models.MethodSEPADebit {
+					f.t.Errorf("collection %+v, want the new IBAN's", pb.Collection)
+				}
+			}},
+		{"merchant bank account",
+			func(f *cacheFixture) {
+				_, err := f.s.UpdateMerchantSettings(f.ctx, f.tn.merchant, actor, models.MerchantSettings{
+					BankAccount: &models.BankAccountInput{AccountHolder: "Acme GmbH", IBAN: "DE89370400440532013000", BIC: "COBADEFFXXX"},
+				})
+				f.must(err)
+			},
+			func(f *cacheFixture) {
+				if pb := f.payability(f.s); pb.BankAccount.AccountHolder != "Acme GmbH" {
+					f.t.Errorf("bank account %+v, want the merchant's new one", pb.BankAccount)
 				}
 			}},
 		{"invoice updated",

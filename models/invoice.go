@@ -534,18 +534,24 @@ func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFil
 	if !ValidCustomerID(sc.CustomerID) || f.CustomerRef != "" {
 		return nil, PageInfo{Page: page.Number, PerPage: page.PerPage}, ErrNotFound
 	}
-	now, ck, lk := s.Now(), customerKey{sc.MerchantID, sc.CustomerID}, listKey{f, page}
-	if rows, info, ok := s.cache.list(ck, lk, now); ok {
-		return rows, info, nil
+	type listKey struct {
+		filter InvoiceFilter
+		page   Page
 	}
-	gen := s.cache.begin()
-	rows, info, err := s.listCustomerInvoices(ctx, sc, f, page, now)
-	if err != nil {
-		return nil, info, err
-	}
-	s.cache.putList(gen, now, ck, lk, rows, info)
-	return rows, info, nil
+	list, err := readCustomer(s, sc, listKey{f, page}, invoicePage.clone, func(now time.Time) (invoicePage, error) {
+		rows, info, err := s.listCustomerInvoices(ctx, sc, f, page, now)
+		return invoicePage{rows, info}, err
+	})
+	return list.rows, list.info, err
 }
+
+// invoicePage is one page of a list of invoices, as the Store's cache keeps it.
+type invoicePage struct {
+	rows []Invoice
+	info PageInfo
+}
+
+func (p invoicePage) clone() invoicePage { return invoicePage{slices.Clone(p.rows), p.info} }
 
 // listCustomerInvoices is ListCustomerInvoices's queries, at time now, of a normalized page.
 func (s *Store) listCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFilter, page Page, now time.Time) ([]Invoice, PageInfo, error) {

@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -33,6 +34,11 @@ func (s *Store) archiveDocuments(ctx context.Context, sc Scope) *gorm.DB {
 // InvoiceYears lists the calendar years (UTC) in which sc has documents, newest first, in one
 // query over the customer's range of the issue-date index.
 func (s *Store) InvoiceYears(ctx context.Context, sc Scope) ([]int, error) {
+	type yearsKey struct{}
+	return readCustomer(s, sc, yearsKey{}, slices.Clone, func(time.Time) ([]int, error) { return s.invoiceYears(ctx, sc) })
+}
+
+func (s *Store) invoiceYears(ctx context.Context, sc Scope) ([]int, error) {
 	q := s.archiveDocuments(ctx, sc)
 	var years []int
 	err := q.Select("DISTINCT " + yearOf(q, "issued_at") + " AS year").Order("year DESC").Scan(&years).Error

@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"errors"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -69,6 +70,20 @@ func (pb Payability) For(inv *Invoice, processing bool) PaymentOptions {
 // queries: the merchant's provider and bank account with the customer's reference, and
 // whether the merchant collects from the customer's payment details.
 func (s *Store) Payability(ctx context.Context, sc Scope) (Payability, error) {
+	type payabilityKey struct{}
+	return readCustomer(s, sc, payabilityKey{}, Payability.clone, func(time.Time) (Payability, error) { return s.payability(ctx, sc) })
+}
+
+// clone is a copy of pb that shares nothing with it.
+func (pb Payability) clone() Payability {
+	if pb.Collection != nil {
+		c := *pb.Collection
+		pb.Collection = &c
+	}
+	return pb
+}
+
+func (s *Store) payability(ctx context.Context, sc Scope) (Payability, error) {
 	var row struct {
 		BankAccountHolder, BankIBAN, BankBIC, RemittanceFormat string
 		Provider, CustomerRef                                  *string

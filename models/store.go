@@ -20,7 +20,7 @@ type Store struct {
 	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
 	webhooks WebhookPolicy // where webhooks may go
 	links    Links         // for the addresses resources carry in events
-	cache    *storeCache   // sessions and invoice lists (see cache.go)
+	cache    *storeCache   // sessions and reads of customers' data (see cache.go)
 }
 
 // StoreOption changes how a Store is built.

@@ -3,6 +3,8 @@ package models
 import (
 	"context"
 	"errors"
+	"slices"
+	"time"
 
 	"gorm.io/gorm"
 )
@@ -33,6 +35,22 @@ var unpaidStatuses = []InvoiceStatus{StatusOpen, StatusUncollectible}
 // uncollectible invoices. The next invoice is the one due first, so an overdue invoice comes
 // before one that is not due yet, as the invoice to pay next in Stripe's and Chargebee's portals.
 func (s *Store) SummarizeCustomer(ctx context.Context, sc Scope) (*CustomerSummary, error) {
+	type summaryKey struct{}
+	return readCustomer(s, sc, summaryKey{}, (*CustomerSummary).clone, func(time.Time) (*CustomerSummary, error) { return s.summarizeCustomer(ctx, sc) })
+}
+
+// clone is a copy of sum that shares nothing with it.
+func (sum *CustomerSummary) clone() *CustomerSummary {
+	c := *sum
+	c.Balances, c.Subscriptions = slices.Clone(sum.Balances), slices.Clone(sum.Subscriptions)
+	if sum.NextInvoice != nil {
+		next := *sum.NextInvoice
+		c.NextInvoice = &next
+	}
+	return &c
+}
+
+func (s *Store) summarizeCustomer(ctx context.Context, sc Scope) (*CustomerSummary, error) {
 	var sum CustomerSummary
 	q := s.scoped(ctx, sc)
 	open := q.Session(&gorm.Session{}).Model(&Invoice{}).
