@@ -10,7 +10,6 @@ import (
 	"sync"
 
 	"go.opentelemetry.io/otel/attribute"
-	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/trace"
 )
 
@@ -119,15 +118,8 @@ func numberedPlaceholders(query string) string {
 func (db *DB) queryRows(ctx context.Context, query string, args []any, each func(scanner) error) (err error) {
 	if db.tracer != nil {
 		var span trace.Span
-		ctx, span = db.tracer.Start(ctx, "portico:prepared", trace.WithSpanKind(trace.SpanKindClient),
-			trace.WithAttributes(attribute.String("db.system", string(db.Dialect)), attribute.String("db.statement", query)))
-		defer func() {
-			if err != nil {
-				span.RecordError(err)
-				span.SetStatus(codes.Error, err.Error())
-			}
-			span.End()
-		}()
+		ctx, span = db.startSpan(ctx, "portico:prepared", attribute.String("db.statement", query))
+		defer func() { endSpan(span, err) }()
 	}
 	defer func() { db.noteCorruption(err) }()
 	st, err := db.prepared(ctx, query)
