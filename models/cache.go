@@ -3,6 +3,7 @@ package models
 import (
 	"context"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -211,6 +212,18 @@ func (c *storeCache) forget(ch *txChanges) {
 	}
 }
 
+// writesCachedTable reports whether a write statement may have changed a table the caches
+// hold rows of. A raw statement names no table to GORM, but its SQL names every table it
+// writes: one that mentions none of them (the job queues' SET LOCAL and advisory locks on
+// PostgreSQL, run every poll) must not empty the caches.
+func writesCachedTable(st *gorm.Statement) bool {
+	if st.Table != "" {
+		return slices.Contains(cachedTables, st.Table)
+	}
+	sql := strings.ToLower(st.SQL.String())
+	return slices.ContainsFunc(cachedTables, func(table string) bool { return strings.Contains(sql, table) })
+}
+
 // txChanges is what a write transaction changed, for the caches: whether it wrote a table
 // they hold rows of, and whose data its audit events say it changed (customer "": all of
 // the merchant's).
@@ -241,14 +254,10 @@ func noteCustomerChanged(tx *gorm.DB, merchantID, customerID string) {
 }
 
 // watchCachedTables makes every write statement of a write transaction note whether it
-// touched a table the caches hold rows of; a raw statement might have.
+// touched a table the caches hold rows of.
 func (db *DB) watchCachedTables() error {
 	note := func(tx *gorm.DB) {
-		ch := changesOf(tx)
-		if ch == nil {
-			return
-		}
-		if t := tx.Statement.Table; t == "" || slices.Contains(cachedTables, t) {
+		if ch := changesOf(tx); ch != nil && writesCachedTable(tx.Statement) {
 			ch.cachedTables = true
 		}
 	}

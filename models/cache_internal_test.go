@@ -87,16 +87,22 @@ func TestUnrecordedWritesToCachedTablesForgetEverything(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		table, column, value string
+		raw                  string // instead of an update of table
 		forgets              bool
 	}{
-		{"api_keys", "name", "unrelated", false},
-		{"customers", "name", "Zoë Renamed", true},
+		{table: "api_keys", column: "name", value: "unrelated"},
+		{table: "customers", column: "name", value: "Zoë Renamed", forgets: true},
+		{table: "api_keys", raw: "UPDATE api_keys SET name = 'raw'"},
+		{table: "customers", raw: "UPDATE Customers SET name = 'Zoë Raw'", forgets: true},
 	} {
 		before, err := s.LoadPortalAccess(ctx, entry.Session.ID)
 		if err != nil {
 			t.Fatal(err)
 		}
 		err = s.writeTx(ctx, func(tx *gorm.DB) error {
+			if tc.raw != "" {
+				return tx.Exec(tc.raw).Error
+			}
 			return tx.Table(tc.table).Where("1 = 1").Update(tc.column, tc.value).Error
 		})
 		if err != nil {
