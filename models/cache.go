@@ -11,7 +11,7 @@ import (
 )
 
 // A portal page loads its session, and then its customer's data (a page of invoices, the
-// overview, how they can pay), for every request, and the same customer asks again within
+// overview, entitlements, how they can pay), for every request, and the same customer asks again within
 // moments. The Store keeps both for at
 // most cacheTTL of its clock, and forgets them the moment it changes what they hold: every
 // change made in a write transaction forgets what its audit event's customer (or, for a
@@ -36,7 +36,7 @@ const (
 // cachedTables are the tables what the caches hold comes from.
 var cachedTables = []string{
 	"portal_sessions", "portal_links", "customers", "merchants", "invoices", "subscriptions",
-	"payment_details", "payment_provider_accounts",
+	"entitlements", "payment_details", "payment_provider_accounts",
 }
 
 // customerKey names one customer of one merchant.

@@ -100,6 +100,7 @@ func (f *cacheFixture) fill(s *models.Store) {
 	f.invoices(s, models.InvoiceFilter{})
 	f.invoices(s, models.InvoiceFilter{Kind: models.KindCreditNote})
 	f.summary(s)
+	f.entitlements(s)
 	f.payability(s)
 	f.years(s)
 }
@@ -110,6 +111,14 @@ func (f *cacheFixture) summary(s *models.Store) *models.CustomerSummary {
 	sum, err := s.SummarizeCustomer(f.ctx, f.a.Scope())
 	f.must(err)
 	return sum
+}
+
+// entitlements loads the customer's entitlements through s.
+func (f *cacheFixture) entitlements(s *models.Store) []models.Entitlement {
+	f.t.Helper()
+	rows, err := s.ListEntitlements(f.ctx, f.a.Scope())
+	f.must(err)
+	return rows
 }
 
 // payability loads how the customer can pay through s.
@@ -294,6 +303,16 @@ func TestCachesForgetWhatTheStoreChanges(t *testing.T) {
 			func(f *cacheFixture) {
 				if sum := f.summary(f.s); len(sum.Subscriptions) != 1 {
 					f.t.Errorf("%d live subscriptions on the overview, want 1", len(sum.Subscriptions))
+				}
+			}},
+		{"entitlement created",
+			func(f *cacheFixture) {
+				_, err := f.s.CreateEntitlement(f.ctx, f.sc, actor, models.EntitlementInput{FeatureKey: ptr("seats"), Name: ptr("Seats")})
+				f.must(err)
+			},
+			func(f *cacheFixture) {
+				if rows := f.entitlements(f.s); len(rows) != 1 {
+					f.t.Errorf("%d entitlements, want the new one", len(rows))
 				}
 			}},
 		{"payment details",
