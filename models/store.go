@@ -21,6 +21,7 @@ type Store struct {
 	webhooks WebhookPolicy // where webhooks may go
 	links    Links         // for the addresses resources carry in events
 	cache    *storeCache   // sessions and reads of customers' data (see cache.go)
+	keys     *keyCache     // API keys requests authenticated with (see cache.go)
 }
 
 // StoreOption changes how a Store is built.
@@ -71,7 +72,7 @@ func WithLinks(l Links) StoreOption {
 
 // NewStore returns a Store over an open database.
 func NewStore(db *DB, opts ...StoreOption) *Store {
-	s := &Store{db: db, clock: time.Now, cache: newStoreCache()}
+	s := &Store{db: db, clock: time.Now, cache: newStoreCache(), keys: newKeyCache()}
 	for _, opt := range opts {
 		opt(s)
 	}
