@@ -3,8 +3,11 @@ package models
 import (
 	"context"
 	"database/sql"
+	"slices"
 	"sync"
 
+	"go.opentelemetry.io/otel/attribute"
+	"go.opentelemetry.io/otel/trace"
 	"gorm.io/gorm"
 )
 
@@ -185,4 +188,66 @@ func (tx *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any
 		return st.QueryRowContext(ctx, args...)
 	}
 	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
+// hotStmt is a statement of the write path that skips GORM's building and reflection: the
+// rows every change writes (its audit event, its webhook event) and a minted link. It runs
+// on the transaction's stmtPool, prepared, and is traced and watched for corruption as
+// GORM's statements are.
+type hotStmt struct {
+	table      string // the table it writes or reads, for the caches
+	query, pg  string // with ? placeholders; with PostgreSQL's $n
+	cachedRows bool   // table holds rows the caches keep
+}
+
+func newHotStmt(table, query string) hotStmt {
+	return hotStmt{table: table, query: query, pg: numberedPlaceholders(query), cachedRows: slices.Contains(cachedTables, table)}
+}
+
+// text is the statement's SQL for db's engine.
+func (h hotStmt) text(db *DB) string {
+	if db.Dialect == Postgres {
+		return h.pg
+	}
+	return h.query
+}
+
+// exec runs the statement in tx.
+func (h hotStmt) exec(db *DB, tx *gorm.DB, args ...any) (err error) {
+	ctx := tx.Statement.Context
+	if db.tracer != nil {
+		var span trace.Span
+		ctx, span = db.startSpan(ctx, "portico:hot", attribute.String("db.statement", h.query))
+		defer func() { endSpan(span, err) }()
+	}
+	defer func() { db.noteCorruption(err) }()
+	if ch := changesOf(tx); ch != nil && h.cachedRows {
+		ch.cachedTables = true
+	}
+	_, err = tx.Statement.ConnPool.ExecContext(ctx, h.text(db), args...)
+	return err
+}
+
+// strings runs the query in tx and returns the one string column of its rows.
+func (h hotStmt) strings(db *DB, tx *gorm.DB, args ...any) (out []string, err error) {
+	ctx := tx.Statement.Context
+	if db.tracer != nil {
+		var span trace.Span
+		ctx, span = db.startSpan(ctx, "portico:hot", attribute.String("db.statement", h.query))
+		defer func() { endSpan(span, err) }()
+	}
+	defer func() { db.noteCorruption(err) }()
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, h.text(db), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
 }
