@@ -153,7 +153,7 @@ func openPostgres(dsn string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", where, err)
 	}
-	pg := &DB{Dialect: Postgres, write: db, read: db, writes: usePreparedWrites(db, sqlDB)}
+	pg := &DB{Dialect: Postgres, write: db, read: db, writes: usePreparedWrites(db, sqlDB, func(ctx context.Context) context.Context { return ctx })}
 	if err := pg.watchCachedTables(); err != nil {
 		return nil, err
 	}
@@ -217,7 +217,7 @@ func openSQLite(setting string) (*DB, error) {
 	readers := max(2, runtime.NumCPU())
 	rdb.SetMaxOpenConns(readers)
 	rdb.SetMaxIdleConns(readers)
-	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read, writes: usePreparedWrites(write, wdb)}
+	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read, writes: usePreparedWrites(write, wdb, context.WithoutCancel)}
 	if err := db.watchForCorruption(); err != nil {
 		return nil, err
 	}
@@ -250,9 +250,9 @@ func (db *DB) pools() []*gorm.DB {
 }
 
 // usePreparedWrites makes g, the pool that writes, run its statements through a stmtPool
-// over pool.
-func usePreparedWrites(g *gorm.DB, pool *sql.DB) *stmtPool {
-	p := newStmtPool(pool)
+// over pool, those inside a transaction under inTx(ctx).
+func usePreparedWrites(g *gorm.DB, pool *sql.DB, inTx func(context.Context) context.Context) *stmtPool {
+	p := newStmtPool(pool, inTx)
 	g.ConnPool = p
 	g.Statement.ConnPool = p
 	return p

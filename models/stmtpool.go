@@ -23,7 +23,13 @@ import (
 // Every write runs in a transaction, so every write statement was parsed and planned
 // anew, every time: 15 % of a mint's CPU.
 type stmtPool struct {
-	db    *sql.DB
+	db *sql.DB
+	// inTx is the context a statement inside a transaction runs under (see DB.readContext):
+	// on SQLite, mattn/go-sqlite3 runs a statement under a cancellable context in a
+	// goroutine of its own, a handoff between goroutines while the transaction holds the
+	// only writer. A statement on the local file takes microseconds; the transaction still
+	// waits for the writer under the request's deadline, and rolls back if it passes.
+	inTx  func(context.Context) context.Context
 	mu    sync.Mutex
 	stmts sync.Map // query → *sql.Stmt
 	n     int      // statements in stmts, under mu
@@ -33,7 +39,9 @@ type stmtPool struct {
 // number of rows, so the texts are many; past the bound a statement runs unprepared.
 const maxPoolStmts = 1000
 
-func newStmtPool(db *sql.DB) *stmtPool { return &stmtPool{db: db} }
+func newStmtPool(db *sql.DB, inTx func(context.Context) context.Context) *stmtPool {
+	return &stmtPool{db: db, inTx: inTx}
+}
 
 // stmt returns the prepared statement of query, or nil when the pool holds as many as it
 // may and query is not among them.
@@ -140,6 +148,33 @@ func (tx *stmtTx) stmt(ctx context.Context, query string) *sql.Stmt {
 	return tx.StmtContext(ctx, st)
 }
 
+// ExecContext runs a statement in the transaction.
+func (tx *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	ctx = tx.pool.inTx(ctx)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.ExecContext(ctx, args...)
+	}
+	return tx.Tx.ExecContext(ctx, query, args...)
+}
+
+// QueryContext runs a query in the transaction.
+func (tx *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx = tx.pool.inTx(ctx)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
+	return tx.Tx.QueryContext(ctx, query, args...)
+}
+
+// QueryRowContext runs a one-row query in the transaction.
+func (tx *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	ctx = tx.pool.inTx(ctx)
+	if st := tx.stmt(ctx, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
+	return tx.Tx.QueryRowContext(ctx, query, args...)
+}
+
 // Commit commits the transaction, then prepares what it missed.
 func (tx *stmtTx) Commit() error {
 	err := tx.Tx.Commit()
@@ -165,30 +200,6 @@ func (tx *stmtTx) prepareMissed() {
 
 // GetDBConn is the pool under the transaction, for gorm.DB.DB.
 func (tx *stmtTx) GetDBConn() (*sql.DB, error) { return tx.pool.db, nil }
-
-// ExecContext runs a statement in the transaction.
-func (tx *stmtTx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
-	if st := tx.stmt(ctx, query); st != nil {
-		return st.ExecContext(ctx, args...)
-	}
-	return tx.Tx.ExecContext(ctx, query, args...)
-}
-
-// QueryContext runs a query in the transaction.
-func (tx *stmtTx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
-	if st := tx.stmt(ctx, query); st != nil {
-		return st.QueryContext(ctx, args...)
-	}
-	return tx.Tx.QueryContext(ctx, query, args...)
-}
-
-// QueryRowContext runs a one-row query in the transaction.
-func (tx *stmtTx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
-	if st := tx.stmt(ctx, query); st != nil {
-		return st.QueryRowContext(ctx, args...)
-	}
-	return tx.Tx.QueryRowContext(ctx, query, args...)
-}
 
 // hotStmt is a statement of the write path that skips GORM's building and reflection: the
 // rows every change writes (its audit event, its webhook event) and a minted link. It runs
