@@ -1,13 +1,18 @@
 package handlers_test
 
 import (
+	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"sync/atomic"
 	"testing"
 
+	"github.com/portico/portico/handlers"
 	"github.com/portico/portico/internal/testdb"
+	"github.com/portico/portico/models"
 )
 
 // benchPage measures one portal page through the real router and middleware on SQLite,
@@ -63,4 +68,38 @@ func BenchmarkOverviewPage(b *testing.B) {
 
 func BenchmarkInvoicePage(b *testing.B) {
 	benchPage(b, func(f *billing) string { return "/portal/invoices/" + f.invoices[24].ID }, false, 1)
+}
+
+// BenchmarkMintPortalLink measures minting through the real router and middleware on SQLite
+// (synchronous=FULL), without the network: API key authentication, the rate limit, the JSON
+// body, the transaction with the link, its audit event and webhook event, and the answer.
+// The requests rotate over 200 customers, as the load run's do.
+func BenchmarkMintPortalLink(b *testing.B) {
+	a := newAppWith(b, testdb.SQLite(b), func(o *handlers.Options) { o.APIRate, o.APIBurst = 1e9, 1e9 })
+	m, secret := merchantWithKey(b, a.store, "Bench")
+	reqs := make([]*http.Request, 200)
+	for i := range reqs {
+		c, err := a.store.CreateCustomer(context.Background(), m.ID, models.SystemActor, models.CustomerInput{Name: ptr(fmt.Sprint("Customer ", i))})
+		if err != nil {
+			b.Fatal(err)
+		}
+		reqs[i] = httptest.NewRequest(http.MethodPost, "/v1/customers/"+c.ID+"/portal", nil)
+		reqs[i].Header.Set("Authorization", "Bearer "+secret)
+		reqs[i].Header.Set("Content-Type", "application/json")
+	}
+	handler := a.Server.Config.Handler
+	var next atomic.Uint64
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			req := reqs[next.Add(1)%uint64(len(reqs))].Clone(context.Background())
+			req.Body = io.NopCloser(strings.NewReader(`{"section":"invoices"}`))
+			w := httptest.NewRecorder()
+			handler.ServeHTTP(w, req)
+			if w.Code != http.StatusCreated {
+				b.Fatalf("status %d: %s", w.Code, w.Body)
+			}
+		}
+	})
 }

@@ -62,12 +62,18 @@ func (s *Store) CreateAPIKey(ctx context.Context, merchantID, name string) (*API
 }
 
 // AuthenticateAPIKey finds the live key a secret belongs to. It is one of the few methods
-// without a merchant argument: it is how a request learns its merchant.
+// without a merchant argument: it is how a request learns its merchant. A key found live
+// is cached for up to a second (see keyCache): a revocation on another instance of
+// Portico takes that long to reach this one.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error) {
 	if !strings.HasPrefix(secret, apiKeyScheme) || len(secret) > 128 {
 		return nil, ErrNotFound
 	}
-	hash := hashSecret(secret)
+	hash, now := hashSecret(secret), s.Now()
+	if key, ok := s.keys.get(hash, now); ok {
+		return key, nil
+	}
+	gen := s.keys.begin()
 	var key APIKey
 	err := s.read(ctx).Where("secret_hash = ? AND revoked_at IS NULL", hash).Take(&key).Error
 	if err != nil {
@@ -78,6 +84,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey,
 	if subtle.ConstantTimeCompare(key.SecretHash, hash) != 1 {
 		return nil, ErrNotFound
 	}
+	s.keys.put(gen, now, &key)
 	return &key, nil
 }
 
@@ -90,7 +97,12 @@ func (s *Store) TouchAPIKey(ctx context.Context, merchantID string, key *APIKey)
 	err := s.db.write.WithContext(ctx).Model(&APIKey{}).
 		Where("merchant_id = ? AND id = ? AND (last_used_at IS NULL OR last_used_at < ?)", merchantID, key.ID, t.Add(-lastUsedEvery)).
 		Update("last_used_at", t).Error
-	return storeError("touch api key", err)
+	if err != nil {
+		return storeError("touch api key", err)
+	}
+	key.LastUsedAt = &t
+	s.keys.touched(key.SecretHash, t)
+	return nil
 }
 
 // RevokeAPIKey revokes the key with this prefix; requests with it fail from now on. The
@@ -117,5 +129,6 @@ func (s *Store) RevokeAPIKey(ctx context.Context, prefix string) (*APIKey, error
 	if err != nil {
 		return nil, storeError("revoke api key", err)
 	}
+	s.keys.forget(key.SecretHash)
 	return &key, nil
 }

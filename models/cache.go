@@ -272,3 +272,73 @@ func (db *DB) watchCachedTables() error {
 	}
 	return nil
 }
+
+// maxCachedKeys bounds the API key cache.
+const maxCachedKeys = 1024
+
+// keyCache holds the API keys requests authenticated with, by their secret's hash, for at
+// most cacheTTL: every API request authenticates, and a merchant's back office sends many
+// with one key. A revocation forgets the key at once on the instance that made it; other
+// instances stop taking it within cacheTTL. A fill carries the generation it started in and
+// is dropped when a key was forgotten since: it may have read the key before it was revoked.
+type keyCache struct {
+	mu         sync.Mutex
+	generation uint64
+	keys       map[string]cachedKey // by string(SecretHash)
+}
+
+type cachedKey struct {
+	key APIKey
+	at  time.Time
+}
+
+func newKeyCache() *keyCache { return &keyCache{keys: make(map[string]cachedKey)} }
+
+// begin is the generation a fill starts in.
+func (c *keyCache) begin() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.generation
+}
+
+// get returns a copy of the live key whose secret hashes to hash, if cached and fresh at now.
+func (c *keyCache) get(hash []byte, now time.Time) (*APIKey, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.keys[string(hash)]
+	if !ok || !fresh(e.at, now) {
+		return nil, false
+	}
+	k := e.key
+	return &k, true
+}
+
+// put caches a copy of key, read at now, unless a key was forgotten since gen.
+func (c *keyCache) put(gen uint64, now time.Time, key *APIKey) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.generation {
+		return
+	}
+	makeRoom(c.keys, maxCachedKeys, func(e cachedKey) bool { return fresh(e.at, now) })
+	c.keys[string(key.SecretHash)] = cachedKey{key: *key, at: now}
+}
+
+// touched notes in the cached key that its use was recorded at t, so the next requests
+// with it do not try again within the minute.
+func (c *keyCache) touched(hash []byte, t time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.keys[string(hash)]; ok {
+		e.key.LastUsedAt = &t
+		c.keys[string(hash)] = e
+	}
+}
+
+// forget forgets the key whose secret hashes to hash.
+func (c *keyCache) forget(hash []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	delete(c.keys, string(hash))
+}

@@ -455,3 +455,49 @@ func TestCachesOfAnotherInstanceServeAtMostASecond(t *testing.T) {
 		}
 	})
 }
+
+// An API key is cached where requests authenticated with it: its revocation is seen at
+// once by the instance that revoked it and within a second by the others, and its use is
+// written at most once a minute however many requests the cache answers.
+func TestAPIKeyCache(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newCacheFixture(t, db)
+		key, secret, err := f.s.CreateAPIKey(f.ctx, f.tn.merchant, "back office")
+		f.must(err)
+		other := f.store()
+		lastUsed := func() *time.Time {
+			t.Helper()
+			var k models.APIKey
+			f.must(db.Writer().Where("id = ?", key.ID).Take(&k).Error)
+			return k.LastUsedAt
+		}
+		first := *f.now
+		for i := range 3 {
+			for _, s := range []*models.Store{f.s, other} {
+				k, err := s.AuthenticateAPIKey(f.ctx, secret)
+				if err != nil || k.ID != key.ID {
+					t.Fatalf("authenticate = %+v, %v", k, err)
+				}
+				f.must(s.TouchAPIKey(f.ctx, k.MerchantID, k))
+			}
+			if used := lastUsed(); used == nil || !used.Equal(first) {
+				t.Fatalf("request %d: last used %v, want %v (the first use of the minute)", i, used, first)
+			}
+			*f.now = f.now.Add(10 * time.Millisecond)
+		}
+
+		_, err = f.s.RevokeAPIKey(f.ctx, key.Prefix)
+		f.must(err)
+		if _, err := f.s.AuthenticateAPIKey(f.ctx, secret); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("the revoking instance still takes the key: %v", err)
+		}
+		*f.now = f.now.Add(time.Second - 30*time.Millisecond - time.Microsecond)
+		if _, err := other.AuthenticateAPIKey(f.ctx, secret); err != nil {
+			t.Errorf("within the second the other instance takes the key it cached: %v", err)
+		}
+		*f.now = f.now.Add(time.Microsecond)
+		if _, err := other.AuthenticateAPIKey(f.ctx, secret); !errors.Is(err, models.ErrNotFound) {
+			t.Errorf("a second after the revocation, the other instance takes the key: %v", err)
+		}
+	})
+}

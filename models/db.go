@@ -3,6 +3,7 @@ package models
 import (
 	"cmp"
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net"
@@ -42,6 +43,7 @@ type DB struct {
 	read    *gorm.DB
 	corrupt atomic.Pointer[error] // the first corruption SQLite reported, if any
 	stmts   statements            // the hot reads, prepared (see prepared.go)
+	writes  *stmtPool             // the write pool's statements (see stmtpool.go)
 	tracer  trace.Tracer          // traces the prepared reads; nil: untraced
 }
 
@@ -55,10 +57,11 @@ func OpenDB(setting string) (*DB, error) {
 }
 
 // gormConfig is the GORM configuration of one pool. Each pool needs its own: gorm.Open keeps
-// the pointer and hangs the pool's callbacks and plugins on it.
-func gormConfig() *gorm.Config {
+// the pointer and hangs the pool's callbacks and plugins on it. The pool that writes
+// prepares its statements itself (usePreparedWrites).
+func gormConfig(prepare bool) *gorm.Config {
 	return &gorm.Config{
-		PrepareStmt:            true,
+		PrepareStmt:            prepare,
 		SkipDefaultTransaction: true,
 		TranslateError:         true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
@@ -126,7 +129,7 @@ func openPostgres(dsn string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open postgres: %w", err)
 	}
-	cfg := gormConfig()
+	cfg := gormConfig(false)
 	cfg.DisableAutomaticPing = true
 	db, err := gorm.Open(postgres.Open(dsn), cfg)
 	if err != nil {
@@ -150,7 +153,7 @@ func openPostgres(dsn string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("connect to PostgreSQL at %s: %w", where, err)
 	}
-	pg := &DB{Dialect: Postgres, write: db, read: db}
+	pg := &DB{Dialect: Postgres, write: db, read: db, writes: usePreparedWrites(db, sqlDB, func(ctx context.Context) context.Context { return ctx })}
 	if err := pg.watchCachedTables(); err != nil {
 		return nil, err
 	}
@@ -185,7 +188,7 @@ func openSQLite(setting string) (*DB, error) {
 		}
 		return nil, fmt.Errorf("open sqlite %s: %w", path, err)
 	}
-	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig())
+	write, err := gorm.Open(sqlite.Open(base+"&_txlock=immediate"), gormConfig(false))
 	if err != nil {
 		return fail(err)
 	}
@@ -202,7 +205,7 @@ func openSQLite(setting string) (*DB, error) {
 		return fail(err)
 	}
 
-	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), gormConfig())
+	read, err := gorm.Open(sqlite.Open(base+"&_query_only=1"), gormConfig(true))
 	if err != nil {
 		wdb.Close()
 		return fail(err)
@@ -214,7 +217,7 @@ func openSQLite(setting string) (*DB, error) {
 	readers := max(2, runtime.NumCPU())
 	rdb.SetMaxOpenConns(readers)
 	rdb.SetMaxIdleConns(readers)
-	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read}
+	db := &DB{Dialect: SQLite, path: path, dsn: base, write: write, read: read, writes: usePreparedWrites(write, wdb, context.WithoutCancel)}
 	if err := db.watchForCorruption(); err != nil {
 		return nil, err
 	}
@@ -246,12 +249,22 @@ func (db *DB) pools() []*gorm.DB {
 	return []*gorm.DB{db.write, db.read}
 }
 
+// usePreparedWrites makes g, the pool that writes, run its statements through a stmtPool
+// over pool, those inside a transaction under inTx(ctx).
+func usePreparedWrites(g *gorm.DB, pool *sql.DB, inTx func(context.Context) context.Context) *stmtPool {
+	p := newStmtPool(pool, inTx)
+	g.ConnPool = p
+	g.Statement.ConnPool = p
+	return p
+}
+
 // Writer is the pool that changes data; migrations run on it.
 func (db *DB) Writer() *gorm.DB { return db.write }
 
 // Close closes both pools and the statements prepared on them.
 func (db *DB) Close() error {
 	db.closeStatements()
+	db.writes.Close()
 	w, err := db.write.DB()
 	if err != nil {
 		return err

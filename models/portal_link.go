@@ -237,10 +237,12 @@ func (s *Store) mintLink(tx *gorm.DB, merchantID, customerID string, actor Actor
 	if err := checkSectionOwner(tx, link); err != nil {
 		return nil, "", err
 	}
-	if err := tx.Create(link).Error; err != nil {
+	err := insertPortalLink.exec(s.db, tx, link.ID, link.MerchantID, link.CustomerID, link.TokenHash, link.CreatedAt, link.ExpiresAt,
+		link.IdleTimeout, link.FrameAncestors, link.ReturnURL, link.Locale, link.Section, link.CreatedBy, link.RenewedFrom)
+	if err != nil {
 		return nil, "", err
 	}
-	err := s.record(tx, merchantID, customerID, actor, "portal_link.created", map[string]any{
+	err = s.record(tx, merchantID, customerID, actor, "portal_link.created", map[string]any{
 		"link_id": link.ID, "expires_at": link.ExpiresAt, "frame_ancestors": link.FrameAncestors, "section": link.Section,
 	})
 	if err != nil {
@@ -248,6 +250,12 @@ func (s *Store) mintLink(tx *gorm.DB, merchantID, customerID string, actor Actor
 	}
 	return link, token, s.announce(tx, merchantID, "portal_link.created", link.Resource())
 }
+
+// insertPortalLink writes a new PortalLink: every column but those of its use and
+// revocation, which start NULL.
+var insertPortalLink = newHotStmt("portal_links", `INSERT INTO portal_links `+
+	`(id, merchant_id, customer_id, token_hash, created_at, expires_at, idle_timeout, frame_ancestors, return_url, locale, section, created_by, renewed_from) `+
+	`VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 
 // checkSectionOwner makes sure invoice:<id> and subscription:<id> name the link customer's
 // own records.

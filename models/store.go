@@ -21,6 +21,7 @@ type Store struct {
 	webhooks WebhookPolicy // where webhooks may go
 	links    Links         // for the addresses resources carry in events
 	cache    *storeCache   // sessions and reads of customers' data (see cache.go)
+	keys     *keyCache     // API keys requests authenticated with (see cache.go)
 }
 
 // StoreOption changes how a Store is built.
@@ -71,7 +72,7 @@ func WithLinks(l Links) StoreOption {
 
 // NewStore returns a Store over an open database.
 func NewStore(db *DB, opts ...StoreOption) *Store {
-	s := &Store{db: db, clock: time.Now, cache: newStoreCache()}
+	s := &Store{db: db, clock: time.Now, cache: newStoreCache(), keys: newKeyCache()}
 	for _, opt := range opts {
 		opt(s)
 	}
@@ -224,20 +225,13 @@ func (s *Store) record(tx *gorm.DB, merchantID, customerID string, actor Actor, 
 	if err != nil {
 		return err
 	}
-	event := AuditEvent{
-		ID:         newID("evt"),
-		MerchantID: merchantID,
-		CustomerID: customerID,
-		ActorType:  actor.Type,
-		ActorID:    actor.ID,
-		Action:     action,
-		Details:    string(body),
-		IP:         truncate(actor.IP, 64),
-		UserAgent:  truncate(actor.UserAgent, 512),
-		CreatedAt:  s.Now(),
-	}
-	return tx.Create(&event).Error
+	return insertAuditEvent.exec(s.db, tx, newID("evt"), merchantID, customerID, string(actor.Type), actor.ID, action,
+		string(body), truncate(actor.IP, 64), truncate(actor.UserAgent, 512), s.Now())
 }
+
+// insertAuditEvent writes an AuditEvent, every column.
+var insertAuditEvent = newHotStmt("audit_events", `INSERT INTO audit_events `+
+	`(id, merchant_id, customer_id, actor_type, actor_id, action, details, ip, user_agent, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
 
 // changedColumns collects the columns a partial update sets, so that it writes those and
 // no others: a concurrent change to another column survives it.

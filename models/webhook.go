@@ -411,11 +411,11 @@ func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, resource any
 	}
 	now := s.Now()
 	event := &OutboxEvent{ID: newID("whe"), MerchantID: merchantID, Type: eventType, APIVersion: APIVersion, Payload: string(body), CreatedAt: now}
-	if err := tx.Create(event).Error; err != nil {
+	if err := insertOutboxEvent.exec(s.db, tx, event.ID, event.MerchantID, event.Type, event.APIVersion, event.Payload, event.CreatedAt); err != nil {
 		return err
 	}
-	var endpoints []string
-	if err := tx.Model(&WebhookEndpoint{}).Where("merchant_id = ? AND enabled", merchantID).Order("id").Pluck("id", &endpoints).Error; err != nil {
+	endpoints, err := enabledEndpoints.strings(s.db, tx, merchantID)
+	if err != nil {
 		return err
 	}
 	if len(endpoints) == 0 {
@@ -431,6 +431,13 @@ func (s *Store) announce(tx *gorm.DB, merchantID, eventType string, resource any
 	}
 	return tx.Create(&deliveries).Error
 }
+
+// The statements every announcement runs: its event, and which endpoints get a delivery.
+var (
+	insertOutboxEvent = newHotStmt("outbox_events",
+		`INSERT INTO outbox_events (id, merchant_id, type, api_version, payload, created_at) VALUES (?, ?, ?, ?, ?, ?)`)
+	enabledEndpoints = newHotStmt("webhook_endpoints", `SELECT id FROM webhook_endpoints WHERE merchant_id = ? AND enabled ORDER BY id`)
+)
 
 // ListOutboxEvents returns one page of a merchant's events, newest first.
 func (s *Store) ListOutboxEvents(ctx context.Context, merchantID string, page Page) ([]OutboxEvent, PageInfo, error) {
