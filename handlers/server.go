@@ -73,10 +73,7 @@ func New(store *models.Store, opts Options) (*echo.Echo, error) {
 	pages := web.NewPages(assets, catalog)
 	e.HTTPErrorHandler = (&web.ErrorHandler{Log: opts.Logger, Pages: pages}).Handle
 
-	apiHandler, err := api.New(store, catalog, opts.BaseURL)
-	if err != nil {
-		return nil, err
-	}
+	apiHandler := api.New(store, catalog, opts.BaseURL)
 	portalHandler, err := portal.New(store, pages, opts.SessionKeys, opts.BaseURL.Scheme == "https", opts.Logger)
 	if err != nil {
 		return nil, err

@@ -252,7 +252,7 @@ func TestSignInRequests(t *testing.T) {
 
 func TestNoticesFollowThePortalAndThePolicy(t *testing.T) {
 	testdb.Engines(t, func(t *testing.T, db *models.DB) {
-		s, _ := mailStore(t, db)
+		s, clock := mailStore(t, db)
 		ctx := context.Background()
 		tn := newTenant(t, s, "Notices")
 		sc := models.MerchantScope(tn.merchant).Customer(tn.customer)
@@ -274,10 +274,13 @@ func TestNoticesFollowThePortalAndThePolicy(t *testing.T) {
 		if got := kinds(); len(got) != 0 {
 			t.Errorf("API changes sent %v", got)
 		}
-		// The customer's do, the email change to the old address.
+		// The customer's do, the email change to the old address. The clock moves between
+		// changes: the list is newest first, and messages of one instant have no order.
 		s.UpdateCustomer(ctx, tn.merchant, customer, tn.customer, models.CustomerInput{Email: ptr("ZOE@example.org")}) // same address
 		s.UpdateCustomer(ctx, tn.merchant, customer, tn.customer, models.CustomerInput{Email: ptr("zoe@example.net")})
+		clock.Advance(time.Second)
 		s.SetPaymentDetails(ctx, sc, customer, models.PaymentDetailsInput{Method: models.MethodSEPADebit, AccountHolder: "Zoë", IBAN: "DE89370400440532013000"})
+		clock.Advance(time.Second)
 		sub, err := s.CreateSubscription(ctx, tn.merchant, actor, subscriptionInput(tn.customer))
 		if err != nil {
 			t.Fatal(err)
@@ -286,6 +289,7 @@ func TestNoticesFollowThePortalAndThePolicy(t *testing.T) {
 		if _, err := s.CancelSubscription(ctx, portal, customer, sub.ID, models.Cancellation{AtPeriodEnd: true}); err != nil {
 			t.Fatal(err)
 		}
+		clock.Advance(time.Second)
 		if _, err := s.ResumeSubscription(ctx, portal, customer, sub.ID); err != nil {
 			t.Fatal(err)
 		}

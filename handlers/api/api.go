@@ -30,7 +30,6 @@ type Handler struct {
 	store        *models.Store
 	catalog      *views.Catalog // for invoice PDFs in the customer's language
 	baseURL      *url.URL
-	openAPI      []byte              // the contract, as JSON
 	authFailures *web.FailureLimiter // per client IP
 }
 
@@ -39,12 +38,8 @@ type Handler struct {
 const authFailuresPerMinute = 20
 
 // New returns the API's handler.
-func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL) (*Handler, error) {
-	doc, err := openAPIAsJSON()
-	if err != nil {
-		return nil, err
-	}
-	return &Handler{store: store, catalog: catalog, baseURL: baseURL, openAPI: doc, authFailures: web.NewFailureLimiter(authFailuresPerMinute)}, nil
+func New(store *models.Store, catalog *views.Catalog, baseURL *url.URL) *Handler {
+	return &Handler{store: store, catalog: catalog, baseURL: baseURL, authFailures: web.NewFailureLimiter(authFailuresPerMinute)}
 }
 
 type apiKeyKey struct{}
