@@ -23,3 +23,10 @@ func CustomerInvoiceList(sc Scope, f InvoiceFilter, at time.Time, page Page) (st
 	page = page.normalized()
 	return list, append(args, page.PerPage, page.offset())
 }
+
+// The hand-written inserts of the write path, for the test that holds them to the models.
+var (
+	InsertAuditEventSQL  = insertAuditEvent.query
+	InsertOutboxEventSQL = insertOutboxEvent.query
+	InsertPortalLinkSQL  = insertPortalLink.query
+)

@@ -205,3 +205,34 @@ func TestCustomerInvoiceListNeedsNoSort(t *testing.T) {
 		}
 	}
 }
+
+// The hand-written inserts of the write path name every column their model has (a minted
+// link's use and revocation start NULL): a column added to a model and not to its insert
+// fails here instead of being left empty in every new row.
+func TestHotInsertsWriteEveryColumn(t *testing.T) {
+	for _, tc := range []struct {
+		insert      string
+		model       any
+		leftToStart []string // NULL until later changes set them
+	}{
+		{models.InsertAuditEventSQL, &models.AuditEvent{}, nil},
+		{models.InsertOutboxEventSQL, &models.OutboxEvent{}, nil},
+		{models.InsertPortalLinkSQL, &models.PortalLink{}, []string{"revoked_at", "first_used_at", "last_used_at"}},
+	} {
+		sch, err := schema.Parse(tc.model, &sync.Map{}, schema.NamingStrategy{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		list, _, _ := strings.Cut(tc.insert[strings.Index(tc.insert, "(")+1:], ")")
+		written := strings.Split(strings.ReplaceAll(list, " ", ""), ",")
+		var missing []string
+		for _, name := range sch.DBNames {
+			if !slices.Contains(written, name) {
+				missing = append(missing, name)
+			}
+		}
+		if !slices.Equal(missing, tc.leftToStart) {
+			t.Errorf("%T: the insert leaves out %v, want %v", tc.model, missing, tc.leftToStart)
+		}
+	}
+}
