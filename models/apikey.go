@@ -63,15 +63,16 @@ func (s *Store) CreateAPIKey(ctx context.Context, merchantID, name string) (*API
 
 // AuthenticateAPIKey finds the live key a secret belongs to. It is one of the few methods
 // without a merchant argument: it is how a request learns its merchant. A key found live
-// is cached for up to a second (see keyCache): a revocation on another instance of
-// Portico takes that long to reach this one.
+// is cached for up to a second, as every API request authenticates and a back office sends
+// many with one key: a revocation forgets it at once on the instance that made it, and
+// takes that long to reach another instance of Portico.
 func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey, error) {
 	if !strings.HasPrefix(secret, apiKeyScheme) || len(secret) > 128 {
 		return nil, ErrNotFound
 	}
 	hash, now := hashSecret(secret), s.Now()
-	if key, ok := s.keys.get(hash, now); ok {
-		return key, nil
+	if key, ok := s.keys.get(string(hash), now); ok {
+		return &key, nil
 	}
 	gen := s.keys.begin()
 	var key APIKey
@@ -84,7 +85,7 @@ func (s *Store) AuthenticateAPIKey(ctx context.Context, secret string) (*APIKey,
 	if subtle.ConstantTimeCompare(key.SecretHash, hash) != 1 {
 		return nil, ErrNotFound
 	}
-	s.keys.put(gen, now, &key)
+	s.keys.put(gen, now, string(hash), key)
 	return &key, nil
 }
 
@@ -101,7 +102,7 @@ func (s *Store) TouchAPIKey(ctx context.Context, merchantID string, key *APIKey)
 		return storeError("touch api key", err)
 	}
 	key.LastUsedAt = &t
-	s.keys.touched(key.SecretHash, t)
+	s.keys.update(string(key.SecretHash), func(k *APIKey) { k.LastUsedAt = &t })
 	return nil
 }
 
@@ -129,6 +130,6 @@ func (s *Store) RevokeAPIKey(ctx context.Context, prefix string) (*APIKey, error
 	if err != nil {
 		return nil, storeError("revoke api key", err)
 	}
-	s.keys.forget(key.SecretHash)
+	s.keys.forgetKey(string(key.SecretHash))
 	return &key, nil
 }

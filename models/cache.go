@@ -11,9 +11,9 @@ import (
 )
 
 // A portal page loads its session, and then its customer's data (a page of invoices, the
-// overview, entitlements, how they can pay), for every request, and the same customer asks again within
-// moments. The Store keeps both for at
-// most cacheTTL of its clock, and forgets them the moment it changes what they hold: every
+// overview, entitlements, how they can pay), for every request, and the same customer asks
+// again within moments. The Store keeps both for at most cacheTTL of its clock, and
+// forgets them the moment it changes what they hold: every
 // change made in a write transaction forgets what its audit event's customer (or, for a
 // merchant's change, the merchant's customers) had cached, when it commits; a transaction
 // that writes a cached table without an audit event forgets everything; and the session
@@ -42,11 +42,6 @@ var cachedTables = []string{
 // customerKey names one customer of one merchant.
 type customerKey struct{ merchant, customer string }
 
-type cachedAccess struct {
-	access PortalAccess
-	at     time.Time
-}
-
 // cachedRead is one read of a customer's data: what a Store method returned, by the key
 // the method gave it.
 type cachedRead struct {
@@ -54,51 +49,28 @@ type cachedRead struct {
 	at    time.Time
 }
 
-// storeCache holds the Store's cached sessions and reads of customers' data. A fill
-// carries the generation it started in and is dropped when something was forgotten since:
-// it may have read what the change replaced.
+// storeCache holds the Store's cached sessions and reads of customers' data. A fill of the
+// reads carries the generation it started in and is dropped when something was forgotten
+// since: it may have read what the change replaced.
 type storeCache struct {
+	sessions   *expiring[string, PortalAccess]
 	mu         sync.Mutex
 	generation uint64
-	sessions   map[string]cachedAccess
 	customers  map[customerKey]map[any]cachedRead
 }
 
 func newStoreCache() *storeCache {
-	return &storeCache{sessions: make(map[string]cachedAccess), customers: make(map[customerKey]map[any]cachedRead)}
+	return &storeCache{sessions: newExpiring[string, PortalAccess](maxCachedSessions), customers: make(map[customerKey]map[any]cachedRead)}
 }
 
 // fresh reports whether an entry cached at at may still serve at now.
 func fresh(at, now time.Time) bool { return now.Sub(at) < cacheTTL }
 
-// begin is the generation a fill starts in.
+// begin is the generation a fill of a customer's reads starts in.
 func (c *storeCache) begin() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.generation
-}
-
-// session returns a copy of the cached session id, if fresh at now.
-func (c *storeCache) session(id string, now time.Time) (*PortalAccess, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	e, ok := c.sessions[id]
-	if !ok || !fresh(e.at, now) {
-		return nil, false
-	}
-	a := e.access
-	return &a, true
-}
-
-// putSession caches a copy of a, loaded at now, unless something was forgotten since gen.
-func (c *storeCache) putSession(gen uint64, now time.Time, a *PortalAccess) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen != c.generation {
-		return
-	}
-	makeRoom(c.sessions, maxCachedSessions, func(e cachedAccess) bool { return fresh(e.at, now) })
-	c.sessions[a.Session.ID] = cachedAccess{access: *a, at: now}
 }
 
 // read returns what is cached of a customer under key, if fresh at now.
@@ -177,37 +149,23 @@ func makeRoom[K comparable, V any](m map[K]V, limit int, fresh func(V) bool) {
 	}
 }
 
-// forgetSession forgets one cached session.
-func (c *storeCache) forgetSession(id string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.generation++
-	delete(c.sessions, id)
-}
-
 // forget forgets what a committed (or rolled back) write transaction may have changed.
 func (c *storeCache) forget(ch *txChanges) {
 	if !ch.cachedTables {
 		return
 	}
+	changed := func(merchant, customer string) bool {
+		return len(ch.customers) == 0 || slices.ContainsFunc(ch.customers, func(k customerKey) bool {
+			return k.merchant == merchant && (k.customer == "" || k.customer == customer)
+		})
+	}
+	c.sessions.forget(func(_ string, a PortalAccess) bool { return changed(a.Merchant.ID, a.Customer.ID) })
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
-	if len(ch.customers) == 0 {
-		clear(c.sessions)
-		clear(c.customers)
-		return
-	}
-	for _, k := range ch.customers {
-		for id, e := range c.sessions {
-			if e.access.Merchant.ID == k.merchant && (k.customer == "" || e.access.Customer.ID == k.customer) {
-				delete(c.sessions, id)
-			}
-		}
-		for ck := range c.customers {
-			if ck.merchant == k.merchant && (k.customer == "" || ck.customer == k.customer) {
-				delete(c.customers, ck)
-			}
+	for ck := range c.customers {
+		if changed(ck.merchant, ck.customer) {
+			delete(c.customers, ck)
 		}
 	}
 }
@@ -273,72 +231,85 @@ func (db *DB) watchCachedTables() error {
 	return nil
 }
 
-// maxCachedKeys bounds the API key cache.
+// maxCachedKeys bounds the API key cache (see AuthenticateAPIKey).
 const maxCachedKeys = 1024
 
-// keyCache holds the API keys requests authenticated with, by their secret's hash, for at
-// most cacheTTL: every API request authenticates, and a merchant's back office sends many
-// with one key. A revocation forgets the key at once on the instance that made it; other
-// instances stop taking it within cacheTTL. A fill carries the generation it started in and
-// is dropped when a key was forgotten since: it may have read the key before it was revoked.
-type keyCache struct {
+// expiring is a bounded map whose entries serve for at most cacheTTL of the Store's clock:
+// the portal sessions and the API keys requests authenticated with. A fill carries the
+// generation it started in and is dropped when anything was forgotten since: it may have
+// read what was forgotten (a session ended, a key revoked).
+type expiring[K comparable, V any] struct {
 	mu         sync.Mutex
 	generation uint64
-	keys       map[string]cachedKey // by string(SecretHash)
+	limit      int
+	entries    map[K]expiringEntry[V]
 }
 
-type cachedKey struct {
-	key APIKey
-	at  time.Time
+type expiringEntry[V any] struct {
+	value V
+	at    time.Time
 }
 
-func newKeyCache() *keyCache { return &keyCache{keys: make(map[string]cachedKey)} }
+func newExpiring[K comparable, V any](limit int) *expiring[K, V] {
+	return &expiring[K, V]{limit: limit, entries: make(map[K]expiringEntry[V])}
+}
 
 // begin is the generation a fill starts in.
-func (c *keyCache) begin() uint64 {
+func (c *expiring[K, V]) begin() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.generation
 }
 
-// get returns a copy of the live key whose secret hashes to hash, if cached and fresh at now.
-func (c *keyCache) get(hash []byte, now time.Time) (*APIKey, bool) {
+// get returns a copy of the value under k, if it is fresh at now.
+func (c *expiring[K, V]) get(k K, now time.Time) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.keys[string(hash)]
+	e, ok := c.entries[k]
 	if !ok || !fresh(e.at, now) {
-		return nil, false
+		var zero V
+		return zero, false
 	}
-	k := e.key
-	return &k, true
+	return e.value, true
 }
 
-// put caches a copy of key, read at now, unless a key was forgotten since gen.
-func (c *keyCache) put(gen uint64, now time.Time, key *APIKey) {
+// put keeps v under k, read at now, unless something was forgotten since gen.
+func (c *expiring[K, V]) put(gen uint64, now time.Time, k K, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.generation {
 		return
 	}
-	makeRoom(c.keys, maxCachedKeys, func(e cachedKey) bool { return fresh(e.at, now) })
-	c.keys[string(key.SecretHash)] = cachedKey{key: *key, at: now}
+	makeRoom(c.entries, c.limit, func(e expiringEntry[V]) bool { return fresh(e.at, now) })
+	c.entries[k] = expiringEntry[V]{value: v, at: now}
 }
 
-// touched notes in the cached key that its use was recorded at t, so the next requests
-// with it do not try again within the minute.
-func (c *keyCache) touched(hash []byte, t time.Time) {
+// update changes the value kept under k, if there is one, keeping its age.
+func (c *expiring[K, V]) update(k K, change func(*V)) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if e, ok := c.keys[string(hash)]; ok {
-		e.key.LastUsedAt = &t
-		c.keys[string(hash)] = e
+	if e, ok := c.entries[k]; ok {
+		change(&e.value)
+		c.entries[k] = e
 	}
 }
 
-// forget forgets the key whose secret hashes to hash.
-func (c *keyCache) forget(hash []byte) {
+// forgetKey forgets the value under k.
+func (c *expiring[K, V]) forgetKey(k K) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
-	delete(c.keys, string(hash))
+	delete(c.entries, k)
+}
+
+// forget forgets every value match picks.
+func (c *expiring[K, V]) forget(match func(K, V) bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.generation++
+	for k, e := range c.entries {
+		if match(k, e.value) {
+			delete(c.entries, k)
+		}
+	}
 }

@@ -17,24 +17,30 @@ func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 	a := &PortalAccess{Session: PortalSession{ID: "ps_1"}, Customer: PortalCustomer{ID: "cus_1"}, Merchant: Merchant{ID: "mer_1"}}
 	type readKey struct{}
 	ck := customerKey{"mer_1", "cus_1"}
-	for _, forget := range []func(c *storeCache){
-		func(c *storeCache) { c.forgetSession("ps_other") },
-		func(c *storeCache) { c.forget(&txChanges{cachedTables: true, customers: []customerKey{{"mer_2", ""}}}) },
+	for _, tc := range []struct {
+		name   string
+		forget func(c *storeCache)
+		reads  bool // whether the change may have changed customers' data
+	}{
+		{"another session's own write", func(c *storeCache) { c.sessions.forgetKey("ps_other") }, false},
+		{"another merchant's change", func(c *storeCache) {
+			c.forget(&txChanges{cachedTables: true, customers: []customerKey{{"mer_2", ""}}})
+		}, true},
 	} {
 		c := newStoreCache()
-		gen := c.begin()
-		forget(c)
-		c.putSession(gen, now, a)
+		sessionGen, gen := c.sessions.begin(), c.begin()
+		tc.forget(c)
+		c.sessions.put(sessionGen, now, "ps_1", *a)
 		c.putRead(gen, now, ck, readKey{}, []Invoice{{ID: "inv_1"}})
-		if _, ok := c.session("ps_1", now); ok {
-			t.Error("a session loaded before a change was cached")
+		if _, ok := c.sessions.get("ps_1", now); ok {
+			t.Errorf("%s: a session loaded before the change was cached", tc.name)
 		}
-		if _, ok := c.read(ck, readKey{}, now); ok {
-			t.Error("a customer's data read before a change was cached")
+		if _, ok := c.read(ck, readKey{}, now); ok == tc.reads {
+			t.Errorf("%s: a customer's data read before the change cached: %v, want %v", tc.name, ok, !tc.reads)
 		}
-		c.putSession(c.begin(), now, a)
-		if _, ok := c.session("ps_1", now); !ok {
-			t.Error("a session loaded after the change was not cached")
+		c.sessions.put(c.sessions.begin(), now, "ps_1", *a)
+		if _, ok := c.sessions.get("ps_1", now); !ok {
+			t.Errorf("%s: a session loaded after the change was not cached", tc.name)
 		}
 	}
 }
@@ -44,7 +50,7 @@ func TestCachesAreBounded(t *testing.T) {
 	now := time.Now()
 	c := newStoreCache()
 	for i := range maxCachedSessions + 5 {
-		c.putSession(c.begin(), now, &PortalAccess{Session: PortalSession{ID: string(rune(i))}})
+		c.sessions.put(c.sessions.begin(), now, string(rune(i)), PortalAccess{})
 	}
 	for i := range maxCachedCustomers + 5 {
 		c.putRead(c.begin(), now, customerKey{"mer_1", string(rune(i))}, 0, nil)
@@ -52,8 +58,8 @@ func TestCachesAreBounded(t *testing.T) {
 	for i := range maxCachedReads + 5 {
 		c.putRead(c.begin(), now, customerKey{"mer_1", "cus_1"}, i, nil)
 	}
-	if len(c.sessions) != maxCachedSessions || len(c.customers) != maxCachedCustomers || len(c.customers[customerKey{"mer_1", "cus_1"}]) != maxCachedReads {
-		t.Errorf("%d sessions, %d customers, %d reads of one", len(c.sessions), len(c.customers), len(c.customers[customerKey{"mer_1", "cus_1"}]))
+	if len(c.sessions.entries) != maxCachedSessions || len(c.customers) != maxCachedCustomers || len(c.customers[customerKey{"mer_1", "cus_1"}]) != maxCachedReads {
+		t.Errorf("%d sessions, %d customers, %d reads of one", len(c.sessions.entries), len(c.customers), len(c.customers[customerKey{"mer_1", "cus_1"}]))
 	}
 }
 
@@ -108,7 +114,7 @@ func TestUnrecordedWritesToCachedTablesForgetEverything(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, ok := s.cache.session(entry.Session.ID, s.Now()); ok == tc.forgets {
+		if _, ok := s.cache.sessions.get(entry.Session.ID, s.Now()); ok == tc.forgets {
 			t.Errorf("after an unrecorded write to %s the session is cached: %v, want %v", tc.table, ok, !tc.forgets)
 		}
 		if after, _ := s.LoadPortalAccess(ctx, entry.Session.ID); tc.forgets && after.Customer.Name == before.Customer.Name {

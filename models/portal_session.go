@@ -330,7 +330,7 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 	err = s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("last_seen_at", now).Error
-	s.cache.forgetSession(a.Session.ID)
+	s.cache.sessions.forgetKey(a.Session.ID)
 	if err != nil {
 		return nil, storeError("touch portal session", err)
 	}
@@ -342,16 +342,16 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 // session is over is decided afresh: the clock moves while the rows do not.
 func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
 	now := s.Now()
-	if a, ok := s.cache.session(sessionID, now); ok {
+	if a, ok := s.cache.sessions.get(sessionID, now); ok {
 		a.Ended = a.over(now)
-		return a, nil
+		return &a, nil
 	}
-	gen := s.cache.begin()
+	gen := s.cache.sessions.begin()
 	a, err := s.loadPortalAccess(ctx, sessionID)
 	if err != nil {
 		return nil, err
 	}
-	s.cache.putSession(gen, now, a)
+	s.cache.sessions.put(gen, now, a.Session.ID, *a)
 	return a, nil
 }
 
@@ -381,7 +381,7 @@ func (s *Store) SetPortalSessionLocale(ctx context.Context, a *PortalAccess, loc
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("locale", locale).Error
-	s.cache.forgetSession(a.Session.ID)
+	s.cache.sessions.forgetKey(a.Session.ID)
 	return storeError("set portal session locale", err)
 }
 
@@ -410,7 +410,7 @@ func (s *Store) SetPortalFlash(ctx context.Context, a *PortalAccess, flash strin
 	err := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ?", a.Merchant.ID, a.Session.ID).
 		Update("flash", flash).Error
-	s.cache.forgetSession(a.Session.ID)
+	s.cache.sessions.forgetKey(a.Session.ID)
 	return storeError("set portal flash", err)
 }
 
@@ -425,7 +425,7 @@ func (s *Store) TakePortalFlash(ctx context.Context, a *PortalAccess) (string, e
 	res := s.db.write.WithContext(ctx).Model(&PortalSession{}).
 		Where("merchant_id = ? AND id = ? AND flash = ?", a.Merchant.ID, a.Session.ID, flash).
 		Update("flash", "")
-	s.cache.forgetSession(a.Session.ID)
+	s.cache.sessions.forgetKey(a.Session.ID)
 	if res.Error != nil {
 		return "", storeError("take portal flash", res.Error)
 	}

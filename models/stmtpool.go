@@ -223,15 +223,26 @@ func (h hotStmt) text(db *DB) string {
 	return h.query
 }
 
+// start is the context h runs under in tx, traced as GORM's statements are, and what to
+// call with its error when it is done: the span ends and SQLite's corruption is noted.
+func (h hotStmt) start(db *DB, tx *gorm.DB) (context.Context, func(error)) {
+	ctx := tx.Statement.Context
+	var span trace.Span
+	if db.tracer != nil {
+		ctx, span = db.startSpan(ctx, "portico:hot", attribute.String("db.statement", h.query))
+	}
+	return ctx, func(err error) {
+		if span != nil {
+			endSpan(span, err)
+		}
+		db.noteCorruption(err)
+	}
+}
+
 // exec runs the statement in tx.
 func (h hotStmt) exec(db *DB, tx *gorm.DB, args ...any) (err error) {
-	ctx := tx.Statement.Context
-	if db.tracer != nil {
-		var span trace.Span
-		ctx, span = db.startSpan(ctx, "portico:hot", attribute.String("db.statement", h.query))
-		defer func() { endSpan(span, err) }()
-	}
-	defer func() { db.noteCorruption(err) }()
+	ctx, done := h.start(db, tx)
+	defer func() { done(err) }()
 	if ch := changesOf(tx); ch != nil && h.cachedRows {
 		ch.cachedTables = true
 	}
@@ -241,13 +252,8 @@ func (h hotStmt) exec(db *DB, tx *gorm.DB, args ...any) (err error) {
 
 // strings runs the query in tx and returns the one string column of its rows.
 func (h hotStmt) strings(db *DB, tx *gorm.DB, args ...any) (out []string, err error) {
-	ctx := tx.Statement.Context
-	if db.tracer != nil {
-		var span trace.Span
-		ctx, span = db.startSpan(ctx, "portico:hot", attribute.String("db.statement", h.query))
-		defer func() { endSpan(span, err) }()
-	}
-	defer func() { db.noteCorruption(err) }()
+	ctx, done := h.start(db, tx)
+	defer func() { done(err) }()
 	rows, err := tx.Statement.ConnPool.QueryContext(ctx, h.text(db), args...)
 	if err != nil {
 		return nil, err

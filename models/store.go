@@ -17,11 +17,11 @@ import (
 type Store struct {
 	db       *DB
 	clock    func() time.Time
-	dataKeys *DataKeys     // seals secrets at rest; nil: nothing secret can be stored
-	webhooks WebhookPolicy // where webhooks may go
-	links    Links         // for the addresses resources carry in events
-	cache    *storeCache   // sessions and reads of customers' data (see cache.go)
-	keys     *keyCache     // API keys requests authenticated with (see cache.go)
+	dataKeys *DataKeys                 // seals secrets at rest; nil: nothing secret can be stored
+	webhooks WebhookPolicy             // where webhooks may go
+	links    Links                     // for the addresses resources carry in events
+	cache    *storeCache               // sessions and reads of customers' data (see cache.go)
+	keys     *expiring[string, APIKey] // API keys requests authenticated with, by secret hash
 }
 
 // StoreOption changes how a Store is built.
@@ -72,7 +72,7 @@ func WithLinks(l Links) StoreOption {
 
 // NewStore returns a Store over an open database.
 func NewStore(db *DB, opts ...StoreOption) *Store {
-	s := &Store{db: db, clock: time.Now, cache: newStoreCache(), keys: newKeyCache()}
+	s := &Store{db: db, clock: time.Now, cache: newStoreCache(), keys: newExpiring[string, APIKey](maxCachedKeys)}
 	for _, opt := range opts {
 		opt(s)
 	}
