@@ -44,6 +44,7 @@ type DB struct {
 	corrupt atomic.Pointer[error] // the first corruption SQLite reported, if any
 	stmts   statements            // the hot reads, prepared (see prepared.go)
 	writes  *stmtPool             // the write pool's statements (see stmtpool.go)
+	group   *groupCommit          // SQLite's writes, committed together (see groupcommit.go)
 	tracer  trace.Tracer          // traces the prepared reads; nil: untraced
 }
 
@@ -224,6 +225,7 @@ func openSQLite(setting string) (*DB, error) {
 	if err := db.watchCachedTables(); err != nil {
 		return nil, err
 	}
+	db.group = newGroupCommit(write)
 	return db, nil
 }
 
@@ -239,6 +241,15 @@ func (db *DB) readContext(ctx context.Context) context.Context {
 		return context.WithoutCancel(ctx)
 	}
 	return ctx
+}
+
+// transaction runs fn in a write transaction whose statements run under ctx: on SQLite
+// together with the other writes waiting (see groupCommit), on PostgreSQL on its own.
+func (db *DB) transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if db.group != nil {
+		return db.group.transaction(ctx, fn)
+	}
+	return db.write.WithContext(ctx).Transaction(fn)
 }
 
 // pools are the connection pools: the writer, and the readers when they are apart.
@@ -263,6 +274,9 @@ func (db *DB) Writer() *gorm.DB { return db.write }
 
 // Close closes both pools and the statements prepared on them.
 func (db *DB) Close() error {
+	if db.group != nil {
+		db.group.close()
+	}
 	db.closeStatements()
 	db.writes.Close()
 	w, err := db.write.DB()

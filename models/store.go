@@ -182,11 +182,12 @@ func (s *Store) scoped(ctx context.Context, sc Scope) *gorm.DB {
 	return sc.where(s.read(ctx))
 }
 
-// writeTx runs fn in one transaction on the write pool, and then forgets what the caches
-// hold of what it changed.
+// writeTx runs fn in one transaction on the write pool (on SQLite, in a savepoint of a
+// transaction it may share with other writes: see groupCommit), and then forgets what the
+// caches hold of what it changed.
 func (s *Store) writeTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var changes txChanges
-	err := s.db.write.WithContext(withChanges(ctx, &changes)).Transaction(fn)
+	err := s.db.transaction(withChanges(ctx, &changes), fn)
 	s.cache.forget(&changes)
 	return err
 }

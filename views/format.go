@@ -28,16 +28,19 @@ type formats struct {
 	group4   bool               // whether 1234 is grouped ("1.234"), or only 12345 ("12.345") on
 	calendar locales.Translator // CLDR's month names and date patterns
 	regions  display.Namer      // CLDR's country names
-	dates    *sync.Map          // dateKey → formatted date: pages repeat a few dates many times
-	amounts  *amountMemo        // "minor currency" → formatted amount
+	dates    *memo[dateKey]     // pages repeat a few dates many times
+	amounts  *memo[moneyKey]
 }
 
-// amountMemo remembers formatted amounts, and forgets them all when it holds too many, so
-// it stays small whatever amounts pass through it.
-type amountMemo struct {
+// memo remembers formatted values, and forgets them all when it holds too many, so it stays
+// small whatever values pass through it. Its keys are plain structs: a sync.Map would box
+// each key it is asked for into an allocation.
+type memo[K comparable] struct {
 	mu     sync.RWMutex
-	values map[moneyKey]string
+	values map[K]string
 }
+
+func newMemo[K comparable]() *memo[K] { return &memo[K]{values: map[K]string{}} }
 
 type moneyKey struct {
 	minor int64
@@ -46,7 +49,8 @@ type moneyKey struct {
 
 const memoLimit = 4096
 
-func (m *amountMemo) get(k moneyKey, format func() string) string {
+// get returns the value remembered for k, or formats and remembers it.
+func (m *memo[K]) get(k K, format func() string) string {
 	m.mu.RLock()
 	s, ok := m.values[k]
 	m.mu.RUnlock()
@@ -84,8 +88,8 @@ func newFormats(lang string) (formats, error) {
 		group4:   groupsFourDigits(lang),
 		calendar: calendar(),
 		regions:  display.Regions(language.Make(lang)),
-		dates:    &sync.Map{},
-		amounts:  &amountMemo{values: map[moneyKey]string{}},
+		dates:    newMemo[dateKey](),
+		amounts:  newMemo[moneyKey](),
 	}, nil
 }
 
@@ -143,19 +147,13 @@ func (t *Translator) LongDate(at time.Time) string { return t.date(at, dateLong)
 // most two entries per calendar day.
 func (t *Translator) date(at time.Time, style dateStyle) string {
 	y, m, d := at.UTC().Date()
-	key := dateKey{y*10000 + int(m)*100 + d, style}
-	if s, ok := t.formats.dates.Load(key); ok {
-		return s.(string)
-	}
-	day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
-	var s string
-	if style == dateLong {
-		s = t.formats.calendar.FmtDateLong(day)
-	} else {
-		s = t.formats.calendar.FmtDateMedium(day)
-	}
-	t.formats.dates.Store(key, s)
-	return s
+	return t.formats.dates.get(dateKey{y*10000 + int(m)*100 + d, style}, func() string {
+		day := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+		if style == dateLong {
+			return t.formats.calendar.FmtDateLong(day)
+		}
+		return t.formats.calendar.FmtDateMedium(day)
+	})
 }
 
 // DateOf formats an optional date; nil is an empty string.

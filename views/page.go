@@ -96,6 +96,9 @@ func (p *Page) Lang() string { return p.T.Lang() }
 // languageURL is the current page in another language: its path and query, with
 // ?language= set, so a filter, a page number or a form's state survives the switch.
 func (p *Page) languageURL(lang string) string {
+	if len(p.Nav.Query) == 0 {
+		return p.Nav.Path + "?language=" + url.QueryEscape(lang)
+	}
 	q := url.Values{}
 	for k, v := range p.Nav.Query {
 		q[k] = v

@@ -74,7 +74,8 @@ func portalURL(route, id string) string {
 	if id == "" {
 		return PortalPrefix + route
 	}
-	return PortalPrefix + strings.Replace(route, ":id", url.PathEscape(id), 1)
+	before, after, _ := strings.Cut(route, ":id")
+	return PortalPrefix + before + url.PathEscape(id) + after
 }
 
 // OverviewURL is the portal's home page.
