@@ -85,6 +85,15 @@ func (t *Translator) T(id string) string {
 	return t.Tf(id, nil)
 }
 
+// Tkey is T(prefix + "." + name) without building that ID for a message without
+// placeholders: a status badge looks one up on every row of a list.
+func (t *Translator) Tkey(prefix, name string) string {
+	if msg, ok := t.plain[prefix+"."+name]; ok {
+		return msg
+	}
+	return t.Tf(prefix+"."+name, nil)
+}
+
 // Tf returns a message with its placeholders ({{.Name}}) filled from data.
 func (t *Translator) Tf(id string, data map[string]any) string {
 	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})

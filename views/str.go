@@ -69,7 +69,7 @@ func (t str) Render(_ context.Context, w io.Writer) error {
 // written here rather than in templ because templ renders a computed class through a CSS
 // processor that allocates a map for every element, and lists show a badge on every row.
 func status(p *Page, kind, value string) templ.Component {
-	return badge{class: value, text: p.T.T(kind + "." + value)}
+	return badge{class: value, text: p.T.Tkey(kind, value)}
 }
 
 // badge is <span class="badge {class}">{text}</span>.
