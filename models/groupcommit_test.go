@@ -159,7 +159,7 @@ func waitForQueued(t *testing.T, n int) {
 	}
 }
 
-// Many writers at once: every write is committed, in fewer commits than writes.
+// Many writers at once, most of them grouped: every write is committed, none lost or doubled.
 func TestGroupCommitUnderConcurrentWriters(t *testing.T) {
 	db := openGroupedSQLite(t)
 	const writers = 200
