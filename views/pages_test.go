@@ -151,6 +151,23 @@ func TestBranding(t *testing.T) {
 	}
 }
 
+// The list's rows are written in Go rather than templ: what comes from the merchant must
+// still reach the page as text, and an ID as one path segment.
+func TestInvoicesPageEscapesRows(t *testing.T) {
+	inv := sampleInvoice("inv/1 ?x", `INV-<b>1</b> & "2"`, models.StatusOpen)
+	doc := parse(t, InvoicesPage(testPage("en"), InvoiceListView{Invoices: NewInvoiceRows([]models.Invoice{*inv}, day)}))
+	link := doc.Find("main table tbody tr th a")
+	if got := link.Text(); got != `INV-<b>1</b> & "2"` {
+		t.Errorf("number = %q", got)
+	}
+	if doc.Find("main table tbody b").Length() != 0 {
+		t.Error("an invoice number's markup became an element")
+	}
+	if got := link.AttrOr("href", ""); got != "/portal/invoices/inv%2F1%20%3Fx" {
+		t.Errorf("href = %q", got)
+	}
+}
+
 func TestInvoicesPage(t *testing.T) {
 	note := sampleInvoice("inv_2", "CN-1", models.StatusIssued)
 	note.Kind = models.KindCreditNote

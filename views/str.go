@@ -12,45 +12,82 @@ import (
 // a templ component is a closure with a buffer check and a context lookup around what it
 // writes, and the invoice list renders a hundred of these per page.
 
+// markup writes HTML to w and keeps the first error, so what writes many parts checks once.
+type markup struct {
+	w   io.Writer
+	err error
+}
+
+// raw writes s as it is: constant markup only, never data.
+func (m *markup) raw(s string) {
+	if m.err == nil {
+		_, m.err = io.WriteString(m.w, s)
+	}
+}
+
+// text writes s HTML-escaped.
+func (m *markup) text(s string) { m.raw(templ.EscapeString(s)) }
+
+// date writes a formatted date that never breaks across lines.
+func (m *markup) date(formatted string) {
+	m.raw(`<span class="date">`)
+	m.text(formatted)
+	m.raw(`</span>`)
+}
+
+// period writes a billing period, which may break at its dash only.
+func (m *markup) period(p *Page, pd *Period) {
+	if pd != nil {
+		m.date(p.T.Date(pd.Start))
+		m.raw(` – `)
+		m.date(p.T.Date(pd.End))
+	}
+}
+
+// badge writes a status badge: text and colour, so it never relies on colour alone.
+func (m *markup) badge(class, text string) {
+	m.raw(`<span class="badge `)
+	m.text(class)
+	m.raw(`">`)
+	m.text(text)
+	m.raw(`</span>`)
+}
+
 // money is an amount in the page's language: "€1,234.56", "1.234,56 €".
 func money(p *Page, m Money) templ.Component { return str(p.T.Money(m.Minor, m.Currency)) }
 
 // date is a date that never breaks across lines.
 func date(p *Page, at time.Time) templ.Component { return dateText(p.T.Date(at)) }
 
-// dateText is <span class="date">{text}</span>.
+// dateText is a formatted date as a component.
 type dateText string
 
 // Render writes the date, HTML-escaped.
 func (d dateText) Render(_ context.Context, w io.Writer) error {
-	return writeStrings(w, `<span class="date">`, templ.EscapeString(string(d)), `</span>`)
+	m := markup{w: w}
+	m.date(string(d))
+	return m.err
 }
 
-// period is a billing period, which may break at its dash only; nothing when pd is nil.
+// period is a billing period; nothing when pd is nil.
 func period(p *Page, pd *Period) templ.Component {
 	if pd == nil {
 		return templ.NopComponent
 	}
-	return datePair{start: p.T.Date(pd.Start), end: p.T.Date(pd.End)}
+	return periodOn{p, pd}
 }
 
-// datePair is two dates with a dash between.
-type datePair struct{ start, end string }
+// periodOn is a billing period as a component.
+type periodOn struct {
+	p  *Page
+	pd *Period
+}
 
 // Render writes the period, HTML-escaped.
-func (pd datePair) Render(_ context.Context, w io.Writer) error {
-	return writeStrings(w, `<span class="date">`, templ.EscapeString(pd.start), `</span> – <span class="date">`,
-		templ.EscapeString(pd.end), `</span>`)
-}
-
-// writeStrings writes each of parts to w, stopping at the first error.
-func writeStrings(w io.Writer, parts ...string) error {
-	for _, s := range parts {
-		if _, err := io.WriteString(w, s); err != nil {
-			return err
-		}
-	}
-	return nil
+func (pd periodOn) Render(_ context.Context, w io.Writer) error {
+	m := markup{w: w}
+	m.period(pd.p, pd.pd)
+	return m.err
 }
 
 // str is escaped text for a page: @str(s) where { s } would do. templ's { s } formats
@@ -65,17 +102,19 @@ func (t str) Render(_ context.Context, w io.Writer) error {
 	return err
 }
 
-// status is a status badge: text and colour, so it never relies on colour alone. It is
-// written here rather than in templ because templ renders a computed class through a CSS
-// processor that allocates a map for every element, and lists show a badge on every row.
+// status is a status badge. It is written here rather than in templ because templ renders a
+// computed class through a CSS processor that allocates a map for every element, and lists
+// show a badge on every row.
 func status(p *Page, kind, value string) templ.Component {
 	return badge{class: value, text: p.T.Tkey(kind, value)}
 }
 
-// badge is <span class="badge {class}">{text}</span>.
+// badge is a status badge as a component.
 type badge struct{ class, text string }
 
 // Render writes the badge, its class and text HTML-escaped.
 func (b badge) Render(_ context.Context, w io.Writer) error {
-	return writeStrings(w, `<span class="badge `, templ.EscapeString(b.class), `">`, templ.EscapeString(b.text), `</span>`)
+	m := markup{w: w}
+	m.badge(b.class, b.text)
+	return m.err
 }
