@@ -300,18 +300,22 @@ type PageInfo struct {
 // HasMore reports whether a later page exists.
 func (p PageInfo) HasMore() bool { return int64(p.Page*p.PerPage) < p.Total }
 
-// listPage counts the rows q selects and loads one page of them into dest, in order.
+// listPage loads one page of the rows q selects into dest, in order, and counts them all,
+// except when the first page is short: then it holds all of them, and most lists (one
+// invoice's payments, a customer's few subscriptions) are one short page.
 func listPage[T any](q *gorm.DB, page Page, order string) ([]T, PageInfo, error) {
 	page = page.normalized()
 	info := PageInfo{Page: page.Number, PerPage: page.PerPage}
-	if err := q.Session(&gorm.Session{}).Model(new(T)).Count(&info.Total).Error; err != nil {
+	var rows []T
+	if err := q.Session(&gorm.Session{}).Order(order).Limit(page.PerPage).Offset(page.offset()).Find(&rows).Error; err != nil {
 		return nil, info, err
 	}
-	var rows []T
-	if info.Total > int64(page.offset()) {
-		if err := q.Order(order).Limit(page.PerPage).Offset(page.offset()).Find(&rows).Error; err != nil {
-			return nil, info, err
-		}
+	if page.offset() == 0 && len(rows) < page.PerPage {
+		info.Total = int64(len(rows))
+		return rows, info, nil
+	}
+	if err := q.Session(&gorm.Session{}).Model(new(T)).Count(&info.Total).Error; err != nil {
+		return nil, info, err
 	}
 	return rows, info, nil
 }

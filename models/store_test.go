@@ -467,3 +467,33 @@ func TestReadsStopWithTheirRequestOnPostgres(t *testing.T) {
 		}
 	})
 }
+
+// A list's total is right on every page, whether it came from counting or from a first page
+// shorter than a page (which skips the count), and pages past the end are empty.
+func TestListTotalsOnEveryPage(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db)
+		ctx := context.Background()
+		tn, other := newTenant(t, s, "Acme"), newTenant(t, s, "Other")
+		for i := range 5 {
+			if _, err := s.CreateInvoice(ctx, tn.merchant, actor, invoiceInput(tn.customer, fmt.Sprint("INV-", i))); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.CreateInvoice(ctx, other.merchant, actor, invoiceInput(other.customer, "X-1")); err != nil {
+			t.Fatal(err)
+		}
+		for _, perPage := range []int{2, 5, 10} {
+			for page := 1; page <= 4; page++ {
+				rows, info, err := s.ListInvoices(ctx, models.MerchantScope(tn.merchant), models.InvoiceFilter{}, models.Page{Number: page, PerPage: perPage})
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := min(max(5-(page-1)*perPage, 0), perPage)
+				if len(rows) != want || info.Total != 5 {
+					t.Errorf("%d a page, page %d: %d rows of %d, want %d of 5", perPage, page, len(rows), info.Total, want)
+				}
+			}
+		}
+	})
+}
