@@ -103,6 +103,19 @@ func (f *cacheFixture) fill(s *models.Store) {
 	f.entitlements(s)
 	f.payability(s)
 	f.years(s)
+	if _, err := s.GetPaymentDetails(f.ctx, f.sc); !errors.Is(err, models.ErrNotFound) {
+		f.t.Fatalf("payment details before any: %v, want ErrNotFound", err)
+	}
+}
+
+// paymentDetails checks what the customer has on file, read through the Store under test.
+func (f *cacheFixture) paymentDetails(check func(*models.PaymentDetails) bool) {
+	f.t.Helper()
+	p, err := f.s.GetPaymentDetails(f.ctx, f.sc)
+	f.must(err)
+	if !check(p) {
+		f.t.Errorf("payment details %+v", p)
+	}
 }
 
 // summary loads the customer's overview through s.
@@ -326,6 +339,17 @@ func TestCachesForgetWhatTheStoreChanges(t *testing.T) {
 				if pb := f.payability(f.s); pb.Collection == nil || pb.Collection.Method != models.MethodSEPADebit {
 					f.t.Errorf("collection %+v, want the new IBAN's", pb.Collection)
 				}
+				f.paymentDetails(func(p *models.PaymentDetails) bool { return p.IBAN == "DE89370400440532013000" })
+			}},
+		{"payment method saved by the provider",
+			func(f *cacheFixture) {
+				_, err := f.s.SetProviderPaymentDetails(f.ctx, f.sc, "stripe", models.SavedPaymentMethod{
+					Method: models.MethodCard, ProviderCustomerID: "cus_stripe", ProviderMethodID: "pm_1", CardBrand: "visa", CardLast4: "4242", CardExpMonth: 12, CardExpYear: 2030,
+				})
+				f.must(err)
+			},
+			func(f *cacheFixture) {
+				f.paymentDetails(func(p *models.PaymentDetails) bool { return p.Provider == "stripe" && p.CardLast4 == "4242" })
 			}},
 		{"merchant bank account",
 			func(f *cacheFixture) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -158,16 +159,39 @@ func (in *PaymentDetailsInput) validate() error {
 }
 
 // GetPaymentDetails loads what the customer sc names has on file; ErrNotFound when nothing is.
+// The overview shows it on every visit, so it is cached like the customer's other reads,
+// nothing on file included; the IBAN stays sealed in the cache and is opened for each caller.
 func (s *Store) GetPaymentDetails(ctx context.Context, sc Scope) (*PaymentDetails, error) {
 	if !validCustomerRef(sc.CustomerID) {
 		return nil, ErrNotFound
 	}
-	var p PaymentDetails
-	if err := s.scoped(ctx, sc).Take(&p).Error; err != nil {
+	type paymentDetailsKey struct{}
+	p, err := readCustomer(s, sc, paymentDetailsKey{}, (*PaymentDetails).clone, func(time.Time) (*PaymentDetails, error) {
+		var p PaymentDetails
+		err := s.scoped(ctx, sc).Take(&p).Error
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return nil, nil
+		}
+		return &p, err
+	})
+	if err != nil {
 		return nil, storeError("get payment details", err)
 	}
-	s.openIBAN(&p)
-	return &p, nil
+	if p == nil {
+		return nil, ErrNotFound
+	}
+	s.openIBAN(p)
+	return p, nil
+}
+
+// clone is a copy of p that shares nothing with it; nil stays nil.
+func (p *PaymentDetails) clone() *PaymentDetails {
+	if p == nil {
+		return nil
+	}
+	c := *p
+	c.IBANSealed = slices.Clone(p.IBANSealed)
+	return &c
 }
 
 // SetPaymentDetails replaces what the customer sc names has on file and announces the change.
