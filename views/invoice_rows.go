@@ -8,8 +8,8 @@ import (
 // invoiceRows are the rows of the invoice list: each a table row on wide screens, and on a
 // phone one compact line of number and amount over date and status (portico.css places the
 // cells). They are the one part of a page repeated 25 times, so they are written here in Go
-// rather than in templ: as templ components each row cost a dozen components, each a
-// closure, a buffer check and a context lookup, and as many allocations.
+// rather than in templ, where each row was a dozen component calls, each a closure, a buffer
+// check and a context lookup (and three more allocations a row than this).
 type invoiceRows struct {
 	p       *Page
 	rows    []InvoiceRow
