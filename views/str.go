@@ -35,7 +35,7 @@ func (m *markup) date(formatted string) {
 	m.raw(`</span>`)
 }
 
-// period writes a billing period, which may break at its dash only.
+// period writes a billing period, which may break at its dash only; nothing when pd is nil.
 func (m *markup) period(p *Page, pd *Period) {
 	if pd != nil {
 		m.date(p.T.Date(pd.Start))
@@ -70,12 +70,7 @@ func (d dateText) Render(_ context.Context, w io.Writer) error {
 }
 
 // period is a billing period; nothing when pd is nil.
-func period(p *Page, pd *Period) templ.Component {
-	if pd == nil {
-		return templ.NopComponent
-	}
-	return periodOn{p, pd}
-}
+func period(p *Page, pd *Period) templ.Component { return periodOn{p, pd} }
 
 // periodOn is a billing period as a component.
 type periodOn struct {
