@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"path"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -44,12 +45,21 @@ func loadCatalog() (*Catalog, error) {
 			return nil, fmt.Errorf("load catalog %s: %w", lang, err)
 		}
 		t := &Translator{
-			lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, formats: formats, countries: &countryList{},
+			lang: lang, loc: i18n.NewLocalizer(bundle, lang), plain: map[string]string{}, filled: map[string][]string{},
+			formats: formats, countries: &countryList{},
 		}
+		// Messages without plural forms are a map lookup at render time when they have no
+		// placeholders, and filled in without text/template when their placeholders are all
+		// plain {{.Name}}: a page fills a dozen, and a template execution costs ten times
+		// the message.
 		for _, m := range file.Messages {
-			// Messages without placeholders or plural forms are a map lookup at render time.
-			if m.One == "" && m.Few == "" && m.Many == "" && !strings.Contains(m.Other, "{{") {
+			if m.Zero != "" || m.One != "" || m.Two != "" || m.Few != "" || m.Many != "" {
+				continue
+			}
+			if !strings.Contains(m.Other, "{{") {
 				t.plain[m.ID] = m.Other
+			} else if parts, ok := placeholderParts(m.Other); ok {
+				t.filled[m.ID] = parts
 			}
 		}
 		c.translators[lang] = t
@@ -70,6 +80,7 @@ type Translator struct {
 	lang      string
 	loc       *i18n.Localizer
 	plain     map[string]string
+	filled    map[string][]string // by placeholderParts
 	formats   formats
 	countries *countryList
 }
@@ -96,6 +107,11 @@ func (t *Translator) Tkey(prefix, name string) string {
 
 // Tf returns a message with its placeholders ({{.Name}}) filled from data.
 func (t *Translator) Tf(id string, data map[string]any) string {
+	if parts, ok := t.filled[id]; ok {
+		if msg, ok := fillPlaceholders(parts, data); ok {
+			return msg
+		}
+	}
 	msg, err := t.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
 	if err != nil {
 		return id
@@ -115,4 +131,59 @@ func (t *Translator) Plural(id string, n int, data map[string]any) string {
 		return id
 	}
 	return msg
+}
+
+// placeholderParts splits a message whose placeholders are all plain {{.Name}} into its
+// text (at even indexes) and the placeholders' names (at odd ones); ok is false for any other
+// template.
+func placeholderParts(msg string) (parts []string, ok bool) {
+	for {
+		start := strings.Index(msg, "{{")
+		if start < 0 {
+			return append(parts, msg), true
+		}
+		length := strings.Index(msg[start:], "}}")
+		if length < 0 {
+			return nil, false
+		}
+		name, ok := strings.CutPrefix(msg[start+2:start+length], ".")
+		if !ok || !isPlaceholderName(name) {
+			return nil, false
+		}
+		parts = append(parts, msg[:start], name)
+		msg = msg[start+length+2:]
+	}
+}
+
+func isPlaceholderName(s string) bool {
+	for i, r := range s {
+		if !(r == '_' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z' || i > 0 && '0' <= r && r <= '9') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// fillPlaceholders is the message placeholderParts split, filled from data as text/template
+// would; ok is false when a value is missing or of a kind it leaves to text/template.
+func fillPlaceholders(parts []string, data map[string]any) (string, bool) {
+	var b strings.Builder
+	b.Grow(len(parts[0]) + 64)
+	for i, part := range parts {
+		if i%2 == 0 {
+			b.WriteString(part)
+			continue
+		}
+		switch v := data[part].(type) {
+		case string:
+			b.WriteString(v)
+		case int:
+			b.WriteString(strconv.Itoa(v))
+		case int64:
+			b.WriteString(strconv.FormatInt(v, 10))
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }

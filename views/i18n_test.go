@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/BurntSushi/toml"
+	"github.com/nicksnyder/go-i18n/v2/i18n"
 	"github.com/portico/portico/models"
 )
 
@@ -90,4 +91,67 @@ func sectionNames() []string {
 		names = append(names, string(item.Section))
 	}
 	return names
+}
+
+// TestFilledMessagesMatchTemplates checks the fast path of Tf against go-i18n's templates:
+// every message it fills, in every language, with text, with numbers and with nothing in its
+// placeholders, reads exactly as the template makes it.
+func TestFilledMessagesMatchTemplates(t *testing.T) {
+	catalog, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	values := []any{"Zoë & <Co>", 42, int64(-7), nil, 1.5}
+	for _, lang := range models.Locales {
+		tr := catalog.Translator(lang)
+		if len(tr.filled) == 0 {
+			t.Fatalf("%s: no message is filled without a template", lang)
+		}
+		for id, parts := range tr.filled {
+			for _, v := range values {
+				data := map[string]any{}
+				for i := 1; i < len(parts); i += 2 {
+					data[parts[i]] = v
+				}
+				switch _, filled := fillPlaceholders(parts, data); v.(type) {
+				case string, int, int64:
+					if !filled {
+						t.Errorf("%s %s with %v: left to the template", lang, id, v)
+					}
+				default:
+					if filled {
+						t.Errorf("%s %s with %v: filled, not left to the template", lang, id, v)
+					}
+				}
+				got := tr.Tf(id, data)
+				want, err := tr.loc.Localize(&i18n.LocalizeConfig{MessageID: id, TemplateData: data})
+				if err != nil || got != want {
+					t.Errorf("%s %s with %v: Tf %q, template %q (%v)", lang, id, v, got, want, err)
+				}
+			}
+		}
+	}
+}
+
+func TestPlaceholderParts(t *testing.T) {
+	tests := []struct {
+		msg  string
+		want []string // nil: left to text/template
+	}{
+		{"Signed in as {{.Name}} at {{.Merchant}}", []string{"Signed in as ", "Name", " at ", "Merchant", ""}},
+		{"{{.Count}}", []string{"", "Count", ""}},
+		{"{{ .Name }}", nil},
+		{"{{.Name | upper}}", nil},
+		{"{{if .Name}}x{{end}}", nil},
+		{"{{.}}", nil},
+		{"{{.A.B}}", nil},
+		{"open {{.Name", nil},
+		{"text }} is text: {{.Name}}", []string{"text }} is text: ", "Name", ""}},
+	}
+	for _, tt := range tests {
+		got, ok := placeholderParts(tt.msg)
+		if ok != (tt.want != nil) || !slices.Equal(got, tt.want) {
+			t.Errorf("placeholderParts(%q) = %q, %v; want %q", tt.msg, got, ok, tt.want)
+		}
+	}
 }

@@ -22,7 +22,7 @@ func (r invoiceRows) Render(ctx context.Context, w io.Writer) error {
 	for i := range r.rows {
 		inv := &r.rows[i]
 		m.raw(`<tr><th scope="row" class="key"><a href="`)
-		m.text(InvoiceURL(inv.ID))
+		m.portalURL(InvoiceRoute, inv.ID)
 		m.raw(`">`)
 		m.text(inv.Number)
 		m.raw(`</a> `)

@@ -517,7 +517,7 @@ func InvoicePage(p *Page, inv InvoiceView) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			if inv.Period != nil {
+			if !inv.Period.IsZero() {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 53, "<div><dt>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

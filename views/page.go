@@ -3,6 +3,8 @@
 package views
 
 import (
+	"context"
+	"io"
 	"net/url"
 	"strings"
 
@@ -93,18 +95,45 @@ func languages() []string { return models.Locales }
 // Lang is the page's language code.
 func (p *Page) Lang() string { return p.T.Lang() }
 
-// languageURL is the current page in another language: its path and query, with
-// ?language= set, so a filter, a page number or a form's state survives the switch.
-func (p *Page) languageURL(lang string) string {
+// languageLinks are the language menu's choices, each a link to the current page in that
+// language. Every page has the menu, so it is written here rather than in templ, where
+// each link's three attributes cost three formatting allocations.
+type languageLinks struct{ p *Page }
+
+// Render writes the links, every value HTML-escaped.
+func (l languageLinks) Render(_ context.Context, w io.Writer) error {
+	m := markup{w: w}
+	for _, lang := range languages() {
+		m.raw(`<li><a href="`)
+		m.text(l.p.Nav.Path)
+		m.raw(`?`)
+		m.text(l.p.languageQuery(lang))
+		m.raw(`" lang="`)
+		m.text(lang)
+		m.raw(`" hreflang="`)
+		m.text(lang)
+		if lang == l.p.Lang() {
+			m.raw(`" aria-current="true`)
+		}
+		m.raw(`">`)
+		m.text(languageNames[lang])
+		m.raw(`</a></li>`)
+	}
+	return m.err
+}
+
+// languageQuery is the query of the current page in another language: its own, with
+// language set, so a filter, a page number or a form's state survives the switch.
+func (p *Page) languageQuery(lang string) string {
 	if len(p.Nav.Query) == 0 {
-		return p.Nav.Path + "?language=" + url.QueryEscape(lang)
+		return "language=" + url.QueryEscape(lang)
 	}
 	q := url.Values{}
 	for k, v := range p.Nav.Query {
 		q[k] = v
 	}
 	q.Set("language", lang)
-	return p.Nav.Path + "?" + q.Encode()
+	return q.Encode()
 }
 
 // faviconType is the favicon's media type when it is known: Portico's is SVG; a merchant's

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portico/portico/models"
@@ -76,13 +77,16 @@ type Period struct {
 	Start, End time.Time
 }
 
-// periodOf is a row's billing period, or nil when it has none.
-func periodOf(start, end *time.Time) *Period {
+// periodOf is a row's billing period, or the zero Period when it has none.
+func periodOf(start, end *time.Time) Period {
 	if start == nil || end == nil {
-		return nil
+		return Period{}
 	}
-	return &Period{Start: *start, End: *end}
+	return Period{Start: *start, End: *end}
 }
+
+// IsZero reports whether there is no period.
+func (p Period) IsZero() bool { return p.Start.IsZero() && p.End.IsZero() }
 
 // Pager places one page of a list among the list's pages and links the others.
 type Pager struct {
@@ -116,7 +120,7 @@ type InvoiceRow struct {
 	Status     models.InvoiceStatus // as the customer sees it: overdue is derived
 	IssuedOn   time.Time
 	DueOn      *time.Time
-	Period     *Period
+	Period     Period // zero when the document has none
 	Total      Money
 	AmountDue  Money
 	CreditNote bool
@@ -136,13 +140,27 @@ func NewInvoiceRow(inv *models.Invoice, now time.Time) InvoiceRow {
 	}
 }
 
-// NewInvoiceRows shows a list of invoices as they stand at time now.
+// invoiceRowSlices recycles the rows of invoice lists: a page of 25 is 6 KB, the largest
+// allocation of the page served most, and a third of what it allocates.
+var invoiceRowSlices = sync.Pool{New: func() any { return new([]InvoiceRow) }}
+
+// NewInvoiceRows shows a list of invoices as they stand at time now. Once the page is
+// written, RecycleInvoiceRows may take the rows back.
 func NewInvoiceRows(invoices []models.Invoice, now time.Time) []InvoiceRow {
-	rows := make([]InvoiceRow, len(invoices))
+	recycled := invoiceRowSlices.Get().(*[]InvoiceRow)
+	rows := slices.Grow((*recycled)[:0], len(invoices))[:len(invoices)]
 	for i := range invoices {
 		rows[i] = NewInvoiceRow(&invoices[i], now)
 	}
 	return rows
+}
+
+// RecycleInvoiceRows takes back rows NewInvoiceRows made, for the next list. Nothing may
+// use them after.
+func RecycleInvoiceRows(rows []InvoiceRow) {
+	clear(rows) // let go of what the rows name
+	rows = rows[:0]
+	invoiceRowSlices.Put(&rows)
 }
 
 // InvoiceListView is one page of one tab of the customer's invoices and credit notes.
@@ -491,8 +509,8 @@ func cardBrand(brand string) string {
 }
 
 // periodText formats a billing period, or nothing when there is none.
-func periodText(t *Translator, p *Period) string {
-	if p == nil {
+func periodText(t *Translator, p Period) string {
+	if p.IsZero() {
 		return ""
 	}
 	return t.Date(p.Start) + " – " + t.Date(p.End)

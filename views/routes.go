@@ -74,8 +74,15 @@ func portalURL(route, id string) string {
 	if id == "" {
 		return PortalPrefix + route
 	}
-	before, after, _ := strings.Cut(route, ":id")
-	return PortalPrefix + before + url.PathEscape(id) + after
+	before, escapedID, after := portalURLParts(route, id)
+	return PortalPrefix + before + escapedID + after
+}
+
+// portalURLParts is portalURL(route, id) after PortalPrefix, in the three parts around the
+// escaped id, for what writes the URL out rather than building it.
+func portalURLParts(route, id string) (before, escapedID, after string) {
+	before, after, _ = strings.Cut(route, ":id")
+	return before, url.PathEscape(id), after
 }
 
 // OverviewURL is the portal's home page.
@@ -83,17 +90,14 @@ func OverviewURL() string { return portalURL(OverviewRoute, "") }
 
 // InvoicesURL is one page of one tab of the invoice list.
 func InvoicesURL(tab InvoiceFilter, page int) string {
-	q := url.Values{}
-	if tab != "" {
-		q.Set("status", string(tab))
+	const path = PortalPrefix + InvoicesRoute
+	switch {
+	case tab == "":
+		return withPage(path, page)
+	case page <= 1:
+		return path + "?status=" + url.QueryEscape(string(tab))
 	}
-	if page > 1 {
-		q.Set("page", strconv.Itoa(page))
-	}
-	if len(q) == 0 {
-		return portalURL(InvoicesRoute, "")
-	}
-	return portalURL(InvoicesRoute, "") + "?" + q.Encode()
+	return path + "?page=" + strconv.Itoa(page) + "&status=" + url.QueryEscape(string(tab))
 }
 
 // InvoiceURL is the page of one invoice or credit note.

@@ -28,6 +28,15 @@ func (m *markup) raw(s string) {
 // text writes s HTML-escaped.
 func (m *markup) text(s string) { m.raw(templ.EscapeString(s)) }
 
+// portalURL writes portalURL(route, id), escaped for an attribute, without building it.
+func (m *markup) portalURL(route, id string) {
+	before, escapedID, after := portalURLParts(route, id)
+	m.raw(PortalPrefix)
+	m.text(before)
+	m.text(escapedID)
+	m.text(after)
+}
+
 // date writes a formatted date that never breaks across lines.
 func (m *markup) date(formatted string) {
 	m.raw(`<span class="date">`)
@@ -35,9 +44,9 @@ func (m *markup) date(formatted string) {
 	m.raw(`</span>`)
 }
 
-// period writes a billing period, which may break at its dash only; nothing when pd is nil.
-func (m *markup) period(p *Page, pd *Period) {
-	if pd != nil {
+// period writes a billing period, which may break at its dash only; nothing for none.
+func (m *markup) period(p *Page, pd Period) {
+	if !pd.IsZero() {
 		m.date(p.T.Date(pd.Start))
 		m.raw(` – `)
 		m.date(p.T.Date(pd.End))
@@ -69,13 +78,13 @@ func (d dateText) Render(_ context.Context, w io.Writer) error {
 	return m.err
 }
 
-// period is a billing period; nothing when pd is nil.
-func period(p *Page, pd *Period) templ.Component { return periodOn{p, pd} }
+// period is a billing period; nothing for none.
+func period(p *Page, pd Period) templ.Component { return periodOn{p, pd} }
 
 // periodOn is a billing period as a component.
 type periodOn struct {
 	p  *Page
-	pd *Period
+	pd Period
 }
 
 // Render writes the period, HTML-escaped.

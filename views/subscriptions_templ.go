@@ -499,7 +499,7 @@ func subscriptionFacts(p *Page, s SubscriptionRow) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = period(p, &s.Period).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = period(p, s.Period).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

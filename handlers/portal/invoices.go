@@ -46,6 +46,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	defer views.RecycleInvoiceRows(rows) // Render has written the page when it returns
 	p := portalPage(c, views.SectionInvoices, "portal.nav.invoices")
 	return web.Render(c, http.StatusOK, views.InvoicesPage(p, views.InvoiceListView{
 		Invoices: rows,
