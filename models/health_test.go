@@ -2,6 +2,7 @@ package models_test
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"os"
@@ -231,5 +232,34 @@ func TestPostgresConnectTimeout(t *testing.T) {
 	}
 	if got := models.DescribeDatabase("postgres://u:p@db.internal/portico"); got != "db.internal:5432/portico" {
 		t.Errorf("DescribeDatabase without a port = %q", got)
+	}
+}
+
+// TestPostgresKeepsItsBusyConnections: connections opened when every one was busy stay for
+// the next busy moment instead of being closed on their way back to the pool, each a new
+// server process and a cold statement cache when it is opened again.
+func TestPostgresKeepsItsBusyConnections(t *testing.T) {
+	db := testdb.Postgres(t)
+	pool, err := db.Writer().DB()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for range 3 {
+		conns := make([]*sql.Conn, pool.Stats().MaxOpenConnections)
+		for i := range conns {
+			c, err := pool.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns[i] = c
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	if s := pool.Stats(); s.MaxIdleClosed != 0 || s.OpenConnections != s.MaxOpenConnections {
+		t.Errorf("after three bursts as wide as the pool: %d connections closed for want of idle room, %d of %d open",
+			s.MaxIdleClosed, s.OpenConnections, s.MaxOpenConnections)
 	}
 }
