@@ -2,6 +2,7 @@ package models
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -57,6 +58,7 @@ type storeCache struct {
 	mu         sync.Mutex
 	generation uint64
 	customers  map[customerKey]map[any]cachedRead
+	swept      time.Time // see sweep
 }
 
 func newStoreCache() *storeCache {
@@ -92,16 +94,18 @@ func (c *storeCache) putRead(gen uint64, now time.Time, ck customerKey, key, val
 	if gen != c.generation {
 		return
 	}
+	anyFresh := func(reads map[any]cachedRead) bool {
+		for _, e := range reads {
+			if fresh(e.at, now) {
+				return true
+			}
+		}
+		return false
+	}
+	sweep(c.customers, &c.swept, now, anyFresh)
 	reads, ok := c.customers[ck]
 	if !ok {
-		makeRoom(c.customers, maxCachedCustomers, func(reads map[any]cachedRead) bool {
-			for _, e := range reads {
-				if fresh(e.at, now) {
-					return true
-				}
-			}
-			return false
-		})
+		makeRoom(c.customers, maxCachedCustomers, anyFresh)
 		reads = make(map[any]cachedRead)
 		c.customers[ck] = reads
 	}
@@ -136,17 +140,25 @@ func makeRoom[K comparable, V any](m map[K]V, limit int, fresh func(V) bool) {
 	if len(m) < limit {
 		return
 	}
-	for k, v := range m {
-		if !fresh(v) {
-			delete(m, k)
-		}
-	}
+	maps.DeleteFunc(m, func(_ K, v V) bool { return !fresh(v) })
 	for k := range m {
 		if len(m) < limit {
 			return
 		}
 		delete(m, k)
 	}
+}
+
+// sweep deletes from m what is no longer fresh at now, once per cacheTTL (swept says when it
+// last did). An entry past cacheTTL never serves again, and a portal sees thousands of
+// customers a day: without it the caches would fill to their bounds with them, hundreds of
+// megabytes of pages nobody reads, and keep them.
+func sweep[K comparable, V any](m map[K]V, swept *time.Time, now time.Time, fresh func(V) bool) {
+	if now.Sub(*swept) < cacheTTL {
+		return
+	}
+	*swept = now
+	maps.DeleteFunc(m, func(_ K, v V) bool { return !fresh(v) })
 }
 
 // forget forgets what a committed (or rolled back) write transaction may have changed.
@@ -243,6 +255,7 @@ type expiring[K comparable, V any] struct {
 	generation uint64
 	limit      int
 	entries    map[K]expiringEntry[V]
+	swept      time.Time // see sweep
 }
 
 type expiringEntry[V any] struct {
@@ -280,7 +293,9 @@ func (c *expiring[K, V]) put(gen uint64, now time.Time, k K, v V) {
 	if gen != c.generation {
 		return
 	}
-	makeRoom(c.entries, c.limit, func(e expiringEntry[V]) bool { return fresh(e.at, now) })
+	isFresh := func(e expiringEntry[V]) bool { return fresh(e.at, now) }
+	sweep(c.entries, &c.swept, now, isFresh)
+	makeRoom(c.entries, c.limit, isFresh)
 	c.entries[k] = expiringEntry[V]{value: v, at: now}
 }
 

@@ -124,3 +124,26 @@ func TestUnrecordedWritesToCachedTablesForgetEverything(t *testing.T) {
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// What can no longer serve is let go within a cacheTTL, however far the caches are from
+// their bounds: a day's visitors would otherwise fill them with pages nobody reads again.
+func TestCachesLetGoOfWhatExpired(t *testing.T) {
+	start := time.Now()
+	c := newStoreCache()
+	for i := range 100 {
+		c.sessions.put(c.sessions.begin(), start, string(rune('a'+i)), PortalAccess{})
+		c.putRead(c.begin(), start, customerKey{"mer_1", string(rune('a' + i))}, 0, nil)
+	}
+	later := start.Add(cacheTTL + time.Millisecond)
+	c.sessions.put(c.sessions.begin(), later, "new", PortalAccess{})
+	c.putRead(c.begin(), later, customerKey{"mer_1", "new"}, 0, nil)
+	if len(c.sessions.entries) != 1 || len(c.customers) != 1 {
+		t.Errorf("a TTL later, after one more of each: %d sessions, %d customers kept; want 1 and 1", len(c.sessions.entries), len(c.customers))
+	}
+	if _, ok := c.sessions.get("new", later); !ok {
+		t.Error("the fresh session was let go")
+	}
+	if _, ok := c.read(customerKey{"mer_1", "new"}, 0, later); !ok {
+		t.Error("the fresh read was let go")
+	}
+}
