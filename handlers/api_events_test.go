@@ -68,8 +68,9 @@ type eventChange struct {
 // and WebhookPolicy, none at all): every other one must be exercised by a change below.
 var storeReads = []string{
 	"AuthenticateAPIKey", "CanRenew", "CountInvoicesOfYear", "FindMerchant", "ForEachInvoiceOfYear", "GetContact",
-	"GetCustomer", "GetInvoice", "GetMerchant", "GetPayment", "GetPaymentDetails", "GetPaymentProvider", "GetSubscription",
-	"GetWebhookEndpoint", "InvoiceNumbers", "InvoiceYears", "ListAuditEvents", "ListContacts", "ListCustomerInvoices",
+	"GetCustomer", "GetCustomerInvoice", "GetInvoice", "GetMerchant", "GetPayment", "GetPaymentDetails", "GetPaymentProvider",
+	"GetSubscription", "GetWebhookEndpoint", "InvoiceNumbers", "InvoicePayments", "InvoiceYears", "ListAuditEvents",
+	"ListContacts", "ListCustomerInvoices",
 	"ListCustomers", "ListEmails", "ListEntitlements", "ListInvoices", "ListOutboxEvents", "ListPayments", "ListPortalLinks",
 	"ListSubscriptions", "ListWebhookDeliveries", "ListWebhookEndpoints", "MerchantResource", "Now", "OldestPendingEmail",
 	"OldestPendingWebhookDelivery", "OpenPaymentProvider", "Payability", "Ready", "SignInMerchant", "SigningSecrets",

@@ -15,6 +15,8 @@ func columnNames[T any](cols []column[T]) []string {
 var (
 	PortalAccessColumns    = columnNames(portalAccessColumns)
 	CustomerInvoiceColumns = columnNames(customerInvoiceColumns)
+	InvoiceColumns         = columnNames(invoiceColumns)
+	InvoiceLineColumns     = columnNames(invoiceLineColumns)
 )
 
 // CustomerInvoiceList is the query of a page of ListCustomerInvoices and its arguments.

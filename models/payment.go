@@ -235,6 +235,19 @@ func (s *Store) ListPayments(ctx context.Context, sc Scope, f PaymentFilter, pag
 	return rows, info, storeError("list payments", err)
 }
 
+// InvoicePayments are the payments and refunds of an invoice loaded through sc, newest
+// first (at most MaxPerPage): what its page lists, and what decides whether a payment is
+// under way. Having loaded it proves sc may see it, which ListPayments's invoice filter
+// checks with a query of its own; the scope still bounds the rows.
+func (s *Store) InvoicePayments(ctx context.Context, sc Scope, inv *Invoice) ([]Payment, error) {
+	if inv.MerchantID != sc.MerchantID || (sc.customerView() && !inv.VisibleToCustomer()) {
+		return nil, ErrNotFound
+	}
+	var rows []Payment
+	err := s.scoped(ctx, sc).Where("invoice_id = ?", inv.ID).Order("paid_at DESC, id DESC").Limit(MaxPerPage).Find(&rows).Error
+	return rows, storeError("list invoice payments", err)
+}
+
 // checkInvoiceFilter makes sure a list filter names an invoice sc may see.
 func (s *Store) checkInvoiceFilter(ctx context.Context, sc Scope, invoiceID string) error {
 	unknown := &FilterError{Field: "invoice_id", Message: "names no invoice"}

@@ -17,24 +17,92 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// The hand-scanned session query reads every column the models have of the session, its
-// link and its merchant: a column added to a model and not to the query fails here.
-func TestPortalAccessColumnsAreTheModels(t *testing.T) {
-	read := map[string][]string{}
+// The hand-scanned queries read every column the models have of what they load (the
+// session, its link and its merchant; an invoice and its lines): a column added to a model
+// and not to its query fails here.
+func TestHandScannedColumnsAreTheModels(t *testing.T) {
+	read := map[any][]string{&models.Invoice{}: models.InvoiceColumns, &models.InvoiceLine{}: models.InvoiceLineColumns}
+	aliases := map[string]any{"s": &models.PortalSession{}, "l": &models.PortalLink{}, "m": &models.Merchant{}}
 	for _, c := range models.PortalAccessColumns {
 		alias, name, _ := strings.Cut(c, ".")
-		read[alias] = append(read[alias], name)
+		if model, ok := aliases[alias]; ok {
+			read[model] = append(read[model], name)
+		}
 	}
-	for alias, model := range map[string]any{"s": &models.PortalSession{}, "l": &models.PortalLink{}, "m": &models.Merchant{}} {
+	for model, columns := range read {
 		sch, err := schema.Parse(model, &sync.Map{}, schema.NamingStrategy{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		want, got := slices.Sorted(slices.Values(sch.DBNames)), slices.Sorted(slices.Values(read[alias]))
+		want, got := slices.Sorted(slices.Values(sch.DBNames)), slices.Sorted(slices.Values(columns))
 		if !slices.Equal(got, want) {
 			t.Errorf("%T: the query reads %v, the model has %v", model, got, want)
 		}
 	}
+}
+
+// GetCustomerInvoice's hand-scanned invoice and lines are what GetInvoice loads through
+// GORM, field for field, for an invoice and a credit note; a draft, another customer's
+// invoice, another merchant's and a scope naming no customer are ErrNotFound.
+func TestCustomerInvoiceScansWhatGORMLoads(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		s := models.NewStore(db)
+		ctx := context.Background()
+		tn := newTenant(t, s, "Acme")
+		other := newTenant(t, s, "Other")
+		in := invoiceInput(tn.customer, "INV-1")
+		day := time.Date(2026, 1, 10, 12, 30, 45, 123456000, time.UTC)
+		in.IssuedAt, in.DueAt, in.PeriodStart, in.PeriodEnd = &day, ptr(day.AddDate(0, 0, 14)), ptr(day.AddDate(0, -1, 0)), &day
+		in.Memo, in.PaymentURL = "Thanks!\nSee you.", "https://pay.example/1"
+		inv, err := s.CreateInvoice(ctx, tn.merchant, actor, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		note := invoiceInput(tn.customer, "CN-1")
+		note.Kind, note.CreditedInvoiceID, note.Lines = models.KindCreditNote, &inv.ID, note.Lines[:1]
+		credit, err := s.CreateInvoice(ctx, tn.merchant, actor, note)
+		if err != nil {
+			t.Fatal(err)
+		}
+		draft := invoiceInput(tn.customer, "D-1")
+		draft.Status = models.StatusDraft
+		drafted, err := s.CreateInvoice(ctx, tn.merchant, actor, draft)
+		if err != nil {
+			t.Fatal(err)
+		}
+		theirs, err := s.CreateInvoice(ctx, other.merchant, actor, invoiceInput(other.customer, "X-1"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		mine := models.CustomerScope(tn.merchant, tn.customer)
+		for _, id := range []string{inv.ID, credit.ID} {
+			got, err := s.GetCustomerInvoice(ctx, mine, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := s.GetInvoice(ctx, mine, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got.Lines) == 0 || !reflect.DeepEqual(got, want) {
+				t.Errorf("%s:\nhand-scanned %+v\nGORM %+v", id, got, want)
+			}
+		}
+		for name, tc := range map[string]struct {
+			sc models.Scope
+			id string
+		}{
+			"a draft":                      {mine, drafted.ID},
+			"another merchant's invoice":   {mine, theirs.ID},
+			"another customer's invoice":   {models.CustomerScope(tn.merchant, other.customer), inv.ID},
+			"a scope naming no customer":   {models.MerchantScope(tn.merchant), inv.ID},
+			"an ID that is not an invoice": {mine, "cus_1"},
+		} {
+			if got, err := s.GetCustomerInvoice(ctx, tc.sc, tc.id); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("%s: %+v, %v; want ErrNotFound", name, got, err)
+			}
+		}
+	})
 }
 
 // LoadPortalAccess's hand-scanned row is what GORM loads of the same rows, field for field.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"sync"
 	"testing"
@@ -150,6 +151,15 @@ func TestEntitiesRoundTrip(t *testing.T) {
 			list, info, err := s.ListPayments(ctx, sc, models.PaymentFilter{InvoiceID: inv.ID}, models.Page{})
 			if err != nil || info.Total != 3 || len(list) != 3 {
 				t.Errorf("payments = %d, %v", info.Total, err)
+			}
+			// The invoice's page lists the same, without checking again that it may see it.
+			for _, scope := range []models.Scope{sc, models.CustomerScope(tn.merchant, got.CustomerID)} {
+				if mine, err := s.InvoicePayments(ctx, scope, got); err != nil || !reflect.DeepEqual(mine, list) {
+					t.Errorf("%+v: invoice payments %+v, %v; want %+v", scope, mine, err, list)
+				}
+			}
+			if theirs, err := s.InvoicePayments(ctx, models.MerchantScope("mer_other"), got); !errors.Is(err, models.ErrNotFound) {
+				t.Errorf("another merchant's scope: %+v, %v; want ErrNotFound", theirs, err)
 			}
 		})
 

@@ -58,14 +58,7 @@ func (h *Handler) ListInvoices(c echo.Context) error {
 
 // customerInvoice loads an invoice or credit note the session's customer may see.
 func (h *Handler) customerInvoice(c echo.Context) (*models.Invoice, error) {
-	inv, err := h.store.GetInvoice(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
-	if err != nil {
-		return nil, err
-	}
-	if !inv.VisibleToCustomer() {
-		return nil, models.ErrNotFound
-	}
-	return inv, nil
+	return h.store.GetCustomerInvoice(c.Request().Context(), portalAccess(c).Scope(), c.Param("id"))
 }
 
 // ShowInvoice shows one invoice or credit note with its lines, payments and credit notes.
@@ -84,7 +77,7 @@ func (h *Handler) ShowInvoice(c echo.Context) error {
 	v := views.NewInvoiceView(inv, &a.Merchant, customer, now)
 	switch inv.Kind {
 	case models.KindInvoice:
-		payments, _, err := h.store.ListPayments(ctx, scope, models.PaymentFilter{InvoiceID: inv.ID}, all)
+		payments, err := h.store.InvoicePayments(ctx, scope, inv)
 		if err != nil {
 			return err
 		}

@@ -68,7 +68,7 @@ func (h *Handler) PayInvoice(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	payments, _, err := h.store.ListPayments(ctx, a.Scope(), models.PaymentFilter{InvoiceID: inv.ID}, models.Page{PerPage: models.MaxPerPage})
+	payments, err := h.store.InvoicePayments(ctx, a.Scope(), inv)
 	if err != nil {
 		return err
 	}
