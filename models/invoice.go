@@ -494,16 +494,9 @@ func (s *Store) GetCustomerInvoice(ctx context.Context, sc Scope, invoiceID stri
 	if !validID("inv", invoiceID) || !ValidCustomerID(sc.CustomerID) {
 		return nil, ErrNotFound
 	}
-	var inv *Invoice
-	err := s.db.queryRows(ctx, customerInvoiceQuery, []any{sc.MerchantID, sc.CustomerID, invoiceID, StatusDraft}, func(row scanner) error {
-		inv = new(Invoice)
-		return scanRow(row, invoiceColumns, inv)
-	})
+	inv, err := queryOne(ctx, s.db, customerInvoiceQuery, []any{sc.MerchantID, sc.CustomerID, invoiceID, StatusDraft}, invoiceColumns)
 	if err != nil {
 		return nil, storeError("get customer invoice", err)
-	}
-	if inv == nil {
-		return nil, ErrNotFound
 	}
 	err = s.db.queryRows(ctx, invoiceLinesQuery, []any{inv.ID}, func(row scanner) error {
 		inv.Lines = append(inv.Lines, InvoiceLine{})

@@ -358,16 +358,9 @@ func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*Port
 // loadPortalAccess is LoadPortalAccess's one query, without its write: the session, why it
 // is over if it is, and all the request needs of its link, customer and merchant.
 func (s *Store) loadPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
-	var a *PortalAccess
-	err := s.db.queryRows(ctx, portalAccessQuery, []any{sessionID}, func(row scanner) error {
-		a = new(PortalAccess)
-		return scanRow(row, portalAccessColumns, a)
-	})
+	a, err := queryOne(ctx, s.db, portalAccessQuery, []any{sessionID}, portalAccessColumns)
 	if err != nil {
 		return nil, storeError("load portal session", err)
-	}
-	if a == nil {
-		return nil, ErrNotFound
 	}
 	a.Ended = a.over(s.Now())
 	return a, nil

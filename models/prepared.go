@@ -11,6 +11,7 @@ import (
 
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
+	"gorm.io/gorm"
 )
 
 // The hot reads of a portal page (the session lookup, the customer's invoice list) skip
@@ -46,6 +47,21 @@ func scanRow[T any](row scanner, cols []column[T], v *T) error {
 		dest[i] = c.dest(v)
 	}
 	return row.Scan(dest...)
+}
+
+// queryOne runs query, which finds at most one row, and scans the row into a new T through
+// cols. No row is gorm.ErrRecordNotFound, as GORM's Take has it, which storeError names
+// ErrNotFound.
+func queryOne[T any](ctx context.Context, db *DB, query string, args []any, cols []column[T]) (*T, error) {
+	var v *T
+	err := db.queryRows(ctx, query, args, func(row scanner) error {
+		v = new(T)
+		return scanRow(row, cols, v)
+	})
+	if err == nil && v == nil {
+		err = gorm.ErrRecordNotFound
+	}
+	return v, err
 }
 
 // statements are the read pool's prepared statements by their SQL (written with ?
