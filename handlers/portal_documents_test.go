@@ -261,3 +261,42 @@ func TestInvoicePDFNamesTheSeller(t *testing.T) {
 		}
 	}
 }
+
+// TestInvoicePDFsWaitTheirTurn: a burst of downloads larger than the PDFs made at once is
+// served in full, each in turn, none refused.
+func TestInvoicePDFsWaitTheirTurn(t *testing.T) {
+	f := newDocuments(t, testdb.SQLite(t), nil)
+	v := f.visitor()
+	v.open(t, linkURL(t, f.portalFixture, "en"))
+	list, _, err := f.store.ListCustomerInvoices(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.InvoiceFilter{}, models.Page{Number: 1, PerPage: 10})
+	if err != nil || len(list) == 0 {
+		t.Fatal(err)
+	}
+	// Requests of their own, with the visitor's cookies: a visitor is one goroutine's.
+	download := func(id string) string {
+		req, err := http.NewRequest(http.MethodGet, f.URL+views.InvoicePDFURL(id), nil)
+		if err != nil {
+			return err.Error()
+		}
+		for _, c := range v.cookies {
+			req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			return err.Error()
+		}
+		defer res.Body.Close()
+		body, err := io.ReadAll(res.Body)
+		return fmt.Sprintf("%d %s %t %v", res.StatusCode, res.Header.Get("Content-Type"), bytes.HasPrefix(body, []byte("%PDF-")), err)
+	}
+	const downloads = 24
+	statuses := make(chan string, downloads)
+	for i := range downloads {
+		go func() { statuses <- download(list[i%len(list)].ID) }()
+	}
+	for range downloads {
+		if got := <-statuses; got != "200 application/pdf true <nil>" {
+			t.Errorf("a download in the burst: %s", got)
+		}
+	}
+}

@@ -44,6 +44,9 @@ func registerRoutes(e *echo.Echo, s site) {
 		web.Compress,
 	)
 
+	// A single invoice's PDF, from the API or the portal: a few made at once (see pdfsAtOnce).
+	pdfs := web.Admission(pdfsAtOnce, pdfWait, never)
+
 	e.GET("/healthz", s.health.live)
 	e.GET("/readyz", s.health.ready)
 	e.GET("/robots.txt", web.Robots)
@@ -81,7 +84,7 @@ func registerRoutes(e *echo.Echo, s site) {
 	v1.POST("/invoices", s.api.CreateInvoice)
 	v1.GET("/invoices", s.api.ListInvoices)
 	v1.GET("/invoices/:id", s.api.GetInvoice)
-	v1.GET("/invoices/:id/pdf", s.api.InvoicePDF)
+	v1.GET("/invoices/:id/pdf", s.api.InvoicePDF, pdfs)
 	v1.PATCH("/invoices/:id", s.api.UpdateInvoice)
 	v1.POST("/invoices/:id/status", s.api.UpdateInvoiceStatus)
 	v1.POST("/payments", s.api.CreatePayment)
@@ -126,7 +129,7 @@ func registerRoutes(e *echo.Echo, s site) {
 	p.GET(views.OverviewRoute, s.portal.ShowOverview)
 	p.GET(views.InvoicesRoute, s.portal.ListInvoices)
 	p.GET(views.InvoiceRoute, s.portal.ShowInvoice)
-	p.GET(views.InvoicePDFRoute, s.portal.DownloadInvoicePDF)
+	p.GET(views.InvoicePDFRoute, s.portal.DownloadInvoicePDF, pdfs)
 	// A year's PDFs in one ZIP file: minutes of CPU for a large year, so a few per session
 	// and a few at once (see archivesAtOnce).
 	p.GET(views.InvoiceArchiveRoute, s.portal.DownloadInvoiceArchive,

@@ -165,15 +165,17 @@ func runEngine(cfg config, engine, database, dir string, hello *server) error {
 	return nil
 }
 
-// portalTargets are the measured routes: three portal pages, each request with the next
-// session's cookie, and minting a link, each request for the next customer.
+// portalTargets are the measured routes: three portal pages and an invoice's PDF, each
+// request with the next session's cookie, and minting a link, each request for the next
+// customer.
 func portalTargets(p *portico, sessions []session) []target {
-	var overview, list, invoice, mint [][]byte
+	var overview, list, invoice, pdf, mint [][]byte
 	for _, s := range sessions {
 		browser := []string{"Cookie", s.cookie, "Accept-Encoding", "gzip, deflate, br"}
 		overview = append(overview, request(http.MethodGet, p.addr, "/portal", "", browser...))
 		list = append(list, request(http.MethodGet, p.addr, "/portal/invoices", "", browser...))
 		invoice = append(invoice, request(http.MethodGet, p.addr, "/portal/invoices/"+s.invoiceID, "", browser...))
+		pdf = append(pdf, request(http.MethodGet, p.addr, "/portal/invoices/"+s.invoiceID+"/pdf", "", browser...))
 		mint = append(mint, request(http.MethodPost, p.addr, "/v1/customers/"+s.customerID+"/portal", `{"section":"invoices"}`,
 			"Authorization", "Bearer "+p.apiKey, "Content-Type", "application/json"))
 	}
@@ -181,6 +183,7 @@ func portalTargets(p *portico, sessions []session) []target {
 		{name: "`GET /portal`", addr: p.addr, requests: overview, status: http.StatusOK},
 		{name: fmt.Sprintf("`GET /portal/invoices` (%d rows)", invoicesPerCustomer), addr: p.addr, requests: list, status: http.StatusOK},
 		{name: "`GET /portal/invoices/{id}`", addr: p.addr, requests: invoice, status: http.StatusOK},
+		{name: "`GET /portal/invoices/{id}/pdf`", addr: p.addr, requests: pdf, status: http.StatusOK},
 		{name: "`POST /v1/customers/{id}/portal` (mint)", addr: p.addr, requests: mint, status: http.StatusCreated},
 	}
 }
