@@ -238,16 +238,24 @@ func linkURL(t *testing.T, f *portalFixture, lang string) string {
 	return u
 }
 
-// TestInvoicePDFNamesTheSeller: a single PDF from the portal carries the merchant's seller
-// details, which the portal session itself does not load, in the portal's language.
-func TestInvoicePDFNamesTheSeller(t *testing.T) {
-	f := newDocuments(t, testdb.SQLite(t), nil)
+// signedIn is a visitor in the customer's portal in lang, and the documents it may see,
+// newest first.
+func (f *documents) signedIn(t *testing.T, lang string) (*visitor, []models.Invoice) {
+	t.Helper()
 	v := f.visitor()
-	v.open(t, linkURL(t, f.portalFixture, "it"))
+	v.open(t, linkURL(t, f.portalFixture, lang))
 	list, _, err := f.store.ListCustomerInvoices(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.InvoiceFilter{}, models.Page{Number: 1, PerPage: 10})
 	if err != nil || len(list) == 0 {
 		t.Fatal(err)
 	}
+	return v, list
+}
+
+// TestInvoicePDFNamesTheSeller: a single PDF from the portal carries the merchant's seller
+// details, which the portal session itself does not load, in the portal's language.
+func TestInvoicePDFNamesTheSeller(t *testing.T) {
+	f := newDocuments(t, testdb.SQLite(t), nil)
+	v, list := f.signedIn(t, "it")
 	inv := list[len(list)-1] // 2025/001
 	res := v.get(t, views.InvoicePDFURL(inv.ID))
 	body, _ := io.ReadAll(res.Body)
@@ -266,12 +274,7 @@ func TestInvoicePDFNamesTheSeller(t *testing.T) {
 // served in full, each in turn, none refused.
 func TestInvoicePDFsWaitTheirTurn(t *testing.T) {
 	f := newDocuments(t, testdb.SQLite(t), nil)
-	v := f.visitor()
-	v.open(t, linkURL(t, f.portalFixture, "en"))
-	list, _, err := f.store.ListCustomerInvoices(context.Background(), models.CustomerScope(f.merchant.ID, f.customer.ID), models.InvoiceFilter{}, models.Page{Number: 1, PerPage: 10})
-	if err != nil || len(list) == 0 {
-		t.Fatal(err)
-	}
+	v, list := f.signedIn(t, "en")
 	// Requests of their own, with the visitor's cookies: a visitor is one goroutine's.
 	download := func(id string) string {
 		req, err := http.NewRequest(http.MethodGet, f.URL+views.InvoicePDFURL(id), nil)
