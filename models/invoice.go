@@ -502,7 +502,10 @@ func (s *Store) GetCustomerInvoice(ctx context.Context, sc Scope, invoiceID stri
 		inv.Lines = append(inv.Lines, InvoiceLine{})
 		return scanRow(row, invoiceLineColumns, &inv.Lines[len(inv.Lines)-1])
 	})
-	return inv, storeError("get customer invoice lines", err)
+	if err != nil {
+		return nil, storeError("get customer invoice lines", err)
+	}
+	return inv, nil
 }
 
 // invoiceColumns are every column of an invoice, as GetCustomerInvoice reads them.

@@ -14,8 +14,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// The hot reads of a portal page (the session lookup, the customer's invoice list) skip
-// GORM: they run as statements prepared once on the read pool and scanned by hand, which
+// The hot reads of a portal page (the session lookup, the customer's invoice list, an
+// invoice with its lines) skip GORM: they run as statements prepared once on the read pool and scanned by hand, which
 // costs a fraction of GORM's query building and reflection. Everything else stays on GORM.
 
 // column is one column a hand-scanned query reads, and the field of T its value goes to.
