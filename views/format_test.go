@@ -1,6 +1,7 @@
 package views
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -49,6 +50,8 @@ func TestFormatsFollowTheLanguage(t *testing.T) {
 				{"medium date", tr.Date(march), tt.medium},
 				{"medium date again (memoised)", tr.Date(march.Add(-time.Hour)), tt.medium},
 				{"medium December date", tr.Date(december), tt.mediumDec},
+				{"page date", tr.pageDate(december), strings.ReplaceAll(tt.mediumDec, " ", "\u00a0")},
+				{"medium December date after the page's", tr.Date(december), tt.mediumDec},
 				{"long date", tr.LongDate(march), tt.long},
 				{"long December date", tr.LongDate(december), tt.longDec},
 			} {

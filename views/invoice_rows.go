@@ -18,7 +18,7 @@ type invoiceRows struct {
 
 // Render writes the rows, every value HTML-escaped.
 func (r invoiceRows) Render(ctx context.Context, w io.Writer) error {
-	p, m := r.p, markup{w: w}
+	p, m := r.p, newMarkup(w)
 	for i := range r.rows {
 		inv := &r.rows[i]
 		m.raw(`<tr><th scope="row" class="key"><a href="`)
@@ -34,12 +34,12 @@ func (r invoiceRows) Render(ctx context.Context, w io.Writer) error {
 		m.raw(`</th><td class="status">`)
 		m.badge(string(inv.Status), p.T.Tkey("invoice.status", string(inv.Status)))
 		m.raw(`</td><td class="when">`)
-		m.date(p.T.Date(inv.IssuedOn))
+		m.text(p.T.pageDate(inv.IssuedOn))
 		m.raw(`</td><td class="wide">`)
 		m.period(p, inv.Period)
 		m.raw(`</td><td class="wide">`)
 		if inv.DueOn != nil {
-			m.date(p.T.Date(*inv.DueOn))
+			m.text(p.T.pageDate(*inv.DueOn))
 		}
 		m.raw(`</td><td class="num amount">`)
 		m.text(p.T.Money(inv.Total.Minor, inv.Total.Currency))
@@ -48,6 +48,7 @@ func (r invoiceRows) Render(ctx context.Context, w io.Writer) error {
 		m.raw(`</td>`)
 		if r.actions {
 			m.raw(`<td class="row-actions">`)
+			m.flush()
 			if m.err == nil {
 				m.err = payButton(p, inv.Pay).Render(ctx, w)
 			}
@@ -55,5 +56,5 @@ func (r invoiceRows) Render(ctx context.Context, w io.Writer) error {
 		}
 		m.raw(`</tr>`)
 	}
-	return m.err
+	return m.close()
 }

@@ -102,7 +102,7 @@ type languageLinks struct{ p *Page }
 
 // Render writes the links, every value HTML-escaped.
 func (l languageLinks) Render(_ context.Context, w io.Writer) error {
-	m := markup{w: w}
+	m := newMarkup(w)
 	for _, lang := range languages() {
 		m.raw(`<li><a href="`)
 		m.text(l.p.Nav.Path)
@@ -119,7 +119,7 @@ func (l languageLinks) Render(_ context.Context, w io.Writer) error {
 		m.text(languageNames[lang])
 		m.raw(`</a></li>`)
 	}
-	return m.err
+	return m.close()
 }
 
 // languageQuery is the query of the current page in another language: its own, with

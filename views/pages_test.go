@@ -190,6 +190,15 @@ func TestInvoicesPage(t *testing.T) {
 			t.Errorf("row %q lacks %q", first, want)
 		}
 	}
+	// A date never breaks across lines (its spaces are no-break spaces); a billing period
+	// may break at its dash, and nowhere else.
+	cells := rows.First().Find("td")
+	if when := cells.Eq(1).Text(); when != "Nov\u00a025,\u00a02026" {
+		t.Errorf("issue date = %q", when)
+	}
+	if period := cells.Eq(2).Text(); strings.Count(period, " ") != 2 || !strings.Contains(period, " – ") {
+		t.Errorf("period = %q, breakable elsewhere than at its dash", period)
+	}
 	if got := text(rows.Eq(1).Find("th")); got != "CN-1 Credit note" {
 		t.Errorf("credit note row = %q", got)
 	}

@@ -82,8 +82,31 @@ func portalURL(route, id string) string {
 // escaped id, for what writes the URL out rather than building it.
 func portalURLParts(route, id string) (before, escapedID, after string) {
 	before, after, _ = strings.Cut(route, ":id")
-	return before, url.PathEscape(id), after
+	if !plainSegment(id) {
+		id = url.PathEscape(id)
+	}
+	return before, id, after
 }
+
+// plainSegment reports whether s needs no escaping as a path segment: letters, digits, '-'
+// and '_', as every ID Portico makes. The list writes 25 IDs a page, and this one pass
+// costs less than PathEscape's.
+func plainSegment(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if !segmentBytes[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// segmentBytes are the bytes plainSegment lets through.
+var segmentBytes = func() (set [256]bool) {
+	for _, c := range []byte("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") {
+		set[c] = true
+	}
+	return set
+}()
 
 // OverviewURL is the portal's home page.
 func OverviewURL() string { return portalURL(OverviewRoute, "") }
