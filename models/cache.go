@@ -59,6 +59,13 @@ type storeCache struct {
 	generation uint64
 	customers  map[customerKey]map[any]cachedRead
 	swept      time.Time // see sweep
+	loads      flights[customerRead]
+}
+
+// customerRead names one cached read of one customer.
+type customerRead struct {
+	customer customerKey
+	key      any
 }
 
 func newStoreCache() *storeCache {
@@ -117,7 +124,8 @@ func (c *storeCache) putRead(gen uint64, now time.Time, ck customerKey, key, val
 // value naming the read and its arguments) for cacheTTL. What the cache keeps is shared,
 // so every value passes through clone on its way in and out: callers may change theirs.
 // Only a scope naming its customer by ID is cached, as changes forget customers by ID.
-func readCustomer[T any](s *Store, sc Scope, key any, clone func(T) T, load func(now time.Time) (T, error)) (T, error) {
+// Requests that miss while the read is being loaded wait for that load (see flights).
+func readCustomer[T any](ctx context.Context, s *Store, sc Scope, key any, clone func(T) T, load func(now time.Time) (T, error)) (T, error) {
 	now, ck := s.Now(), customerKey{sc.MerchantID, sc.CustomerID}
 	if !ValidCustomerID(sc.CustomerID) {
 		return load(now)
@@ -125,13 +133,21 @@ func readCustomer[T any](s *Store, sc Scope, key any, clone func(T) T, load func
 	if v, ok := s.cache.read(ck, key, now); ok {
 		return clone(v.(T)), nil
 	}
-	gen := s.cache.begin()
-	v, err := load(now)
+	kept, err := s.cache.loads.do(ctx, customerRead{ck, key}, func() (any, error) {
+		gen := s.cache.begin()
+		v, err := load(now)
+		if err != nil {
+			return nil, err
+		}
+		kept := clone(v)
+		s.cache.putRead(gen, now, ck, key, kept)
+		return kept, nil
+	})
 	if err != nil {
-		return v, err
+		var zero T
+		return zero, err
 	}
-	s.cache.putRead(gen, now, ck, key, clone(v))
-	return v, nil
+	return clone(kept.(T)), nil
 }
 
 // makeRoom makes room in m for one more entry below limit: it deletes what is no longer
@@ -172,6 +188,7 @@ func (c *storeCache) forget(ch *txChanges) {
 		})
 	}
 	c.sessions.forget(func(_ string, a PortalAccess) bool { return changed(a.Merchant.ID, a.Customer.ID) })
+	c.loads.forget()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
@@ -256,6 +273,7 @@ type expiring[K comparable, V any] struct {
 	limit      int
 	entries    map[K]expiringEntry[V]
 	swept      time.Time // see sweep
+	loads      flights[K]
 }
 
 type expiringEntry[V any] struct {
@@ -311,6 +329,7 @@ func (c *expiring[K, V]) update(k K, change func(*V)) {
 
 // forgetKey forgets the value under k.
 func (c *expiring[K, V]) forgetKey(k K) {
+	c.loads.forgetKey(k)
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
@@ -319,6 +338,7 @@ func (c *expiring[K, V]) forgetKey(k K) {
 
 // forget forgets every value match picks.
 func (c *expiring[K, V]) forget(match func(K, V) bool) {
+	c.loads.forget()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.generation++
@@ -327,4 +347,71 @@ func (c *expiring[K, V]) forget(match func(K, V) bool) {
 			delete(c.entries, k)
 		}
 	}
+}
+
+// flights share one load among the requests that miss the same cache entry at once. Under
+// load an entry that expires is asked for again many times before its first load returns,
+// and each miss would run the same query: on PostgreSQL at 256 connections, 80 % of the
+// overview's reads missed that way, 4,000 queries a second for 200 customers, queueing for
+// the pool's connections and so making the next herd larger.
+type flights[K comparable] struct {
+	mu      sync.Mutex
+	pending map[K]*flight
+}
+
+// flight is one load in progress; done closes when it ends.
+type flight struct {
+	done  chan struct{}
+	value any
+	ok    bool
+}
+
+// do returns what load returns, or, while a load of k runs, waits for it and returns its
+// value. A failed load's error is not shared: it may be the loading request's own
+// cancellation, so a waiter then loads for itself. A waiter stops waiting when ctx ends.
+func (f *flights[K]) do(ctx context.Context, k K, load func() (any, error)) (any, error) {
+	f.mu.Lock()
+	if fl, ok := f.pending[k]; ok {
+		f.mu.Unlock()
+		select {
+		case <-fl.done:
+			if fl.ok {
+				return fl.value, nil
+			}
+			return load()
+		case <-ctx.Done():
+			return nil, storeError("wait for a read in progress", ctx.Err())
+		}
+	}
+	if f.pending == nil {
+		f.pending = make(map[K]*flight)
+	}
+	fl := &flight{done: make(chan struct{})}
+	f.pending[k] = fl
+	f.mu.Unlock()
+	defer func() {
+		f.mu.Lock()
+		if f.pending[k] == fl {
+			delete(f.pending, k)
+		}
+		f.mu.Unlock()
+		close(fl.done)
+	}()
+	v, err := load()
+	fl.value, fl.ok = v, err == nil
+	return v, err
+}
+
+// forgetKey lets later misses of k load afresh rather than wait for a load that may have
+// read what a change replaced; forget does so for every key.
+func (f *flights[K]) forgetKey(k K) {
+	f.mu.Lock()
+	delete(f.pending, k)
+	f.mu.Unlock()
+}
+
+func (f *flights[K]) forget() {
+	f.mu.Lock()
+	clear(f.pending)
+	f.mu.Unlock()
 }

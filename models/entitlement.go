@@ -144,7 +144,7 @@ func (s *Store) CreateEntitlement(ctx context.Context, sc Scope, actor Actor, in
 // ListEntitlements returns all entitlements of the customer sc names, by feature key.
 func (s *Store) ListEntitlements(ctx context.Context, sc Scope) ([]Entitlement, error) {
 	type entitlementsKey struct{}
-	return readCustomer(s, sc, entitlementsKey{}, slices.Clone, func(time.Time) ([]Entitlement, error) { return s.listEntitlements(ctx, sc) })
+	return readCustomer(ctx, s, sc, entitlementsKey{}, slices.Clone, func(time.Time) ([]Entitlement, error) { return s.listEntitlements(ctx, sc) })
 }
 
 func (s *Store) listEntitlements(ctx context.Context, sc Scope) ([]Entitlement, error) {

@@ -608,7 +608,7 @@ func (s *Store) ListCustomerInvoices(ctx context.Context, sc Scope, f InvoiceFil
 		filter InvoiceFilter
 		page   Page
 	}
-	list, err := readCustomer(s, sc, listKey{f, page}, invoicePage.shared, func(now time.Time) (invoicePage, error) {
+	list, err := readCustomer(ctx, s, sc, listKey{f, page}, invoicePage.shared, func(now time.Time) (invoicePage, error) {
 		rows, info, err := s.listCustomerInvoices(ctx, sc, f, page, now)
 		return invoicePage{rows, info}, err
 	})

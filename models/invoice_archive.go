@@ -35,7 +35,7 @@ func (s *Store) archiveDocuments(ctx context.Context, sc Scope) *gorm.DB {
 // query over the customer's range of the issue-date index.
 func (s *Store) InvoiceYears(ctx context.Context, sc Scope) ([]int, error) {
 	type yearsKey struct{}
-	return readCustomer(s, sc, yearsKey{}, slices.Clone, func(time.Time) ([]int, error) { return s.invoiceYears(ctx, sc) })
+	return readCustomer(ctx, s, sc, yearsKey{}, slices.Clone, func(time.Time) ([]int, error) { return s.invoiceYears(ctx, sc) })
 }
 
 func (s *Store) invoiceYears(ctx context.Context, sc Scope) ([]int, error) {

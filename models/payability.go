@@ -71,7 +71,7 @@ func (pb Payability) For(inv *Invoice, processing bool) PaymentOptions {
 // whether the merchant collects from the customer's payment details.
 func (s *Store) Payability(ctx context.Context, sc Scope) (Payability, error) {
 	type payabilityKey struct{}
-	return readCustomer(s, sc, payabilityKey{}, Payability.clone, func(time.Time) (Payability, error) { return s.payability(ctx, sc) })
+	return readCustomer(ctx, s, sc, payabilityKey{}, Payability.clone, func(time.Time) (Payability, error) { return s.payability(ctx, sc) })
 }
 
 // clone is a copy of pb that shares nothing with it.

@@ -166,7 +166,7 @@ func (s *Store) GetPaymentDetails(ctx context.Context, sc Scope) (*PaymentDetail
 		return nil, ErrNotFound
 	}
 	type paymentDetailsKey struct{}
-	p, err := readCustomer(s, sc, paymentDetailsKey{}, (*PaymentDetails).clone, func(time.Time) (*PaymentDetails, error) {
+	p, err := readCustomer(ctx, s, sc, paymentDetailsKey{}, (*PaymentDetails).clone, func(time.Time) (*PaymentDetails, error) {
 		var p PaymentDetails
 		err := s.scoped(ctx, sc).Take(&p).Error
 		if errors.Is(err, gorm.ErrRecordNotFound) {

@@ -346,13 +346,21 @@ func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*Port
 		a.Ended = a.over(now)
 		return &a, nil
 	}
-	gen := s.cache.sessions.begin()
-	a, err := s.loadPortalAccess(ctx, sessionID)
+	kept, err := s.cache.sessions.loads.do(ctx, sessionID, func() (any, error) {
+		gen := s.cache.sessions.begin()
+		a, err := s.loadPortalAccess(ctx, sessionID)
+		if err != nil {
+			return nil, err
+		}
+		s.cache.sessions.put(gen, now, a.Session.ID, *a)
+		return *a, nil
+	})
 	if err != nil {
 		return nil, err
 	}
-	s.cache.sessions.put(gen, now, a.Session.ID, *a)
-	return a, nil
+	a := kept.(PortalAccess)
+	a.Ended = a.over(now)
+	return &a, nil
 }
 
 // loadPortalAccess is LoadPortalAccess's one query, without its write: the session, why it

@@ -36,7 +36,7 @@ var unpaidStatuses = []InvoiceStatus{StatusOpen, StatusUncollectible}
 // before one that is not due yet, as the invoice to pay next in Stripe's and Chargebee's portals.
 func (s *Store) SummarizeCustomer(ctx context.Context, sc Scope) (*CustomerSummary, error) {
 	type summaryKey struct{}
-	return readCustomer(s, sc, summaryKey{}, (*CustomerSummary).clone, func(time.Time) (*CustomerSummary, error) { return s.summarizeCustomer(ctx, sc) })
+	return readCustomer(ctx, s, sc, summaryKey{}, (*CustomerSummary).clone, func(time.Time) (*CustomerSummary, error) { return s.summarizeCustomer(ctx, sc) })
 }
 
 // clone is a copy of sum that shares nothing with it.
