@@ -3,6 +3,7 @@ package models_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 	"time"
 
@@ -522,6 +523,51 @@ func TestAPIKeyCache(t *testing.T) {
 		*f.now = f.now.Add(time.Microsecond)
 		if _, err := other.AuthenticateAPIKey(f.ctx, secret); !errors.Is(err, models.ErrNotFound) {
 			t.Errorf("a second after the revocation, the other instance takes the key: %v", err)
+		}
+	})
+}
+
+// Requests that miss the same entry at once share its load, and each still gets what the
+// cache gives a request: a session and an overview of its own to change, and list rows to
+// read and append to (their contract), none of which reaches the others or the cache.
+func TestConcurrentMissesGetCopiesOfTheirOwn(t *testing.T) {
+	testdb.Engines(t, func(t *testing.T, db *models.DB) {
+		f := newCacheFixture(t, db)
+		cold := f.store()
+		errs := race(times(32, func() error {
+			a, err := f.access(cold, f.a)
+			if err != nil {
+				return err
+			}
+			sum, err := cold.SummarizeCustomer(f.ctx, f.a.Scope())
+			if err != nil {
+				return err
+			}
+			rows, _, err := cold.ListCustomerInvoices(f.ctx, f.a.Scope(), models.InvoiceFilter{}, models.Page{Number: 1, PerPage: 25})
+			if err != nil {
+				return err
+			}
+			if a.Session.ID != f.a.Session.ID || sum.NextInvoice == nil || len(rows) != 1 || rows[0].Number != "INV-1" {
+				return fmt.Errorf("loaded session %q, next invoice %v and %+v", a.Session.ID, sum.NextInvoice, rows)
+			}
+			a.Session.Flash = "changed by one request"
+			sum.NextInvoice.Number = "changed by one request"
+			_ = append(rows, models.Invoice{Number: "appended by one request"})
+			return nil
+		})...)
+		for _, err := range errs {
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if a, err := f.access(cold, f.a); err != nil || a.Session.Flash != "" {
+			t.Errorf("the cached session after the requests: %v, flash %q", err, a.Session.Flash)
+		}
+		if next := f.summary(cold).NextInvoice; next == nil || next.Number != "INV-1" {
+			t.Errorf("the cached overview after the requests: next invoice %+v", next)
+		}
+		if rows := f.invoices(cold, models.InvoiceFilter{}); len(rows) != 1 || rows[0].Number != "INV-1" {
+			t.Errorf("the cached list after the requests: %+v", rows)
 		}
 	})
 }
