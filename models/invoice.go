@@ -577,20 +577,8 @@ func (s *Store) ListInvoices(ctx context.Context, sc Scope, f InvoiceFilter, pag
 }
 
 // customerInvoiceColumns are the columns a customer's invoice list shows.
-var customerInvoiceColumns = []column[Invoice]{
-	{"id", func(i *Invoice) any { return &i.ID }},
-	{"kind", func(i *Invoice) any { return &i.Kind }},
-	{"number", func(i *Invoice) any { return &i.Number }},
-	{"status", func(i *Invoice) any { return &i.Status }},
-	{"currency", func(i *Invoice) any { return &i.Currency }},
-	{"total", func(i *Invoice) any { return &i.Total }},
-	{"amount_due", func(i *Invoice) any { return &i.AmountDue }},
-	{"issued_at", func(i *Invoice) any { return &i.IssuedAt }},
-	{"due_at", func(i *Invoice) any { return &i.DueAt }},
-	{"period_start", func(i *Invoice) any { return &i.PeriodStart }},
-	{"period_end", func(i *Invoice) any { return &i.PeriodEnd }},
-	{"payment_url", func(i *Invoice) any { return &i.PaymentURL }},
-}
+var customerInvoiceColumns = pick(invoiceColumns, "id", "kind", "number", "status", "currency", "total",
+	"amount_due", "issued_at", "due_at", "period_start", "period_end", "payment_url")
 
 // ListCustomerInvoices is the portal's invoice list: what the customer sc names by ID may
 // see (no drafts, the merchant's work in progress), with only the columns the list shows.

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -23,6 +24,20 @@ import (
 type column[T any] struct {
 	name string
 	dest func(*T) any
+}
+
+// pick is the columns of cols with the given names, in that order; a name cols lacks panics
+// at start, where a typo in a column list belongs.
+func pick[T any](cols []column[T], names ...string) []column[T] {
+	picked := make([]column[T], len(names))
+	for i, name := range names {
+		j := slices.IndexFunc(cols, func(c column[T]) bool { return c.name == name })
+		if j < 0 {
+			panic("models: no column " + name)
+		}
+		picked[i] = cols[j]
+	}
+	return picked
 }
 
 // selectList is the SELECT list of cols.
