@@ -2,8 +2,9 @@ package views
 
 import (
 	"fmt"
+	"math"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/bojanz/currency"
@@ -32,39 +33,68 @@ type formats struct {
 	amounts  *memo[moneyKey]
 }
 
-// memo remembers formatted values, and forgets them all when it holds too many, so it stays
-// small whatever values pass through it. Its keys are plain structs: a sync.Map would box
-// each key it is asked for into an allocation.
-type memo[K comparable] struct {
-	mu     sync.RWMutex
-	values map[K]string
+// memo remembers formatted values in a fixed table: a key's hash picks a bucket of four
+// slots, and a new value takes the bucket's oldest slot. So it stays small whatever values
+// pass through it, keeps a page's few dozen values however their hashes fall, and a read,
+// which every row of every page makes on every core, takes no lock and writes nothing.
+type memo[K memoKey] struct {
+	buckets [1 << memoBits][memoWays]atomic.Pointer[memoEntry[K]]
+	added   atomic.Uint64 // entries made so far: their order
 }
 
-func newMemo[K comparable]() *memo[K] { return &memo[K]{values: map[K]string{}} }
+// memoKey is a memo's key: comparable, with a hash that spreads keys over the buckets.
+type memoKey interface {
+	comparable
+	hash() uint64
+}
+
+type memoEntry[K memoKey] struct {
+	key   K
+	value string
+	order uint64
+}
+
+// A memo has 256 buckets of 4 slots: 8 KB of pointers per language and kind of value.
+const (
+	memoBits = 8
+	memoWays = 4
+)
+
+// get returns the value remembered for k, or formats and remembers it.
+func (m *memo[K]) get(k K, format func() string) string {
+	// Fibonacci hashing: the top bits of the product depend on every bit of the hash.
+	bucket := &m.buckets[(k.hash()*0x9e3779b97f4a7c15)>>(64-memoBits)]
+	var victim *atomic.Pointer[memoEntry[K]]
+	victimOrder := uint64(math.MaxUint64)
+	for i := range bucket {
+		e := bucket[i].Load()
+		if e == nil {
+			victim = &bucket[i]
+			break
+		}
+		if e.key == k {
+			return e.value
+		}
+		if e.order < victimOrder {
+			victim, victimOrder = &bucket[i], e.order
+		}
+	}
+	s := format()
+	victim.Store(&memoEntry[K]{k, s, m.added.Add(1)})
+	return s
+}
 
 type moneyKey struct {
 	minor int64
 	code  string
 }
 
-const memoLimit = 4096
-
-// get returns the value remembered for k, or formats and remembers it.
-func (m *memo[K]) get(k K, format func() string) string {
-	m.mu.RLock()
-	s, ok := m.values[k]
-	m.mu.RUnlock()
-	if ok {
-		return s
+func (k moneyKey) hash() uint64 {
+	h := uint64(k.minor)
+	for i := range len(k.code) {
+		h = h<<8 ^ uint64(k.code[i])
 	}
-	s = format()
-	m.mu.Lock()
-	if len(m.values) >= memoLimit {
-		clear(m.values)
-	}
-	m.values[k] = s
-	m.mu.Unlock()
-	return s
+	return h
 }
 
 // calendars are CLDR's calendar data for the portal's languages ("en" is en-US: "Mar 1, 2026").
@@ -88,8 +118,8 @@ func newFormats(lang string) (formats, error) {
 		group4:   groupsFourDigits(lang),
 		calendar: calendar(),
 		regions:  display.Regions(language.Make(lang)),
-		dates:    newMemo[dateKey](),
-		amounts:  newMemo[moneyKey](),
+		dates:    new(memo[dateKey]),
+		amounts:  new(memo[moneyKey]),
 	}, nil
 }
 
@@ -134,6 +164,8 @@ type dateKey struct {
 	day   int
 	style dateStyle
 }
+
+func (k dateKey) hash() uint64 { return uint64(k.day)<<2 | uint64(k.style) }
 
 // Date formats a calendar date (in UTC) in CLDR's medium style of the language, for tables
 // and lists ("24.11.2026" in de, "24 nov. 2026" in nl).

@@ -1,7 +1,11 @@
 package views
 
 import (
+	"cmp"
+	"slices"
+	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -82,5 +86,59 @@ func TestMoneyKeepsMinorUnitsExact(t *testing.T) {
 		if got := en.Money(tt.minor, tt.code); got != tt.want {
 			t.Errorf("Money(%d, %s) = %q, want %q", tt.minor, tt.code, got, tt.want)
 		}
+	}
+}
+
+// A memo keeps far fewer values than pass through it. Whatever it has let go of, it never
+// answers with another key's value, also while goroutines read and replace its slots at
+// once (go test -race); and a value it keeps is not formatted again.
+func TestMemoAnswersOnlyForItsKey(t *testing.T) {
+	var m memo[moneyKey]
+	want := func(k moneyKey) string { return strconv.FormatInt(k.minor, 10) + " " + k.code }
+	codes := []string{"EUR", "USD", "JPY"}
+	var wg sync.WaitGroup
+	for g := range 8 {
+		wg.Go(func() {
+			for i := range 20_000 {
+				k := moneyKey{int64((i*7919 + g*31) % 5000), codes[(i+g)%len(codes)]}
+				if got := m.get(k, func() string { return want(k) }); got != want(k) {
+					t.Errorf("memo answered %q for %v", got, k)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	k := moneyKey{1999, "EUR"}
+	m.get(k, func() string { return want(k) })
+	if got := m.get(k, func() string { t.Error("a kept value was formatted again"); return "" }); got != want(k) {
+		t.Errorf("memo answered %q for %v", got, k)
+	}
+}
+
+// The dates of a list of 25 monthly invoices (issued, due, period end; in two styles) all
+// stay in a date memo, though some of their hashes pick the same slots: the second page
+// formats none of them again.
+func TestMemoKeepsAPagesDates(t *testing.T) {
+	var m memo[dateKey]
+	now := time.Date(2026, time.November, 24, 12, 0, 0, 0, time.UTC)
+	var keys []dateKey
+	for i := range 25 {
+		for _, at := range []time.Time{now.AddDate(0, -i, 0), now.AddDate(0, -i, 14), now.AddDate(0, 1-i, 0)} {
+			y, mo, d := at.Date()
+			keys = append(keys, dateKey{y*10000 + int(mo)*100 + d, dateMedium}, dateKey{y*10000 + int(mo)*100 + d, dateUnbroken})
+		}
+	}
+	formatted := 0
+	for range 2 {
+		for _, k := range keys {
+			m.get(k, func() string { formatted++; return strconv.Itoa(k.day) })
+		}
+	}
+	if distinct := len(slices.Compact(slices.SortedFunc(slices.Values(keys), func(a, b dateKey) int {
+		return cmp.Or(cmp.Compare(a.day, b.day), cmp.Compare(a.style, b.style))
+	}))); formatted != distinct {
+		t.Errorf("formatted %d times for %d distinct dates over two pages", formatted, distinct)
 	}
 }
