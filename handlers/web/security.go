@@ -41,26 +41,42 @@ func framingAllowedBy(ctx context.Context) string {
 	return s
 }
 
+// The values of the security headers, made once: net/http keeps a header's values as a
+// slice, and Set makes a new one per call, a dozen allocations a response. Every response
+// shares these; nothing changes a header's values in place (Add appends, which copies a
+// full slice), so sharing is safe.
+var (
+	nosniff        = []string{"nosniff"}
+	noReferrer     = []string{"no-referrer"}
+	noIndex        = []string{"noindex, nofollow"}
+	hsts           = []string{"max-age=31536000; includeSubDomains"}
+	noStore        = []string{"no-store"}
+	unframedCSP    = []string{unframedPolicy}
+	deny           = []string{"DENY"}
+	sameOriginOnly = []string{"same-origin"}
+)
+
 // SecurityHeaders sets the headers every response carries. They are written just before the
 // response is, because whether a page may be framed is known only after the portal session
-// has been loaded.
+// has been loaded. The names are written as net/http keeps them (canonical), so they are
+// assigned without Set's canonicalising.
 func SecurityHeaders(https bool) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			res := c.Response()
 			res.Before(func() {
 				h := res.Header()
-				h.Set("X-Content-Type-Options", "nosniff")
-				h.Set("Referrer-Policy", "no-referrer")
+				h["X-Content-Type-Options"] = nosniff
+				h["Referrer-Policy"] = noReferrer
 				// Portal pages belong to one customer each, and a link's address to whoever
 				// holds it: nothing here is for a search index (robots.txt says so too, but
 				// only this keeps a page out that a crawler reached by a link).
-				h.Set("X-Robots-Tag", "noindex, nofollow")
+				h["X-Robots-Tag"] = noIndex
 				if https {
-					h.Set("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+					h["Strict-Transport-Security"] = hsts
 				}
 				if h.Get("Cache-Control") == "" {
-					h.Set("Cache-Control", "no-store")
+					h["Cache-Control"] = noStore
 				}
 				formTargets, _ := c.Request().Context().Value(formTargetsKey{}).(string)
 				if sources := framingAllowedBy(c.Request().Context()); sources != "" {
@@ -69,13 +85,13 @@ func SecurityHeaders(https bool) echo.MiddlewareFunc {
 					h.Set("Content-Security-Policy", policy(formTargets, sources))
 					h.Del("X-Frame-Options")
 				} else {
-					csp := unframedPolicy
+					csp := unframedCSP
 					if formTargets != "" {
-						csp = policy(formTargets, "'none'")
+						csp = []string{policy(formTargets, "'none'")}
 					}
-					h.Set("Content-Security-Policy", csp)
-					h.Set("X-Frame-Options", "DENY")
-					h.Set("Cross-Origin-Opener-Policy", "same-origin")
+					h["Content-Security-Policy"] = csp
+					h["X-Frame-Options"] = deny
+					h["Cross-Origin-Opener-Policy"] = sameOriginOnly
 				}
 			})
 			return next(c)
