@@ -75,7 +75,11 @@ func Deadline(timeout time.Duration, exempt func(echo.Context) bool) echo.Middle
 			defer cancel()
 			c.SetRequest(c.Request().WithContext(ctx))
 			err := next(c)
-			// Keep what the handlers put in the context (the page, the span), drop the deadline.
+			if err == nil {
+				return nil
+			}
+			// The error is answered after this returns: keep what the handlers put in the
+			// context (the page, the span), drop the deadline.
 			c.SetRequest(c.Request().WithContext(context.WithoutCancel(c.Request().Context())))
 			if errors.Is(err, context.DeadlineExceeded) && ctx.Err() != nil {
 				return unavailable(c, "timeout", "The request took longer than Portico allows; retry after the seconds in Retry-After.")

@@ -52,6 +52,9 @@ func RequestLogger(log *slog.Logger) echo.MiddlewareFunc {
 		LogRemoteIP:  true,
 		LogRequestID: true,
 		LogValuesFunc: func(c echo.Context, v middleware.RequestLoggerValues) error {
+			if !log.Enabled(c.Request().Context(), slog.LevelInfo) {
+				return nil // a quieter level than requests' own: no line to build
+			}
 			attrs := []slog.Attr{
 				slog.String("method", v.Method),
 				slog.String("path", RedactedPath(v.URIPath)),
