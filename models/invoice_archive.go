@@ -42,6 +42,8 @@ func (s *Store) InvoiceYears(ctx context.Context, sc Scope) ([]int, error) {
 	return readCustomer(ctx, s, sc, yearsKey{}, slices.Clone, func(time.Time) ([]int, error) { return s.invoiceYears(ctx, sc) })
 }
 
+// invoiceYears reads the documents archiveDocuments names (the customer's, never drafts), in
+// SQL of its own: a change to which documents the archive holds changes both.
 func (s *Store) invoiceYears(ctx context.Context, sc Scope) ([]int, error) {
 	query := "SELECT DISTINCT " + yearOf(s.db.Dialect, "issued_at") + " AS year FROM invoices" +
 		" WHERE merchant_id = ? AND customer_id = ? AND status <> ? ORDER BY year DESC"
