@@ -54,7 +54,7 @@ type cachedRead struct {
 // reads carries the generation it started in and is dropped when something was forgotten
 // since: it may have read what the change replaced.
 type storeCache struct {
-	sessions   *expiring[string, PortalAccess]
+	sessions   *expiring[string, *PortalAccess] // shared and never changed: see cachedPortalAccess
 	mu         sync.Mutex
 	generation uint64
 	customers  map[customerKey]map[any]cachedRead
@@ -69,7 +69,7 @@ type customerRead struct {
 }
 
 func newStoreCache() *storeCache {
-	return &storeCache{sessions: newExpiring[string, PortalAccess](maxCachedSessions), customers: make(map[customerKey]map[any]cachedRead)}
+	return &storeCache{sessions: newExpiring[string, *PortalAccess](maxCachedSessions), customers: make(map[customerKey]map[any]cachedRead)}
 }
 
 // fresh reports whether an entry cached at at may still serve at now.
@@ -187,7 +187,7 @@ func (c *storeCache) forget(ch *txChanges) {
 			return k.merchant == merchant && (k.customer == "" || k.customer == customer)
 		})
 	}
-	c.sessions.forget(func(_ string, a PortalAccess) bool { return changed(a.Merchant.ID, a.Customer.ID) })
+	c.sessions.forget(func(_ string, a *PortalAccess) bool { return changed(a.Merchant.ID, a.Customer.ID) })
 	c.loads.forget()
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -30,7 +30,7 @@ func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 		c := newStoreCache()
 		sessionGen, gen := c.sessions.begin(), c.begin()
 		tc.forget(c)
-		c.sessions.put(sessionGen, now, "ps_1", *a)
+		c.sessions.put(sessionGen, now, "ps_1", a)
 		c.putRead(gen, now, ck, readKey{}, []Invoice{{ID: "inv_1"}})
 		if _, ok := c.sessions.get("ps_1", now); ok {
 			t.Errorf("%s: a session loaded before the change was cached", tc.name)
@@ -38,7 +38,7 @@ func TestCacheDropsFillsThatRacedAChange(t *testing.T) {
 		if _, ok := c.read(ck, readKey{}, now); ok == tc.reads {
 			t.Errorf("%s: a customer's data read before the change cached: %v, want %v", tc.name, ok, !tc.reads)
 		}
-		c.sessions.put(c.sessions.begin(), now, "ps_1", *a)
+		c.sessions.put(c.sessions.begin(), now, "ps_1", a)
 		if _, ok := c.sessions.get("ps_1", now); !ok {
 			t.Errorf("%s: a session loaded after the change was not cached", tc.name)
 		}
@@ -50,7 +50,7 @@ func TestCachesAreBounded(t *testing.T) {
 	now := time.Now()
 	c := newStoreCache()
 	for i := range maxCachedSessions + 5 {
-		c.sessions.put(c.sessions.begin(), now, string(rune(i)), PortalAccess{})
+		c.sessions.put(c.sessions.begin(), now, string(rune(i)), &PortalAccess{})
 	}
 	for i := range maxCachedCustomers + 5 {
 		c.putRead(c.begin(), now, customerKey{"mer_1", string(rune(i))}, 0, nil)
@@ -131,11 +131,11 @@ func TestCachesLetGoOfWhatExpired(t *testing.T) {
 	start := time.Now()
 	c := newStoreCache()
 	for i := range 100 {
-		c.sessions.put(c.sessions.begin(), start, string(rune('a'+i)), PortalAccess{})
+		c.sessions.put(c.sessions.begin(), start, string(rune('a'+i)), &PortalAccess{})
 		c.putRead(c.begin(), start, customerKey{"mer_1", string(rune('a' + i))}, 0, nil)
 	}
 	later := start.Add(cacheTTL + time.Millisecond)
-	c.sessions.put(c.sessions.begin(), later, "new", PortalAccess{})
+	c.sessions.put(c.sessions.begin(), later, "new", &PortalAccess{})
 	c.putRead(c.begin(), later, customerKey{"mer_1", "new"}, 0, nil)
 	if len(c.sessions.entries) != 1 || len(c.customers) != 1 {
 		t.Errorf("a TTL later, after one more of each: %d sessions, %d customers kept; want 1 and 1", len(c.sessions.entries), len(c.customers))

@@ -339,28 +339,32 @@ func (s *Store) LoadPortalAccess(ctx context.Context, sessionID string) (*Portal
 }
 
 // cachedPortalAccess is loadPortalAccess through the Store's session cache. Whether the
-// session is over is decided afresh: the clock moves while the rows do not.
+// session is over is decided afresh: the clock moves while the rows do not. The cache holds
+// one PortalAccess per session, shared by every request that finds it, so each request gets
+// a copy of its own; the cache moves pointers, not the whole access, which keeps a request's
+// stack (and so each connection's memory under load) small.
 func (s *Store) cachedPortalAccess(ctx context.Context, sessionID string) (*PortalAccess, error) {
 	now := s.Now()
-	if a, ok := s.cache.sessions.get(sessionID, now); ok {
-		a.Ended = a.over(now)
-		return &a, nil
-	}
-	kept, err := s.cache.sessions.loads.do(ctx, sessionID, func() (any, error) {
-		gen := s.cache.sessions.begin()
-		a, err := s.loadPortalAccess(ctx, sessionID)
+	kept, ok := s.cache.sessions.get(sessionID, now)
+	if !ok {
+		loaded, err := s.cache.sessions.loads.do(ctx, sessionID, func() (any, error) {
+			gen := s.cache.sessions.begin()
+			a, err := s.loadPortalAccess(ctx, sessionID)
+			if err != nil {
+				return nil, err
+			}
+			s.cache.sessions.put(gen, now, a.Session.ID, a)
+			return a, nil
+		})
 		if err != nil {
 			return nil, err
 		}
-		s.cache.sessions.put(gen, now, a.Session.ID, *a)
-		return *a, nil
-	})
-	if err != nil {
-		return nil, err
+		kept = loaded.(*PortalAccess)
 	}
-	a := kept.(PortalAccess)
+	a := new(PortalAccess)
+	*a = *kept
 	a.Ended = a.over(now)
-	return &a, nil
+	return a, nil
 }
 
 // loadPortalAccess is LoadPortalAccess's one query, without its write: the session, why it
