@@ -171,7 +171,10 @@ func openPostgres(dsn string) (*DB, error) {
 // sqlitePragmas are applied by the driver to every connection, busy_timeout first. FULL sync
 // because billing data must survive a power cut; immediate transactions so a read-then-write
 // transaction waits for the lock instead of failing (WAL skips the busy handler on upgrade).
-const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=FULL"
+// A page cache of 512 KiB per connection rather than SQLite's 2 MB: the operating system
+// caches the file as well, the Store caches what every page reads, and the three connections'
+// 6 MB of copies were a tenth of the server's memory under load.
+const sqlitePragmas = "_busy_timeout=10000&_journal_mode=WAL&_foreign_keys=on&_synchronous=FULL&_cache_size=-512"
 
 // sqlitePath is the file a SQLite setting names.
 func sqlitePath(setting string) string {
