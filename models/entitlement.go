@@ -2,7 +2,6 @@ package models
 
 import (
 	"context"
-	"regexp"
 	"slices"
 	"time"
 
@@ -32,7 +31,7 @@ func (e *Entitlement) Active(at time.Time) bool {
 	return !at.Before(e.ValidFrom) && (e.ValidTo == nil || at.Before(*e.ValidTo))
 }
 
-var featureKeyPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9_.:-]{0,99}$`)
+var featureKeyPattern = lazyRegexp(`^[a-z0-9][a-z0-9_.:-]{0,99}$`)
 
 // EntitlementInput creates or partially updates an entitlement: nil fields stay.
 type EntitlementInput struct {
@@ -49,7 +48,7 @@ type EntitlementInput struct {
 func (in EntitlementInput) validate(creating bool) error {
 	var v validator
 	if in.FeatureKey != nil || creating {
-		if !featureKeyPattern.MatchString(deref(in.FeatureKey)) {
+		if !featureKeyPattern().MatchString(deref(in.FeatureKey)) {
 			v.add("feature_key", "invalid_key", "must be lowercase letters, digits and _ . : - (at most 100)")
 		}
 	}

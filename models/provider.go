@@ -161,7 +161,7 @@ type ProviderInput struct {
 
 // providerFormat is what a provider's credentials look like.
 type providerFormat struct {
-	secretKey, webhookSecret *regexp.Regexp
+	secretKey, webhookSecret func() *regexp.Regexp
 	livePrefix               string
 	keyHelp, webhookHelp     string
 }
@@ -172,8 +172,8 @@ var providerFormats = map[string]providerFormat{
 		// A restricted key, not a secret key: Portico needs to create Checkout Sessions and
 		// read SetupIntents and PaymentMethods, nothing else. A leaked sk_ key could move the
 		// merchant's money; an rk_ key with those permissions cannot.
-		secretKey:     regexp.MustCompile(`^rk_(live|test)_[0-9A-Za-z]{8,247}$`),
-		webhookSecret: regexp.MustCompile(`^whsec_[0-9A-Za-z+/=]{8,249}$`),
+		secretKey:     lazyRegexp(`^rk_(live|test)_[0-9A-Za-z]{8,247}$`),
+		webhookSecret: lazyRegexp(`^whsec_[0-9A-Za-z+/=]{8,249}$`),
 		livePrefix:    "rk_live_",
 		keyHelp: "must be a Stripe restricted key (rk_live_… or rk_test_…) with write access to Checkout Sessions and Customers " +
 			"and read access to SetupIntents and PaymentMethods; a secret key (sk_…) can do far more than Portico needs",
@@ -195,10 +195,10 @@ func (in *ProviderInput) validate(v *validator) {
 	}
 	in.SecretKey, in.WebhookSecret = strings.TrimSpace(in.SecretKey), strings.TrimSpace(in.WebhookSecret)
 	// The messages never echo what was sent: it may be a live secret pasted into the wrong field.
-	if !format.secretKey.MatchString(in.SecretKey) {
+	if !format.secretKey().MatchString(in.SecretKey) {
 		v.add(in.Provider+".secret_key", "invalid_key", format.keyHelp)
 	}
-	if !format.webhookSecret.MatchString(in.WebhookSecret) {
+	if !format.webhookSecret().MatchString(in.WebhookSecret) {
 		v.add(in.Provider+".webhook_secret", "invalid_secret", format.webhookHelp)
 	}
 }
