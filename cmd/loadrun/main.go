@@ -84,6 +84,9 @@ func run(cfg config) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
+	if cfg.binary, err = installCopy(cfg.binary, dir); err != nil {
+		return err
+	}
 
 	// First, while nothing else of the run holds the CPU.
 	if cfg.coldStarts > 0 {

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -186,6 +187,30 @@ func randomKey() string {
 	key := make([]byte, 32)
 	rand.Read(key)
 	return base64.StdEncoding.EncodeToString(key)
+}
+
+// installCopy copies binary into dir and returns the copy, which the run then measures, as
+// a deployment runs a binary a package or an image put on disk. One straight from Go's
+// linker, which writes its output through a memory map, sits in the page cache in large
+// folios that the kernel maps whole into every process that runs it: 33 MB of the file
+// resident in an idle server, against 26 MB for a copy of the same bytes, or for the
+// linker's own file once the page cache has let it go (`echo 1 > /proc/sys/vm/drop_caches`).
+func installCopy(binary, dir string) (string, error) {
+	src, err := os.Open(binary)
+	if err != nil {
+		return "", err
+	}
+	defer src.Close()
+	path := filepath.Join(dir, "portico")
+	dst, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o755)
+	if err != nil {
+		return "", err
+	}
+	_, err = io.Copy(dst, src)
+	if err := errors.Join(err, dst.Close()); err != nil {
+		return "", fmt.Errorf("copy %s to run it: %w", binary, err)
+	}
+	return path, nil
 }
 
 // startPortico runs the binary with --demo and waits for its demo API key and link.
