@@ -82,7 +82,7 @@ func (pb Payability) clone() Payability {
 	return pb
 }
 
-// payabilityQueries are payability's two reads, scanned by hand like the other reads behind
+// payabilityQuery and collectionQuery are payability's two reads, scanned by hand like the other reads behind
 // every portal page: through GORM's query builder, a cache miss took the request's stack past
 // 16 KB, and with it every connection's goroutine under load.
 const (

@@ -42,7 +42,7 @@ func tokenShaped(seg string) bool {
 // a returned error to the error handler itself, so the line carries the status the client
 // got, not the 200 a response starts with. It sits in every request's call chain, so the
 // line is built in a function of its own, after the request: echo's RequestLogger, which
-// this replaced, kept a 2 KB frame on every request's stack (see loadrun's notes on memory).
+// this replaced, kept 2 KB of frames on every request's stack (see the README's notes on memory).
 func RequestLogger(log *slog.Logger) echo.MiddlewareFunc {
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
