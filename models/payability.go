@@ -82,9 +82,10 @@ func (pb Payability) clone() Payability {
 	return pb
 }
 
-// payabilityQuery and collectionQuery are payability's two reads, scanned by hand like the other reads behind
-// every portal page: through GORM's query builder, a cache miss took the request's stack past
-// 16 KB, and with it every connection's goroutine under load.
+// payabilityQuery and collectionQuery are payability's two reads, scanned by hand like the
+// other reads behind every portal page (see prepared.go): through GORM's query builder, a
+// cache miss took the request's stack past 16 KB, and with it every connection's goroutine
+// under load.
 const (
 	payabilityQuery = `SELECT m.bank_account_holder, m.bank_iban, m.bank_bic, m.remittance_format, a.provider,
 		(SELECT COALESCE(c.external_id, c.id) FROM customers AS c WHERE c.merchant_id = m.id AND c.id = ?)

@@ -16,9 +16,9 @@ import (
 )
 
 // The hot reads of a portal page (the session lookup, the customer's invoice list and its
-// years, an invoice with its lines) skip GORM: they run as statements prepared once on the
-// read pool and scanned by hand, which costs a fraction of GORM's query building and
-// reflection. Everything else stays on GORM.
+// years, how the customer can pay, an invoice with its lines) skip GORM: they run as
+// statements prepared once on the read pool and scanned by hand, which costs a fraction of
+// GORM's query building and reflection. Everything else stays on GORM.
 
 // column is one column a hand-scanned query reads, and the field of T its value goes to.
 // A query's columns are one list of these, so the SELECT and the Scan cannot disagree.
