@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"mime"
 	"net/http"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -32,27 +33,54 @@ func putBuffer(b *bytes.Buffer) {
 	buffers.Put(b)
 }
 
-// gzipWriters holds klauspost's level-1 writers: as fast as its stateless encoder and as
-// small (2,633 against 2,648 B for the 12.8 KB invoice list), and their tables live in the
-// writer, about 800 KB, of which the pool keeps only what the requests compressing at once
-// need. The stateless encoder keeps a 16 KB table on the stack instead, which grew every
-// connection's goroutine to 32 KB: under load at 256 connections that was more memory than
-// the writers (see the README's performance notes).
-var gzipWriters = sync.Pool{New: func() any {
-	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed)
-	return w
-}}
+// Pages and streamed responses are gzipped by klauspost's level-1 writers: as fast as its
+// stateless encoder and as small (2,633 against 2,648 B for the 12.8 KB invoice list), with
+// their tables, about 800 KB, in the writer. The stateless encoder keeps a 16 KB table on the
+// stack instead, which grows the goroutine's stack to 32 KB: used for every page, that was
+// more memory at 256 connections than the writers (see the README's performance notes).
+
+// pageWriters compress finished pages, one writer per CPU, each made when first needed and
+// then kept. A page that finds them all taken, by goroutines the scheduler or the collector
+// parked mid-compression, is compressed by the stateless encoder: about 1 page in 70 at 256
+// connections. Neither waiting nor a pool does better there: a pool made a new writer for
+// each such page, ten or more at once, taking the live heap from 11 MB to 30–60 MB; and
+// waiting for a writer kept each waiting request's rendered page, 5 MB more heap.
+var pageWriters = func() chan *gzip.Writer {
+	free := make(chan *gzip.Writer, runtime.GOMAXPROCS(0))
+	for range cap(free) {
+		free <- nil // made when first needed
+	}
+	return free
+}()
 
 // gzipInto compresses body into dst.
 func gzipInto(dst *bytes.Buffer, body []byte) {
-	zw := gzipWriters.Get().(*gzip.Writer)
-	zw.Reset(dst)
+	var zw *gzip.Writer
+	select {
+	case zw = <-pageWriters:
+		if zw == nil {
+			zw = newGzipWriter()
+		}
+		defer func() { pageWriters <- zw }()
+		zw.Reset(dst)
+	default:
+		zw, _ = gzip.NewWriterLevel(dst, gzip.StatelessCompression) // a valid level cannot fail
+	}
 	zw.Write(body) // writes to a bytes.Buffer cannot fail
 	zw.Close()
-	putGzip(zw)
+	zw.Reset(nil) // let go of dst
 }
 
-// putGzip returns a writer to the pool, letting go of what it wrote to.
+// gzipWriters compress the responses Compress streams. Such a writer is held while the body
+// goes out, however slowly the client reads: these come from a pool.
+var gzipWriters = sync.Pool{New: func() any { return newGzipWriter() }}
+
+func newGzipWriter() *gzip.Writer {
+	w, _ := gzip.NewWriterLevel(nil, gzip.BestSpeed) // a valid level cannot fail
+	return w
+}
+
+// putGzip returns a streaming writer to the pool, letting go of what it wrote to.
 func putGzip(zw *gzip.Writer) {
 	zw.Reset(nil)
 	gzipWriters.Put(zw)
