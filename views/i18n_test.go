@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/BurntSushi/toml"
@@ -152,6 +153,37 @@ func TestPlaceholderParts(t *testing.T) {
 		got, ok := placeholderParts(tt.msg)
 		if ok != (tt.want != nil) || !slices.Equal(got, tt.want) {
 			t.Errorf("placeholderParts(%q) = %q, %v; want %q", tt.msg, got, ok, tt.want)
+		}
+	}
+}
+
+// TestPlainMessages checks that every message without placeholders or plural forms, in
+// every language, reads as written whichever way a caller asks for it: such messages are
+// kept out of go-i18n's templates.
+func TestPlainMessages(t *testing.T) {
+	catalog, err := LoadCatalog()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range models.Locales {
+		var messages map[string]any
+		if _, err := toml.DecodeFS(catalogFiles, "locales/"+lang+".toml", &messages); err != nil {
+			t.Fatalf("read catalog %s: %v", lang, err)
+		}
+		tr, plain := catalog.Translator(lang), 0
+		for id, m := range messages {
+			text, ok := m.(string)
+			if !ok || strings.Contains(text, "{{") {
+				continue
+			}
+			plain++
+			data := map[string]any{"Name": "Zoë"}
+			if got := [3]string{tr.T(id), tr.Tf(id, data), tr.Plural(id, 2, data)}; got != [3]string{text, text, text} {
+				t.Errorf("%s %s: T, Tf and Plural give %q, want %q", lang, id, got, text)
+			}
+		}
+		if plain < len(messages)/2 {
+			t.Errorf("%s: %d plain messages of %d", lang, plain, len(messages))
 		}
 	}
 }
