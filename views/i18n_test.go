@@ -78,12 +78,17 @@ func TestTemplatesUseDefinedMessages(t *testing.T) {
 
 // catalogIDs lists, sorted, the message IDs a language's catalog file defines.
 func catalogIDs(t *testing.T, lang string) []string {
+	return slices.Sorted(maps.Keys(catalogMessages(t, lang)))
+}
+
+// catalogMessages is a language's catalog as written: a message by its ID.
+func catalogMessages(t *testing.T, lang string) map[string]any {
 	t.Helper()
 	var messages map[string]any
 	if _, err := toml.DecodeFS(catalogFiles, "locales/"+lang+".toml", &messages); err != nil {
 		t.Fatalf("read catalog %s: %v", lang, err)
 	}
-	return slices.Sorted(maps.Keys(messages))
+	return messages
 }
 
 func sectionNames() []string {
@@ -166,10 +171,7 @@ func TestPlainMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, lang := range models.Locales {
-		var messages map[string]any
-		if _, err := toml.DecodeFS(catalogFiles, "locales/"+lang+".toml", &messages); err != nil {
-			t.Fatalf("read catalog %s: %v", lang, err)
-		}
+		messages := catalogMessages(t, lang)
 		tr, plain := catalog.Translator(lang), 0
 		for id, m := range messages {
 			text, ok := m.(string)
