@@ -169,10 +169,10 @@ func runEngine(cfg config, engine, database, dir string, hello *server) error {
 }
 
 // portalTargets are the measured routes: three portal pages and an invoice's PDF, each
-// request with the next session's cookie, and minting a link, each request for the next
-// customer.
+// request with the next session's cookie; minting a link and the API's page of a customer's
+// invoices (JSON, compressed as it is encoded), each request for the next customer.
 func portalTargets(p *portico, sessions []session) []target {
-	var overview, list, invoice, pdf, mint [][]byte
+	var overview, list, invoice, pdf, mint, apiList [][]byte
 	for _, s := range sessions {
 		browser := []string{"Cookie", s.cookie, "Accept-Encoding", "gzip, deflate, br"}
 		overview = append(overview, request(http.MethodGet, p.addr, "/portal", "", browser...))
@@ -181,6 +181,8 @@ func portalTargets(p *portico, sessions []session) []target {
 		pdf = append(pdf, request(http.MethodGet, p.addr, "/portal/invoices/"+s.invoiceID+"/pdf", "", browser...))
 		mint = append(mint, request(http.MethodPost, p.addr, "/v1/customers/"+s.customerID+"/portal", `{"section":"invoices"}`,
 			"Authorization", "Bearer "+p.apiKey, "Content-Type", "application/json"))
+		apiList = append(apiList, request(http.MethodGet, p.addr, fmt.Sprintf("/v1/invoices?customer_id=%s&per_page=%d", s.customerID, invoicesPerCustomer), "",
+			"Authorization", "Bearer "+p.apiKey, "Accept-Encoding", "gzip"))
 	}
 	return []target{
 		{name: "`GET /portal`", addr: p.addr, requests: overview, status: http.StatusOK},
@@ -188,6 +190,7 @@ func portalTargets(p *portico, sessions []session) []target {
 		{name: "`GET /portal/invoices/{id}`", addr: p.addr, requests: invoice, status: http.StatusOK},
 		{name: "`GET /portal/invoices/{id}/pdf`", addr: p.addr, requests: pdf, status: http.StatusOK},
 		{name: "`POST /v1/customers/{id}/portal` (mint)", addr: p.addr, requests: mint, status: http.StatusCreated},
+		{name: fmt.Sprintf("`GET /v1/invoices` (API, %d rows)", invoicesPerCustomer), addr: p.addr, requests: apiList, status: http.StatusOK},
 	}
 }
 
