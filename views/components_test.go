@@ -15,7 +15,7 @@ import (
 	"github.com/portico/portico/models"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden HTML files in testdata/ with what the components render now")
+var update = flag.Bool("update", false, "rewrite the golden HTML files in testdata/ with what the components render now, and countries_cldr.go with CLDR's names")
 
 // testCatalog is loaded once for the package's tests.
 var testCatalog = func() *Catalog {

@@ -16,7 +16,6 @@ import (
 	"github.com/go-playground/locales/it"
 	"github.com/go-playground/locales/nl"
 	"golang.org/x/text/language"
-	"golang.org/x/text/language/display"
 	"golang.org/x/text/message"
 	"golang.org/x/text/number"
 )
@@ -28,7 +27,6 @@ type formats struct {
 	numbers  *message.Printer
 	group4   bool               // whether 1234 is grouped ("1.234"), or only 12345 ("12.345") on
 	calendar locales.Translator // CLDR's month names and date patterns
-	regions  display.Namer      // CLDR's country names
 	dates    *memo[dateKey]     // pages repeat a few dates many times
 	amounts  *memo[moneyKey]
 }
@@ -117,7 +115,6 @@ func newFormats(lang string) (formats, error) {
 		numbers:  message.NewPrinter(language.Make(lang)),
 		group4:   groupsFourDigits(lang),
 		calendar: calendar(),
-		regions:  display.Regions(language.Make(lang)),
 		dates:    new(memo[dateKey]),
 		amounts:  new(memo[moneyKey]),
 	}, nil
@@ -216,20 +213,4 @@ func (t *Translator) Number(n int64) string {
 // Percent formats basis points as a percentage ("19 %" in de, "7.5%" in en).
 func (t *Translator) Percent(basisPoints int) string {
 	return t.formats.numbers.Sprint(number.Percent(float64(basisPoints)/10000, number.MaxFractionDigits(2)))
-}
-
-// Country names an ISO 3166-1 alpha-2 country in the language ("Deutschland" for DE in de,
-// "Alemania" in es). An empty code is empty; a code CLDR does not know stays as it is.
-func (t *Translator) Country(code string) string {
-	if code == "" {
-		return ""
-	}
-	region, err := language.ParseRegion(code)
-	if err != nil {
-		return code
-	}
-	if name := t.formats.regions.Name(region); name != "" {
-		return name
-	}
-	return code
 }

@@ -51,7 +51,7 @@ func loadCatalog() (*Catalog, error) {
 		}
 		t := &Translator{
 			lang: lang, plain: map[string]string{}, filled: map[string][]string{},
-			formats: formats, countries: &countryList{},
+			formats: formats,
 		}
 		// Messages without plural forms are a map lookup at render time when they have no
 		// placeholders, and filled in without text/template when their placeholders are all
@@ -89,12 +89,11 @@ func (c *Catalog) Translator(lang string) *Translator {
 
 // Translator renders messages in one language.
 type Translator struct {
-	lang      string
-	loc       *i18n.Localizer
-	plain     map[string]string
-	filled    map[string][]string // by placeholderParts
-	formats   formats
-	countries *countryList
+	lang    string
+	loc     *i18n.Localizer
+	plain   map[string]string
+	filled  map[string][]string // by placeholderParts
+	formats formats
 }
 
 // Lang is the translator's language code, for <html lang>.
